@@ -1,0 +1,48 @@
+package dev.kindling.core.config;
+
+import java.util.List;
+
+/** Every configuration key with its default. docs/configuration.md documents the same list (a test checks). */
+public final class ConfigKeys {
+    private ConfigKeys() {
+    }
+
+    public static final ConfigKey HOME = new ConfigKey("home", "~/.kindling", "path",
+            "Directory holding all state (database, index, models). Relative paths below are resolved against it.");
+
+    public static final ConfigKey STORE_BACKEND = new ConfigKey("store.backend", "sqlite", "sqlite",
+            "Catalog and interaction store.");
+    public static final ConfigKey STORE_PATH = new ConfigKey("store.path", "kindling.db", "path",
+            "SQLite database file.");
+    public static final ConfigKey STORE_SYNCHRONOUS = new ConfigKey("store.synchronous", "FULL", "FULL|NORMAL",
+            "SQLite synchronous mode: FULL keeps every committed batch even on power loss; NORMAL is faster and safe on a process crash.");
+
+    public static final ConfigKey INDEX_BACKEND = new ConfigKey("index.backend", "lucene", "lucene",
+            "Vector index backend.");
+    public static final ConfigKey INDEX_PATH = new ConfigKey("index.path", "index", "path",
+            "Directory of the embedded Lucene index.");
+    public static final ConfigKey INDEX_HNSW_M = new ConfigKey("index.hnsw.m", "16", "int 2..512",
+            "HNSW graph degree (connections per node).");
+    public static final ConfigKey INDEX_HNSW_BEAM_WIDTH = new ConfigKey("index.hnsw.beamWidth", "100", "int 1..3200",
+            "HNSW construction beam width.");
+    public static final ConfigKey INDEX_HNSW_EF = new ConfigKey("index.hnsw.ef", "100", "int 1..10000",
+            "Default HNSW candidate-list size at search time (higher: better recall, slower).");
+    public static final ConfigKey INDEX_RAM_BUFFER_MB = new ConfigKey("index.ramBufferMb", "256", "int 16..8192",
+            "Indexing RAM buffer of the embedded index in MiB; larger buffers make fewer, faster-to-search segments.");
+
+    public static final ConfigKey INGEST_BATCH_SIZE = new ConfigKey("ingest.batchSize", "10000", "int 1..1000000",
+            "Rows per import transaction: a crash loses at most the batch in flight, never half of one.");
+    public static final ConfigKey INGEST_ON_ERROR = new ConfigKey("ingest.onError", "skip", "skip|fail",
+            "What a bad row does: skip reports it (file and line) and goes on; fail stops the import.");
+    public static final ConfigKey INGEST_STRICT = new ConfigKey("ingest.strict", "true", "boolean",
+            "Interactions naming an item that is not in the catalog are errors.");
+    public static final ConfigKey INGEST_MIN_RATING = new ConfigKey("ingest.minRating", "0", "number",
+            "Lowest rating accepted.");
+    public static final ConfigKey INGEST_MAX_RATING = new ConfigKey("ingest.maxRating", "5", "number",
+            "Highest rating accepted.");
+
+    /** All keys, in documentation order. */
+    public static final List<ConfigKey> ALL = List.of(HOME, STORE_BACKEND, STORE_PATH, STORE_SYNCHRONOUS,
+            INDEX_BACKEND, INDEX_PATH, INDEX_HNSW_M, INDEX_HNSW_BEAM_WIDTH, INDEX_HNSW_EF, INDEX_RAM_BUFFER_MB,
+            INGEST_BATCH_SIZE, INGEST_ON_ERROR, INGEST_STRICT, INGEST_MIN_RATING, INGEST_MAX_RATING);
+}

@@ -1,0 +1,172 @@
+package dev.kindling.core.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Builds a {@link KindlingConfig}: defaults, then a properties file, then {@code KINDLING_*} environment variables,
+ * then command-line overrides, each layer replacing the one before. Unknown keys and malformed values are refused with
+ * an {@link InvalidConfigException} that names the key, the value and its source.
+ */
+public final class ConfigLoader {
+    private static final Map<String, ConfigKey> BY_NAME =
+            ConfigKeys.ALL.stream().collect(Collectors.toMap(ConfigKey::name, Function.identity()));
+
+    private ConfigLoader() {
+    }
+
+    /** One resolved value and the layer it came from, for error messages. */
+    private record Value(String text, String source) {
+    }
+
+    /**
+     * @param file      a properties file, or null; when null, {@code <home>/kindling.properties} is read if it exists
+     * @param env       the environment (only {@code KINDLING_*} variables that name a key are read)
+     * @param overrides command-line overrides by key name
+     */
+    public static KindlingConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, Value> values = new LinkedHashMap<>();
+        for (ConfigKey key : ConfigKeys.ALL) {
+            values.put(key.name(), new Value(key.defaultValue(), "default"));
+        }
+        // home decides where the default file lives, so resolve it first from the layers above the file.
+        Path home = expandHome(firstNonNull(overrides.get(ConfigKeys.HOME.name()),
+                env.get(ConfigKeys.HOME.environmentVariable()), ConfigKeys.HOME.defaultValue()));
+        Path configFile = file != null ? file : home.resolve("kindling.properties");
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new InvalidConfigException("configuration file " + file + " does not exist");
+        }
+        if (Files.isRegularFile(configFile)) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new InvalidConfigException("cannot read configuration file " + configFile + ": " + e.getMessage());
+            }
+            for (String name : p.stringPropertyNames()) {
+                put(values, name, p.getProperty(name).trim(), "file " + configFile);
+            }
+        }
+        for (ConfigKey key : ConfigKeys.ALL) {
+            String v = env.get(key.environmentVariable());
+            if (v != null) {
+                values.put(key.name(), new Value(v.trim(), "environment variable " + key.environmentVariable()));
+            }
+        }
+        overrides.forEach((name, v) -> put(values, name, v.trim(), "command line"));
+        return build(values);
+    }
+
+    private static void put(Map<String, Value> values, String name, String text, String source) {
+        if (!BY_NAME.containsKey(name)) {
+            throw new InvalidConfigException("unknown configuration key '" + name + "' in " + source
+                    + " (see docs/configuration.md for the keys)");
+        }
+        values.put(name, new Value(text, source));
+    }
+
+    private static KindlingConfig build(Map<String, Value> v) {
+        Path home = expandHome(v.get(ConfigKeys.HOME.name()).text()).toAbsolutePath().normalize();
+        StoreConfig store = new StoreConfig(
+                choice(v, ConfigKeys.STORE_BACKEND, "sqlite"),
+                home.resolve(expandHome(text(v, ConfigKeys.STORE_PATH))),
+                choice(v, ConfigKeys.STORE_SYNCHRONOUS, "FULL", "NORMAL"));
+        IndexConfig index = new IndexConfig(
+                choice(v, ConfigKeys.INDEX_BACKEND, "lucene"),
+                home.resolve(expandHome(text(v, ConfigKeys.INDEX_PATH))),
+                integer(v, ConfigKeys.INDEX_HNSW_M, 2, 512),
+                integer(v, ConfigKeys.INDEX_HNSW_BEAM_WIDTH, 1, 3200),
+                integer(v, ConfigKeys.INDEX_HNSW_EF, 1, 10_000),
+                integer(v, ConfigKeys.INDEX_RAM_BUFFER_MB, 16, 8192));
+        double minRating = number(v, ConfigKeys.INGEST_MIN_RATING);
+        double maxRating = number(v, ConfigKeys.INGEST_MAX_RATING);
+        if (minRating > maxRating) {
+            throw new InvalidConfigException("ingest.minRating (" + minRating + ") is above ingest.maxRating ("
+                    + maxRating + ")");
+        }
+        IngestConfig ingest = new IngestConfig(
+                integer(v, ConfigKeys.INGEST_BATCH_SIZE, 1, 1_000_000),
+                IngestConfig.OnError.valueOf(choice(v, ConfigKeys.INGEST_ON_ERROR, "skip", "fail").toUpperCase(Locale.ROOT)),
+                bool(v, ConfigKeys.INGEST_STRICT),
+                minRating, maxRating);
+        return new KindlingConfig(home, store, index, ingest);
+    }
+
+    private static String text(Map<String, Value> v, ConfigKey key) {
+        String t = v.get(key.name()).text();
+        if (t.isEmpty()) {
+            throw bad(v, key, "must not be empty");
+        }
+        return t;
+    }
+
+    private static String choice(Map<String, Value> v, ConfigKey key, String... allowed) {
+        String t = text(v, key);
+        for (String a : allowed) {
+            if (a.equalsIgnoreCase(t)) {
+                return a;
+            }
+        }
+        throw bad(v, key, "must be one of " + String.join(", ", allowed));
+    }
+
+    private static int integer(Map<String, Value> v, ConfigKey key, int min, int max) {
+        int i;
+        try {
+            i = Integer.parseInt(text(v, key));
+        } catch (NumberFormatException e) {
+            throw bad(v, key, "is not an integer");
+        }
+        if (i < min || i > max) {
+            throw bad(v, key, "must be in " + min + ".." + max);
+        }
+        return i;
+    }
+
+    private static double number(Map<String, Value> v, ConfigKey key) {
+        try {
+            double d = Double.parseDouble(text(v, key));
+            if (Double.isFinite(d)) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw bad(v, key, "is not a finite number");
+    }
+
+    private static boolean bool(Map<String, Value> v, ConfigKey key) {
+        return Boolean.parseBoolean(choice(v, key, "true", "false"));
+    }
+
+    private static InvalidConfigException bad(Map<String, Value> v, ConfigKey key, String problem) {
+        Value value = v.get(key.name());
+        return new InvalidConfigException("configuration key " + key.name() + " = '" + value.text() + "' (from "
+                + value.source() + ") " + problem);
+    }
+
+    private static String firstNonNull(String... options) {
+        for (String o : options) {
+            if (o != null && !o.isBlank()) {
+                return o;
+            }
+        }
+        throw new IllegalStateException("no value");
+    }
+
+    private static Path expandHome(String path) {
+        if (path.equals("~") || path.startsWith("~/")) {
+            return Path.of(System.getProperty("user.home") + path.substring(1));
+        }
+        return Path.of(path);
+    }
+}

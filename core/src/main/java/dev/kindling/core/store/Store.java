@@ -1,0 +1,61 @@
+package dev.kindling.core.store;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.kindling.core.domain.Interaction;
+import dev.kindling.core.domain.Item;
+import dev.kindling.core.domain.User;
+
+/**
+ * The durable catalog and interaction store. Every write method is one transaction: after a crash a batch is either
+ * all there or not at all. Implementations: {@link SqliteStore} (embedded default); the contract is written so a
+ * PostgreSQL implementation can follow (multi-instance deployments), tested by the same suite.
+ */
+public interface Store extends AutoCloseable {
+
+    /** Inserts or replaces items by id. Returns how many rows were new or changed. */
+    int upsertItems(List<Item> items);
+
+    /** Inserts users that are not there yet and replaces the attributes of those that are. */
+    void upsertUsers(List<User> users);
+
+    /**
+     * Appends interactions, ignoring any whose (userId, itemId, timestamp) is already stored; users are created on
+     * their first interaction. Returns how many were new. Items are not checked here: see {@link #missingItems}.
+     */
+    int appendInteractions(List<Interaction> interactions);
+
+    /** The subset of the given item ids that the catalog does not hold. */
+    Set<String> missingItems(Collection<String> itemIds);
+
+    Optional<Item> item(String id);
+
+    Optional<User> user(String id);
+
+    /** Items in id order, after the given cursor (null for the first page). */
+    Page<Item> items(String after, int limit);
+
+    /** Users in id order, after the given cursor (null for the first page). */
+    Page<User> users(String after, int limit);
+
+    /** A user's interactions, oldest first (ties broken by item id). Empty for an unknown user. */
+    List<Interaction> sequence(String userId);
+
+    /** Deletes an item and its interactions and logs the deletion. Returns false if there was no such item. */
+    boolean deleteItem(String id);
+
+    /** Deletes a user and their interactions and logs the deletion. Returns false if there was no such user. */
+    boolean deleteUser(String id);
+
+    /** Deletions logged after the given sequence number, oldest first. */
+    List<Deletion> deletionsAfter(long sequence, int limit);
+
+    StoreStats stats();
+
+    /** Releases resources; safe to call twice. */
+    @Override
+    void close();
+}

@@ -1,0 +1,63 @@
+package dev.kindling.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.kindling.core.domain.Interaction;
+import dev.kindling.core.domain.Item;
+
+class SqliteStoreTest extends AbstractStoreContractTest {
+
+    @Override
+    protected Store open(Path dir) {
+        return new SqliteStore(dir.resolve("kindling.db"), "FULL");
+    }
+
+    @Test
+    void aFailingBatchLeavesNothingBehind() throws Exception {
+        Path file = dir.resolve("atomic.db");
+        try (SqliteStore s = new SqliteStore(file, "NORMAL")) {
+            s.appendInteractions(List.of(new Interaction("u", "a", 1.0, Instant.ofEpochSecond(1_500_000_000L), null)));
+            // Make the second statement of the next batch fail: the users it inserted first must be rolled back.
+            try (var c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+                st.execute("CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN NEW.item_id = 'bad' "
+                        + "BEGIN SELECT RAISE(ABORT, 'boom'); END");
+            }
+            List<Interaction> batch = List.of(
+                    new Interaction("new-user", "a", 1.0, Instant.ofEpochSecond(1_500_000_001L), null),
+                    new Interaction("new-user", "bad", 1.0, Instant.ofEpochSecond(1_500_000_002L), null));
+            assertThatThrownBy(() -> s.appendInteractions(batch)).isInstanceOf(StoreException.class)
+                    .hasMessageContaining("boom");
+            assertThat(s.stats()).isEqualTo(new StoreStats(0, 1, 1));
+            assertThat(s.integrityCheck()).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void aNewerSchemaIsRefused() throws Exception {
+        Path file = dir.resolve("future.db");
+        new SqliteStore(file, "FULL").close();
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version=" + (SqliteStore.SCHEMA_VERSION + 1));
+        }
+        assertThatThrownBy(() -> new SqliteStore(file, "FULL")).isInstanceOf(StoreException.class)
+                .hasMessageContaining("newer");
+    }
+
+    @Test
+    void itemsWithLongTextRoundTrip() {
+        try (SqliteStore s = new SqliteStore(dir.resolve("long.db"), "FULL")) {
+            String text = "x".repeat(200_000);
+            s.upsertItems(List.of(new Item("a", "t", text, null, List.of(), List.of(), java.util.Map.of())));
+            assertThat(s.item("a").orElseThrow().description()).hasSize(200_000);
+        }
+    }
+}
