@@ -50,10 +50,12 @@ final class RowImport<R, T> {
                     row = source.next();
                 } catch (LineReader.UndecodableLineException e) {
                     rowsRead++;
+                    failFastAfter(batch, lines, writer);
                     reject(e.lineNumber, null, null, e.getMessage());
                     continue;
                 } catch (RowFormatException e) {
                     rowsRead++;
+                    failFastAfter(batch, lines, writer);
                     reject(e.line, null, e.field, e.getMessage());
                     continue;
                 }
@@ -69,8 +71,10 @@ final class RowImport<R, T> {
                         lines.add(line);
                     }
                 } catch (InvalidRecordException e) {
+                    failFastAfter(batch, lines, writer);
                     reject(line, e.record(), e.field(), e.problem());
                 } catch (RowFormatException e) {
+                    failFastAfter(batch, lines, writer);
                     reject(line, null, e.field, e.getMessage());
                 }
                 if (batch.size() >= options.batchSize()) {
@@ -89,10 +93,20 @@ final class RowImport<R, T> {
         double seconds = (System.nanoTime() - start) / 1e9;
         ImportReport report = new ImportReport(file, what, rowsRead, stored, accepted - stored, rejected,
                 firstErrors, seconds);
-        LOG.info("{}: {} rows read, {} {} new or changed, {} unchanged, {} rejected, {} s ({} rows/s)", file,
+        LOG.debug("{}: {} rows read, {} {} new or changed, {} unchanged, {} rejected, {} s ({} rows/s)", file,
                 rowsRead, stored, what, accepted - stored, rejected, String.format("%.2f", seconds),
                 Math.round(report.rowsPerSecond()));
         return report;
+    }
+
+    /**
+     * Fail-fast must stop at the first bad row in file order, but the writer's own checks (strict mode) only run when
+     * a batch is written: so write the rows before a bad row first, letting an earlier rejection win.
+     */
+    private void failFastAfter(List<T> batch, List<Integer> lines, BatchWriter<T> writer) {
+        if (options.onError() == IngestConfig.OnError.FAIL) {
+            write(batch, lines, writer);
+        }
     }
 
     private void write(List<T> batch, List<Integer> lines, BatchWriter<T> writer) {

@@ -1,0 +1,82 @@
+package dev.kindling.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine;
+
+/** The command line run in-process, as a user would type it. */
+class CliTest {
+    @TempDir
+    Path home;
+
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        CommandLine cl = KindlingCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void statsOnAnEmptyHomeIsZero() {
+        Result r = run("stats", "--json", "--home", home.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().strip()).isEqualTo("{\"items\":0,\"users\":0,\"interactions\":0}");
+    }
+
+    @Test
+    void catalogAndInteractionImportsReportBadRowsToAFile() throws Exception {
+        Path items = Files.writeString(home.resolve("items.csv"), "id,title\na,Alpha\nb,Beta\n");
+        Path events = Files.writeString(home.resolve("events.jsonl"),
+                "{\"userId\":\"u\",\"itemId\":\"a\",\"timestamp\":1500000000}\n"
+                        + "{\"userId\":\"u\",\"itemId\":\"zzz\",\"timestamp\":1500000001}\n"
+                        + "{\"userId\":\"u\",\"itemId\":\"b\",\"rating\":11,\"timestamp\":1500000002}\n");
+        assertThat(run("import", "catalog", items.toString(), "--format", "csv", "--home", home.toString()).exit()).isZero();
+        Result r = run("import", "interactions", events.toString(), "--format", "jsonl", "--home", home.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(r.err()).contains("events.jsonl:2").contains("itemId").contains("events.jsonl:3").contains("rating")
+                .contains("2 rows rejected");
+        try (var files = Files.list(home.resolve("reports"))) {
+            Path report = files.findFirst().orElseThrow();
+            assertThat(Files.readAllLines(report)).hasSize(2).allMatch(l -> l.contains("events.jsonl:"));
+        }
+        assertThat(run("stats", "--json", "--home", home.toString()).out().strip())
+                .isEqualTo("{\"items\":2,\"users\":1,\"interactions\":1}");
+
+        Result failFast = run("import", "interactions", events.toString(), "--format", "jsonl", "--on-error", "fail",
+                "--home", home.toString());
+        assertThat(failFast.exit()).isEqualTo(1);
+        assertThat(failFast.err()).contains("kindling: ").contains("events.jsonl:2");
+
+        Result lenient = run("import", "interactions", events.toString(), "--format", "jsonl", "--no-strict",
+                "--home", home.toString());
+        assertThat(lenient.exit()).isZero();
+        assertThat(run("stats", "--json", "--home", home.toString()).out()).contains("\"interactions\":2");
+    }
+
+    @Test
+    void userErrorsAreOneLineWithExitOne() {
+        Result missing = run("import", "catalog", home.resolve("nope.csv").toString(), "--format", "csv",
+                "--home", home.toString());
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err().strip()).startsWith("kindling: file not found").doesNotContain("\tat ");
+        Result badConfig = run("stats", "--home", home.toString(), "--set", "index.hnsw.m=many");
+        assertThat(badConfig.exit()).isEqualTo(1);
+        assertThat(badConfig.err()).contains("index.hnsw.m").contains("many");
+        Result usage = run("import", "catalog");
+        assertThat(usage.exit()).isEqualTo(2);
+    }
+}
