@@ -41,8 +41,30 @@ public final class ConfigKeys {
     public static final ConfigKey INGEST_MAX_RATING = new ConfigKey("ingest.maxRating", "5", "number",
             "Highest rating accepted.");
 
+    public static final ConfigKey ENCODERS_DEVICE = new ConfigKey("encoders.device", "auto", "auto|cpu|gpu",
+            "Where the encoders run: auto picks the GPU when CUDA is present, else the CPU.");
+    public static final ConfigKey ENCODERS_TEXT_MODEL = new ConfigKey("encoders.text.model", "bundled", "bundled|path",
+            "Text encoder: bundled (all-MiniLM-L6-v2, fp32, 384-d) or a BERT-family ONNX (.onnx) or TorchScript (.pt) file.");
+    public static final ConfigKey ENCODERS_TEXT_TOKENIZER = new ConfigKey("encoders.text.tokenizer", "", "path",
+            "HuggingFace tokenizer.json of the text model; empty: the bundled one, or tokenizer.json beside the model file.");
+    public static final ConfigKey ENCODERS_TEXT_MAX_LENGTH = new ConfigKey("encoders.text.maxLength", "256", "int 8..4096",
+            "Longest token sequence the text encoder sees; longer texts are truncated.");
+    public static final ConfigKey ENCODERS_TEXT_BATCH_SIZE = new ConfigKey("encoders.text.batchSize", "32", "int 1..4096",
+            "Texts per forward pass.");
+    public static final ConfigKey ENCODERS_TEXT_FIELDS = new ConfigKey("encoders.text.fields", "title,categories,tags,description",
+            "comma list", "Item fields that make its text, in order: title, categories, tags, description, attribute:NAME.");
+    public static final ConfigKey ENCODERS_IMAGE_MODEL = new ConfigKey("encoders.image.model", "auto", "auto|none|path",
+            "Image encoder TorchScript file (a torchvision ResNet works); auto: the MobileNetV2 feature model in ../shared/models if present; none: no images.");
+    public static final ConfigKey ENCODERS_IMAGE_BATCH_SIZE = new ConfigKey("encoders.image.batchSize", "16", "int 1..1024",
+            "Images per forward pass.");
+    public static final ConfigKey ENCODERS_MODEL_CACHE = new ConfigKey("encoders.modelCache", "models", "path",
+            "Where bundled models are unpacked.");
+
     /** All keys, in documentation order. */
     public static final List<ConfigKey> ALL = List.of(HOME, STORE_BACKEND, STORE_PATH, STORE_SYNCHRONOUS,
             INDEX_BACKEND, INDEX_PATH, INDEX_HNSW_M, INDEX_HNSW_BEAM_WIDTH, INDEX_HNSW_EF, INDEX_RAM_BUFFER_MB,
-            INGEST_BATCH_SIZE, INGEST_ON_ERROR, INGEST_STRICT, INGEST_MIN_RATING, INGEST_MAX_RATING);
+            INGEST_BATCH_SIZE, INGEST_ON_ERROR, INGEST_STRICT, INGEST_MIN_RATING, INGEST_MAX_RATING,
+            ENCODERS_DEVICE, ENCODERS_TEXT_MODEL, ENCODERS_TEXT_TOKENIZER, ENCODERS_TEXT_MAX_LENGTH,
+            ENCODERS_TEXT_BATCH_SIZE, ENCODERS_TEXT_FIELDS, ENCODERS_IMAGE_MODEL, ENCODERS_IMAGE_BATCH_SIZE,
+            ENCODERS_MODEL_CACHE);
 }

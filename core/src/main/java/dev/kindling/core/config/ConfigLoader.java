@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -98,7 +99,31 @@ public final class ConfigLoader {
                 IngestConfig.OnError.valueOf(choice(v, ConfigKeys.INGEST_ON_ERROR, "skip", "fail").toUpperCase(Locale.ROOT)),
                 bool(v, ConfigKeys.INGEST_STRICT),
                 minRating, maxRating);
-        return new KindlingConfig(home, store, index, ingest);
+        List<String> fields = new java.util.ArrayList<>();
+        for (String f : text(v, ConfigKeys.ENCODERS_TEXT_FIELDS).split(",")) {
+            String field = f.strip();
+            if (!List.of("title", "categories", "tags", "description").contains(field)
+                    && !(field.startsWith("attribute:") && field.length() > "attribute:".length())) {
+                throw bad(v, ConfigKeys.ENCODERS_TEXT_FIELDS, "names unknown field '" + field
+                        + "' (use title, categories, tags, description, attribute:NAME)");
+            }
+            fields.add(field);
+        }
+        String textModel = text(v, ConfigKeys.ENCODERS_TEXT_MODEL);
+        String imageModel = text(v, ConfigKeys.ENCODERS_IMAGE_MODEL);
+        String tokenizer = v.get(ConfigKeys.ENCODERS_TEXT_TOKENIZER.name()).text();
+        EncodersConfig encoders = new EncodersConfig(
+                choice(v, ConfigKeys.ENCODERS_DEVICE, "auto", "cpu", "gpu"),
+                textModel.equals("bundled") ? textModel : home.resolve(expandHome(textModel)).toString(),
+                tokenizer.isEmpty() ? "" : home.resolve(expandHome(tokenizer)).toString(),
+                integer(v, ConfigKeys.ENCODERS_TEXT_MAX_LENGTH, 8, 4096),
+                integer(v, ConfigKeys.ENCODERS_TEXT_BATCH_SIZE, 1, 4096),
+                fields,
+                imageModel.equals("auto") || imageModel.equals("none") ? imageModel
+                        : home.resolve(expandHome(imageModel)).toString(),
+                integer(v, ConfigKeys.ENCODERS_IMAGE_BATCH_SIZE, 1, 1024),
+                home.resolve(expandHome(text(v, ConfigKeys.ENCODERS_MODEL_CACHE))));
+        return new KindlingConfig(home, store, index, ingest, encoders);
     }
 
     private static String text(Map<String, Value> v, ConfigKey key) {

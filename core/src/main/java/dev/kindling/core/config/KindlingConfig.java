@@ -13,8 +13,10 @@ import dev.kindling.core.domain.InteractionRules;
  * @param store  catalog and interaction store
  * @param index  vector index
  * @param ingest bulk import
+ * @param encoders item encoders
  */
-public record KindlingConfig(Path home, StoreConfig store, IndexConfig index, IngestConfig ingest) {
+public record KindlingConfig(Path home, StoreConfig store, IndexConfig index, IngestConfig ingest,
+                             EncodersConfig encoders) {
 
     /** The defaults, with state under the given home. */
     public static KindlingConfig defaults(Path home) {
