@@ -103,6 +103,10 @@ public final class SqliteStore implements Store {
                       PRIMARY KEY (user_id, ts, item_id)) WITHOUT ROWID""");
             s.execute("CREATE INDEX IF NOT EXISTS interactions_by_item ON interactions(item_id)");
             s.execute("""
+                    CREATE TABLE IF NOT EXISTS item_vectors (
+                      item_id TEXT NOT NULL, modality TEXT NOT NULL, encoder TEXT NOT NULL, source_hash TEXT NOT NULL,
+                      vector BLOB, error TEXT, PRIMARY KEY (modality, item_id)) WITHOUT ROWID""");
+            s.execute("""
                     CREATE TABLE IF NOT EXISTS deletions (
                       seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL)""");
             s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
@@ -203,25 +207,27 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized Set<String> missingItems(Collection<String> itemIds) {
-        return read("look up items", () -> {
-            List<String> ids = new ArrayList<>(new LinkedHashSet<>(itemIds));
-            Set<String> missing = new LinkedHashSet<>(ids);
-            for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-                String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
-                try (PreparedStatement ps = db.prepareStatement("SELECT id FROM items WHERE id IN (" + marks + ")")) {
-                    for (int i = 0; i < chunk.size(); i++) {
-                        ps.setString(i + 1, chunk.get(i));
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            missing.remove(rs.getString(1));
-                        }
+        return read("look up items", () -> missingItemsInTransaction(itemIds));
+    }
+
+    private Set<String> missingItemsInTransaction(Collection<String> itemIds) throws SQLException {
+        List<String> ids = new ArrayList<>(new LinkedHashSet<>(itemIds));
+        Set<String> missing = new LinkedHashSet<>(ids);
+        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+            String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement ps = db.prepareStatement("SELECT id FROM items WHERE id IN (" + marks + ")")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        missing.remove(rs.getString(1));
                     }
                 }
             }
-            return missing;
-        });
+        }
+        return missing;
     }
 
     @Override
@@ -312,7 +318,7 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized boolean deleteItem(String id) {
         return delete(Deletion.Kind.ITEM, id, "DELETE FROM items WHERE id = ?",
-                "DELETE FROM interactions WHERE item_id = ?");
+                "DELETE FROM interactions WHERE item_id = ?", "DELETE FROM item_vectors WHERE item_id = ?");
     }
 
     @Override
@@ -321,7 +327,7 @@ public final class SqliteStore implements Store {
                 "DELETE FROM interactions WHERE user_id = ?");
     }
 
-    private boolean delete(Deletion.Kind kind, String id, String deleteRow, String deleteInteractions) {
+    private boolean delete(Deletion.Kind kind, String id, String deleteRow, String... deleteDependents) {
         return write("delete " + kind.name().toLowerCase(java.util.Locale.ROOT) + " " + id, () -> {
             int n;
             try (PreparedStatement ps = db.prepareStatement(deleteRow)) {
@@ -331,9 +337,11 @@ public final class SqliteStore implements Store {
             if (n == 0) {
                 return false;
             }
-            try (PreparedStatement ps = db.prepareStatement(deleteInteractions)) {
-                ps.setString(1, id);
-                ps.executeUpdate();
+            for (String sql : deleteDependents) {
+                try (PreparedStatement ps = db.prepareStatement(sql)) {
+                    ps.setString(1, id);
+                    ps.executeUpdate();
+                }
             }
             try (PreparedStatement ps = db.prepareStatement("INSERT INTO deletions (kind, id, at) VALUES (?, ?, ?)")) {
                 ps.setString(1, kind.name());
@@ -362,6 +370,80 @@ public final class SqliteStore implements Store {
                 }
             }
             return rows;
+        });
+    }
+
+    @Override
+    public synchronized void putItemVectors(List<ItemVector> vectors) {
+        write("store " + vectors.size() + " item vectors", () -> {
+            Set<String> missing = missingItemsInTransaction(vectors.stream().map(ItemVector::itemId).toList());
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException("vectors for items that are not in the catalog: "
+                        + missing.stream().limit(10).toList());
+            }
+            try (PreparedStatement ps = db.prepareStatement("""
+                    INSERT OR REPLACE INTO item_vectors (item_id, modality, encoder, source_hash, vector, error)
+                    VALUES (?, ?, ?, ?, ?, ?)""")) {
+                for (ItemVector v : vectors) {
+                    ps.setString(1, v.itemId());
+                    ps.setString(2, v.modality());
+                    ps.setString(3, v.encoder());
+                    ps.setString(4, v.sourceHash());
+                    ps.setBytes(5, v.vector() == null ? null : VectorBytes.toBytes(v.vector()));
+                    ps.setString(6, v.error());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized java.util.Map<String, String> itemVectorSources(String modality, Collection<String> itemIds) {
+        return read("read item vector sources", () -> {
+            java.util.Map<String, String> out = new java.util.HashMap<>();
+            List<String> ids = new ArrayList<>(new LinkedHashSet<>(itemIds));
+            for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+                String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+                try (PreparedStatement ps = db.prepareStatement("SELECT item_id, encoder, source_hash FROM item_vectors"
+                        + " WHERE modality = ? AND item_id IN (" + marks + ")")) {
+                    ps.setString(1, modality);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 2, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.put(rs.getString(1), rs.getString(2) + "|" + rs.getString(3));
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public synchronized Page<ItemVector> itemVectors(String modality, String after, int limit) {
+        checkLimit(limit);
+        return read("list item vectors", () -> {
+            List<ItemVector> rows = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement("""
+                    SELECT item_id, encoder, source_hash, vector, error FROM item_vectors
+                    WHERE modality = ? AND item_id > ? ORDER BY item_id LIMIT ?""")) {
+                ps.setString(1, modality);
+                ps.setString(2, after == null ? "" : after);
+                ps.setInt(3, limit + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        byte[] blob = rs.getBytes(4);
+                        rows.add(new ItemVector(rs.getString(1), modality, rs.getString(2), rs.getString(3),
+                                blob == null ? null : VectorBytes.toFloats(blob), rs.getString(5)));
+                    }
+                }
+            }
+            return page(rows, limit, ItemVector::itemId);
         });
     }
 

@@ -44,7 +44,7 @@ public interface Store extends AutoCloseable {
     /** A user's interactions, oldest first (ties broken by item id). Empty for an unknown user. */
     List<Interaction> sequence(String userId);
 
-    /** Deletes an item and its interactions and logs the deletion. Returns false if there was no such item. */
+    /** Deletes an item, its interactions and its vectors and logs the deletion. Returns false if there was no such item. */
     boolean deleteItem(String id);
 
     /** Deletes a user and their interactions and logs the deletion. Returns false if there was no such user. */
@@ -52,6 +52,15 @@ public interface Store extends AutoCloseable {
 
     /** Deletions logged after the given sequence number, oldest first. */
     List<Deletion> deletionsAfter(long sequence, int limit);
+
+    /** Inserts or replaces item vectors by (item, modality). Vectors of unknown items are refused. */
+    void putItemVectors(List<ItemVector> vectors);
+
+    /** For the given items, {@link ItemVector#source()} of their stored vector (or error) in a modality. */
+    java.util.Map<String, String> itemVectorSources(String modality, Collection<String> itemIds);
+
+    /** Stored vectors and errors of a modality, in item id order, after the cursor (null for the first page). */
+    Page<ItemVector> itemVectors(String modality, String after, int limit);
 
     StoreStats stats();
 

@@ -156,6 +156,27 @@ public abstract class AbstractStoreContractTest {
     }
 
     @Test
+    void itemVectorsRoundTripAndGoWithTheirItem() {
+        store.upsertItems(List.of(Item.titled("a", "A"), Item.titled("b", "B"), Item.titled("c", "C")));
+        ItemVector a = ItemVector.of("a", "text", "minilm@sha256:1", "h1", new float[] {0.6f, -0.8f, 1e-7f});
+        ItemVector bad = ItemVector.failed("b", "image", "cnn@sha256:2", "h2", "corrupt image");
+        store.putItemVectors(List.of(a, bad, ItemVector.of("c", "text", "minilm@sha256:1", "h3", new float[] {1, 0, 0})));
+        assertThat(store.itemVectorSources("text", List.of("a", "b", "c", "zz")))
+                .containsOnly(java.util.Map.entry("a", "minilm@sha256:1|h1"), java.util.Map.entry("c", "minilm@sha256:1|h3"));
+        Page<ItemVector> texts = store.itemVectors("text", null, 1);
+        assertThat(texts.rows()).containsExactly(a);
+        assertThat(store.itemVectors("text", texts.next(), 10).rows()).extracting(ItemVector::itemId).containsExactly("c");
+        assertThat(store.itemVectors("image", null, 10).rows()).containsExactly(bad);
+        ItemVector a2 = ItemVector.of("a", "text", "minilm@sha256:1", "h9", new float[] {1, 0, 0});
+        store.putItemVectors(List.of(a2));
+        assertThat(store.itemVectors("text", null, 10).rows()).contains(a2).hasSize(2);
+        assertThatThrownBy(() -> store.putItemVectors(List.of(ItemVector.of("nope", "text", "e", "h", new float[1]))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nope");
+        store.deleteItem("a");
+        assertThat(store.itemVectors("text", null, 10).rows()).extracting(ItemVector::itemId).containsExactly("c");
+    }
+
+    @Test
     void dataSurvivesReopen() {
         store.upsertItems(List.of(Item.titled("a", "A")));
         store.appendInteractions(List.of(rated("u", "a", 1, 1)));
