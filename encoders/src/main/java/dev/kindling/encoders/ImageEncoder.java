@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.kindling.core.config.EncodersConfig;
+import dev.kindling.tensor.DjlRuntime;
 
 /**
  * An image CNN encoder (MML 4.2.1 encodes item pictures with ResNet): a TorchScript model run by DJL's PyTorch engine

@@ -28,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.kindling.core.config.EncodersConfig;
+import dev.kindling.tensor.DjlRuntime;
 
 /**
  * A BERT-family sentence encoder (MML 4.2.1 encodes item text with BERT): HuggingFace tokenizer, a transformer run by

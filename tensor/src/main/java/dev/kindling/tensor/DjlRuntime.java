@@ -1,4 +1,4 @@
-package dev.kindling.encoders;
+package dev.kindling.tensor;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
