@@ -1,0 +1,63 @@
+package dev.kindling.meta;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * The encoder vectors of every item, indexed like the learners' item indices (row 0 is padding): unit text vectors
+ * and unit image vectors, with zero rows for items without a picture (so they contribute nothing to a Gram matrix and
+ * the image learner can tell them apart).
+ *
+ * @param text     [items + 1, text dimension]
+ * @param image    [items + 1, image dimension]
+ * @param hasImage [items + 1], 1 where the item has a picture
+ */
+public record ItemFeatures(NDArray text, NDArray image, NDArray hasImage) {
+
+    /** Cosines between the text vectors of the items in each window: [batch, n, n]. */
+    public NDArray textGram(NDArray items) {
+        return gram(text, items);
+    }
+
+    /** Cosines between the image vectors, 0 where either item has no picture: [batch, n, n]. */
+    public NDArray imageGram(NDArray items) {
+        return gram(image, items);
+    }
+
+    private static NDArray gram(NDArray vectors, NDArray items) {
+        NDArray rows = vectors.get(items).stopGradient();
+        return rows.matMul(rows.transpose(0, 2, 1));
+    }
+
+    /** Random unit features for tests and synthetic checks. */
+    public static ItemFeatures random(NDManager manager, int items, int textDim, int imageDim, double missingImage,
+                                      long seed, DataType type) {
+        java.util.Random r = new java.util.Random(seed);
+        double[] t = new double[(items + 1) * textDim];
+        double[] im = new double[(items + 1) * imageDim];
+        double[] has = new double[items + 1];
+        for (int i = 1; i <= items; i++) {
+            unit(r, t, i * textDim, textDim);
+            if (r.nextDouble() >= missingImage) {
+                unit(r, im, i * imageDim, imageDim);
+                has[i] = 1;
+            }
+        }
+        return new ItemFeatures(manager.create(t, new ai.djl.ndarray.types.Shape(items + 1, textDim)).toType(type, true),
+                manager.create(im, new ai.djl.ndarray.types.Shape(items + 1, imageDim)).toType(type, true),
+                manager.create(has).toType(type, true));
+    }
+
+    private static void unit(java.util.Random r, double[] out, int offset, int dim) {
+        double norm = 0;
+        for (int k = 0; k < dim; k++) {
+            out[offset + k] = r.nextGaussian();
+            norm += out[offset + k] * out[offset + k];
+        }
+        norm = Math.sqrt(norm);
+        for (int k = 0; k < dim; k++) {
+            out[offset + k] /= norm;
+        }
+    }
+}

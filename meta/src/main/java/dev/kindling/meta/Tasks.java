@@ -1,0 +1,89 @@
+package dev.kindling.meta;
+
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.HashSet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Builds MAML tasks from item sequences (MML 4.4.1): a sequence r_1..r_m becomes the window r_1..r_{m-1} with the
+ * next item at each position; the augmented prefixes <r_1..r_t> -> r_{t+1} for t < m-1 are the support set and the
+ * full prefix -> r_m is the query. With causal attention one pass over the window computes every prefix at once.
+ */
+public final class Tasks {
+    private final ItemFeatures features;
+    private final int items;
+    private final int maxLength;
+    private final DataType type;
+
+    public Tasks(ItemFeatures features, int items, int maxLength, DataType type) {
+        this.features = features;
+        this.items = items;
+        this.maxLength = maxLength;
+        this.type = type;
+    }
+
+    /** A task from one chronological sequence of item indices (the most recent maxLength + 1 are used). */
+    public MamlTrainer.Task task(int[] sequence, Random random, NDManager manager) {
+        if (sequence.length < 3) {
+            throw new IllegalArgumentException("a task needs at least 3 items (2 support targets and a query), got "
+                    + sequence.length);
+        }
+        int m = Math.min(sequence.length, maxLength + 1);
+        int[] seq = java.util.Arrays.copyOfRange(sequence, sequence.length - m, sequence.length);
+        int n = m - 1;
+        long[] window = new long[n];
+        long[] positives = new long[n];
+        long[] negatives = new long[n];
+        float[] support = new float[n];
+        float[] query = new float[n];
+        Set<Integer> seen = new HashSet<>();
+        for (int v : seq) {
+            seen.add(v);
+        }
+        for (int t = 0; t < n; t++) {
+            window[t] = seq[t];
+            positives[t] = seq[t + 1];
+            negatives[t] = negative(seen, random);
+            if (t < n - 1) {
+                support[t] = 1;
+            } else {
+                query[t] = 1;
+            }
+        }
+        SequenceBatch base = batch(List.of(window), manager);
+        NDArray pos = manager.create(positives, new Shape(1, n));
+        NDArray neg = manager.create(negatives, new Shape(1, n));
+        return new MamlTrainer.Task(
+                base.withTargets(pos, neg, manager.create(support, new Shape(1, n)).toType(type, false)),
+                base.withTargets(pos, neg, manager.create(query, new Shape(1, n)).toType(type, false)));
+    }
+
+    /** Right-aligned windows (padding 0 on the left) with their Gram matrices; targets left empty (zeros). */
+    public SequenceBatch batch(List<long[]> windows, NDManager manager) {
+        int n = windows.stream().mapToInt(w -> w.length).max().orElse(1);
+        long[] ids = new long[windows.size() * n];
+        for (int b = 0; b < windows.size(); b++) {
+            long[] w = windows.get(b);
+            System.arraycopy(w, 0, ids, b * n + (n - w.length), w.length);
+        }
+        NDArray items = manager.create(ids, new Shape(windows.size(), n));
+        NDArray zerosL = manager.zeros(new Shape(windows.size(), n), DataType.INT64);
+        NDArray zerosW = manager.zeros(new Shape(windows.size(), n), type);
+        return new SequenceBatch(items, zerosL, zerosL, zerosW, features.textGram(items), features.imageGram(items));
+    }
+
+    int negative(Set<Integer> exclude, Random random) {
+        while (true) {
+            int candidate = 1 + random.nextInt(items);
+            if (!exclude.contains(candidate)) {
+                return candidate;
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.kindling.tensor;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/** The Adam optimiser (Kingma and Ba), updating parameters in place from given gradients. */
+public final class Adam {
+    private final double learningRate;
+    private final double beta1;
+    private final double beta2;
+    private final double epsilon;
+    private final NDManager manager;
+    private final Map<String, NDArray> m = new HashMap<>();
+    private final Map<String, NDArray> v = new HashMap<>();
+    private long step;
+
+    public Adam(NDManager manager, double learningRate) {
+        this(manager, learningRate, 0.9, 0.999, 1e-8);
+    }
+
+    public Adam(NDManager manager, double learningRate, double beta1, double beta2, double epsilon) {
+        this.manager = manager;
+        this.learningRate = learningRate;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.epsilon = epsilon;
+    }
+
+    /** One step: params[name] -= lr * mhat / (sqrt(vhat) + eps), for every parameter that has a gradient. */
+    public void step(Params params, Params gradients) {
+        step++;
+        double c1 = 1 - Math.pow(beta1, step);
+        double c2 = 1 - Math.pow(beta2, step);
+        Autograd.withoutRecording(() -> {
+            for (String name : gradients.names()) {
+                NDArray g = gradients.get(name);
+                NDArray p = params.get(name);
+                NDArray mi = m.computeIfAbsent(name, k -> attached(p.zerosLike()));
+                NDArray vi = v.computeIfAbsent(name, k -> attached(p.zerosLike()));
+                mi.muli(beta1).addi(g.mul(1 - beta1));
+                vi.muli(beta2).addi(g.square().muli(1 - beta2));
+                try (NDArray update = mi.div(c1).divi(vi.div(c2).sqrt().addi(epsilon)).muli(learningRate)) {
+                    p.subi(update);
+                }
+            }
+        });
+    }
+
+    private NDArray attached(NDArray a) {
+        a.attach(manager);
+        return a;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.kindling.tensor;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Scalar constants as 0-d arrays owned by a long-lived manager. DJL's {@code NDArray.mul(Number)} and friends wrap the
+ * number in a temporary tensor that is freed while autograd still refers to it (wrong gradients after a GC, see
+ * ../shared/notes/djl-offline.md): everything that is trained uses these instead.
+ */
+public final class Scalars {
+    private final NDManager manager;
+    private final DataType type;
+    private final Map<Double, NDArray> cache = new HashMap<>();
+
+    public Scalars(NDManager manager, DataType type) {
+        this.manager = manager;
+        this.type = type;
+    }
+
+    public synchronized NDArray of(double value) {
+        return cache.computeIfAbsent(value, v -> {
+            // full() makes a tensor that owns its memory (not a view of a Java buffer); it lives as long as the manager.
+            NDArray a = manager.full(new Shape(), v.floatValue(), DataType.FLOAT32);
+            return type == DataType.FLOAT32 ? a : a.toType(type, true);
+        });
+    }
+
+    public DataType type() {
+        return type;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+}
