@@ -59,7 +59,7 @@ public final class MamlTrainer {
             g.attach(manager);
             grads.put(name, g);
         }
-        double value = loss.getDouble();
+        double value = loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
         zero(global);
         Params out = new Params();
         grads.forEach(out::put);

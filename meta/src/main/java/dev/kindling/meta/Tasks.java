@@ -64,6 +64,68 @@ public final class Tasks {
                 base.withTargets(pos, neg, manager.create(query, new Shape(1, n)).toType(type, false)));
     }
 
+    /**
+     * A cold-start user's support set for adaptation: every prefix of the sequence predicts its next item (all
+     * positions of the window sequence[0..m-2] weighted 1).
+     */
+    public SequenceBatch adaptation(int[] sequence, Random random, NDManager manager) {
+        int m = Math.min(sequence.length, maxLength + 1);
+        int[] seq = java.util.Arrays.copyOfRange(sequence, sequence.length - m, sequence.length);
+        int n = m - 1;
+        long[] window = new long[n];
+        long[] positives = new long[n];
+        long[] negatives = new long[n];
+        float[] weights = new float[n];
+        Set<Integer> seen = new HashSet<>();
+        for (int v : seq) {
+            seen.add(v);
+        }
+        for (int t = 0; t < n; t++) {
+            window[t] = seq[t];
+            positives[t] = seq[t + 1];
+            negatives[t] = negative(seen, random);
+            weights[t] = 1;
+        }
+        return batch(List.of(window), manager).withTargets(manager.create(positives, new Shape(1, n)),
+                manager.create(negatives, new Shape(1, n)), manager.create(weights, new Shape(1, n)).toType(type, false));
+    }
+
+    /**
+     * A training batch of whole sequences (SASRec pre-training): each user's most recent maxLength + 1 items, every
+     * position predicting its next item.
+     */
+    public SequenceBatch training(List<int[]> sequences, Random random, NDManager manager) {
+        List<long[]> windows = new java.util.ArrayList<>();
+        int n = 0;
+        for (int[] s : sequences) {
+            n = Math.max(n, Math.min(s.length, maxLength + 1) - 1);
+        }
+        long[] positives = new long[sequences.size() * n];
+        long[] negatives = new long[sequences.size() * n];
+        float[] weights = new float[sequences.size() * n];
+        for (int b = 0; b < sequences.size(); b++) {
+            int[] s = sequences.get(b);
+            int m = Math.min(s.length, maxLength + 1);
+            int[] seq = java.util.Arrays.copyOfRange(s, s.length - m, s.length);
+            long[] window = new long[m - 1];
+            Set<Integer> seen = new HashSet<>();
+            for (int v : seq) {
+                seen.add(v);
+            }
+            int pad = n - (m - 1);
+            for (int t = 0; t < m - 1; t++) {
+                window[t] = seq[t];
+                positives[b * n + pad + t] = seq[t + 1];
+                negatives[b * n + pad + t] = negative(seen, random);
+                weights[b * n + pad + t] = 1;
+            }
+            windows.add(window);
+        }
+        return batch(windows, manager).withTargets(manager.create(positives, new Shape(sequences.size(), n)),
+                manager.create(negatives, new Shape(sequences.size(), n)),
+                manager.create(weights, new Shape(sequences.size(), n)).toType(type, false));
+    }
+
     /** Right-aligned windows (padding 0 on the left) with their Gram matrices; targets left empty (zeros). */
     public SequenceBatch batch(List<long[]> windows, NDManager manager) {
         int n = windows.stream().mapToInt(w -> w.length).max().orElse(1);

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 
 /** The Adam optimiser (Kingma and Ba), updating parameters in place from given gradients. */
 public final class Adam {
@@ -34,23 +35,31 @@ public final class Adam {
         step++;
         double c1 = 1 - Math.pow(beta1, step);
         double c2 = 1 - Math.pow(beta2, step);
+        for (String name : gradients.names()) {
+            NDArray p = params.get(name);
+            m.computeIfAbsent(name, k -> state(p));
+            v.computeIfAbsent(name, k -> state(p));
+        }
         Autograd.withoutRecording(() -> {
             for (String name : gradients.names()) {
                 NDArray g = gradients.get(name);
                 NDArray p = params.get(name);
-                NDArray mi = m.computeIfAbsent(name, k -> attached(p.zerosLike()));
-                NDArray vi = v.computeIfAbsent(name, k -> attached(p.zerosLike()));
-                mi.muli(beta1).addi(g.mul(1 - beta1));
-                vi.muli(beta2).addi(g.square().muli(1 - beta2));
-                try (NDArray update = mi.div(c1).divi(vi.div(c2).sqrt().addi(epsilon)).muli(learningRate)) {
-                    p.subi(update);
+                NDArray mi = m.get(name);
+                NDArray vi = v.get(name);
+                // Temporaries land in the optimiser's manager: close them here, every step.
+                try (NDScope scope = new NDScope()) {
+                    mi.muli(beta1).addi(g.mul(1 - beta1));
+                    vi.muli(beta2).addi(g.square().muli(1 - beta2));
+                    p.subi(mi.div(c1).divi(vi.div(c2).sqrt().addi(epsilon)).muli(learningRate));
                 }
             }
         });
     }
 
-    private NDArray attached(NDArray a) {
+    private NDArray state(NDArray like) {
+        NDArray a = like.zerosLike().stopGradient();
         a.attach(manager);
+        NDScope.unregister(a);
         return a;
     }
 }

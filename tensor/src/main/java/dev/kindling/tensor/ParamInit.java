@@ -4,6 +4,7 @@ import java.util.Random;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -30,19 +31,25 @@ public final class ParamInit {
         for (int i = 0; i < values.length; i++) {
             values[i] = random.nextGaussian() * std;
         }
-        return manager.create(values, s).toType(type, true);
+        return keep(manager.create(values, s).toType(type, true));
     }
 
     public NDArray zeros(long... shape) {
-        return manager.zeros(new Shape(shape), type);
+        return keep(manager.zeros(new Shape(shape), type));
     }
 
     public NDArray ones(long... shape) {
-        return manager.ones(new Shape(shape), type);
+        return keep(manager.ones(new Shape(shape), type));
     }
 
     public NDArray full(double value, long... shape) {
-        return manager.full(new Shape(shape), (float) value, DataType.FLOAT32).toType(type, false);
+        return keep(manager.full(new Shape(shape), (float) value, DataType.FLOAT32).toType(type, false));
+    }
+
+    /** Parameters belong to their manager, not to whatever {@link NDScope} is open while they are made. */
+    private static NDArray keep(NDArray a) {
+        NDScope.unregister(a);
+        return a;
     }
 
     public NDManager manager() {

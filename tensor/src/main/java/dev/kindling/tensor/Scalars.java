@@ -5,6 +5,7 @@ import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -27,7 +28,9 @@ public final class Scalars {
         return cache.computeIfAbsent(value, v -> {
             // full() makes a tensor that owns its memory (not a view of a Java buffer); it lives as long as the manager.
             NDArray a = manager.full(new Shape(), v.floatValue(), DataType.FLOAT32);
-            return type == DataType.FLOAT32 ? a : a.toType(type, true);
+            NDArray typed = type == DataType.FLOAT32 ? a : a.toType(type, true);
+            NDScope.unregister(a, typed); // constants outlive any step scope they are first used in
+            return typed;
         });
     }
 

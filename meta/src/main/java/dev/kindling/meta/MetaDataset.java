@@ -1,0 +1,195 @@
+package dev.kindling.meta;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.core.domain.Interaction;
+import dev.kindling.core.domain.Item;
+import dev.kindling.core.domain.Modality;
+import dev.kindling.core.domain.User;
+import dev.kindling.core.store.ItemVector;
+import dev.kindling.core.store.Page;
+import dev.kindling.core.store.Store;
+
+/**
+ * The data of MML's setting (section 3): a reference time T splits users into old users (first interaction at or
+ * before T), whose interactions up to T are D_old for meta-training, and new users (first interaction after T), the
+ * cold-start users of D_new. T is a quantile of the users' first-interaction times.
+ */
+public final class MetaDataset {
+    private static final Logger LOG = LoggerFactory.getLogger(MetaDataset.class);
+
+    private final List<String> itemIds;
+    private final Map<String, Integer> itemIndex;
+    private final List<UserSequence> oldUsers;
+    private final List<UserSequence> newUsers;
+    private final long cut;
+    private final boolean[] oldItems;
+
+    private MetaDataset(List<String> itemIds, Map<String, Integer> itemIndex, List<UserSequence> oldUsers,
+                        List<UserSequence> newUsers, long cut, boolean[] oldItems) {
+        this.itemIds = itemIds;
+        this.itemIndex = itemIndex;
+        this.oldUsers = oldUsers;
+        this.newUsers = newUsers;
+        this.cut = cut;
+        this.oldItems = oldItems;
+    }
+
+    /**
+     * Reads every item and user sequence from the store.
+     *
+     * @param quantile T is this quantile of first-interaction times (0.8: the latest 20% of users are new)
+     */
+    public static MetaDataset load(Store store, double quantile) {
+        List<String> ids = new ArrayList<>();
+        Map<String, Integer> index = new HashMap<>();
+        String cursor = null;
+        do {
+            Page<Item> page = store.items(cursor, 10_000);
+            for (Item item : page.rows()) {
+                ids.add(item.id());
+                index.put(item.id(), ids.size());
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        List<UserSequence> all = new ArrayList<>();
+        cursor = null;
+        do {
+            Page<User> page = store.users(cursor, 10_000);
+            for (User u : page.rows()) {
+                List<Interaction> seq = store.sequence(u.id());
+                int[] items = new int[seq.size()];
+                long[] ts = new long[seq.size()];
+                int k = 0;
+                for (Interaction i : seq) {
+                    Integer idx = index.get(i.itemId());
+                    if (idx != null) {
+                        items[k] = idx;
+                        ts[k++] = i.timestamp().toEpochMilli();
+                    }
+                }
+                if (k > 0) {
+                    all.add(new UserSequence(u.id(), Arrays.copyOf(items, k), Arrays.copyOf(ts, k)));
+                }
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        return split(ids, index, all, quantile);
+    }
+
+    static MetaDataset split(List<String> ids, Map<String, Integer> index, List<UserSequence> users, double quantile) {
+        if (users.isEmpty()) {
+            throw new IllegalStateException("no interactions: import data first");
+        }
+        long[] firsts = users.stream().mapToLong(u -> u.timestamps()[0]).sorted().toArray();
+        long cut = firsts[(int) Math.min(firsts.length - 1, Math.floor(quantile * (firsts.length - 1)))];
+        List<UserSequence> old = new ArrayList<>();
+        List<UserSequence> fresh = new ArrayList<>();
+        boolean[] oldItems = new boolean[ids.size() + 1];
+        for (UserSequence u : users) {
+            if (u.timestamps()[0] > cut) {
+                fresh.add(u);
+                continue;
+            }
+            int k = 0;
+            while (k < u.length() && u.timestamps()[k] <= cut) {
+                oldItems[u.items()[k]] = true;
+                k++;
+            }
+            old.add(u.head(k)); // nothing after T is seen in meta-training
+        }
+        LOG.info("T = {}: {} old users, {} new users, {} of {} items seen before T",
+                java.time.Instant.ofEpochMilli(cut), old.size(), fresh.size(), count(oldItems), ids.size());
+        return new MetaDataset(List.copyOf(ids), Map.copyOf(index), List.copyOf(old), List.copyOf(fresh), cut, oldItems);
+    }
+
+    private static int count(boolean[] flags) {
+        int n = 0;
+        for (boolean f : flags) {
+            n += f ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Item vectors from the store as learner features (zero rows where an item has none). */
+    public ItemFeatures features(Store store, NDManager manager, DataType type) {
+        return new ItemFeatures(matrix(store, Modality.TEXT, manager, type), matrix(store, Modality.IMAGE, manager, type),
+                presence(store, Modality.IMAGE, manager, type));
+    }
+
+    private float[][] vectors(Store store, Modality m) {
+        float[][] rows = new float[itemIds.size() + 1][];
+        String cursor = null;
+        do {
+            Page<ItemVector> page = store.itemVectors(m.key(), cursor, 5_000);
+            for (ItemVector v : page.rows()) {
+                Integer i = itemIndex.get(v.itemId());
+                if (i != null && v.vector() != null) {
+                    rows[i] = v.vector();
+                }
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        return rows;
+    }
+
+    private ai.djl.ndarray.NDArray matrix(Store store, Modality m, NDManager manager, DataType type) {
+        float[][] rows = vectors(store, m);
+        int dim = Arrays.stream(rows).filter(r -> r != null).mapToInt(r -> r.length).findFirst().orElse(1);
+        float[] flat = new float[rows.length * dim];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] != null) {
+                System.arraycopy(rows[i], 0, flat, i * dim, dim);
+            }
+        }
+        return manager.create(flat, new Shape(rows.length, dim)).toType(type, true);
+    }
+
+    private ai.djl.ndarray.NDArray presence(Store store, Modality m, NDManager manager, DataType type) {
+        float[][] rows = vectors(store, m);
+        float[] has = new float[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            has[i] = rows[i] != null ? 1 : 0;
+        }
+        return manager.create(has).toType(type, true);
+    }
+
+    public int itemCount() {
+        return itemIds.size();
+    }
+
+    public String itemId(int index) {
+        return itemIds.get(index - 1);
+    }
+
+    public Integer itemIndex(String id) {
+        return itemIndex.get(id);
+    }
+
+    public List<UserSequence> oldUsers() {
+        return oldUsers;
+    }
+
+    public List<UserSequence> newUsers() {
+        return newUsers;
+    }
+
+    public long cut() {
+        return cut;
+    }
+
+    /** Whether an item was seen in D_old (its ID embedding is trained); the others need the generator. */
+    public boolean oldItem(int index) {
+        return oldItems[index];
+    }
+}

@@ -1,0 +1,112 @@
+package dev.kindling.meta;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.tensor.Adam;
+import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.Params;
+import dev.kindling.tensor.Scalars;
+
+/** Training loops over D_old: plain pre-training (SASRec, PT-FT) and MAML meta-training (MML stage 1). */
+public final class Training {
+    private static final Logger LOG = LoggerFactory.getLogger(Training.class);
+
+    private Training() {
+    }
+
+    /**
+     * SASRec-style training: batches of whole sequences, every position predicting its next item (BPR), Adam.
+     *
+     * @param progress called with the epoch just finished
+     */
+    public static void pretrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
+                                int epochs, int batchSize, double learningRate, long seed, Scalars s,
+                                NDManager manager, IntConsumer progress) {
+        Autograd.record(true);
+        params.requireGradients();
+        Adam adam = new Adam(manager, learningRate);
+        Random random = new Random(seed);
+        List<int[]> sequences = new ArrayList<>();
+        for (UserSequence u : users) {
+            if (u.length() >= 2) {
+                sequences.add(u.items());
+            }
+        }
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            Collections.shuffle(sequences, random);
+            double total = 0;
+            int batches = 0;
+            for (int from = 0; from < sequences.size(); from += batchSize) {
+                try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+                    SequenceBatch batch = tasks.training(sequences.subList(from, Math.min(sequences.size(),
+                            from + batchSize)), random, step);
+                    NDArray loss = learner.loss(params, batch, true, s);
+                    Autograd.backward(loss, false, false);
+                    total += loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+                    batches++;
+                    adam.step(params, params.gradients(step));
+                    for (NDArray p : params.asMap().values()) {
+                        Autograd.zeroGradient(p);
+                    }
+                }
+            }
+            LOG.debug("pre-training epoch {}: loss {}", epoch + 1, total / Math.max(1, batches));
+            progress.accept(epoch + 1);
+        }
+    }
+
+    /**
+     * MAML meta-training (MML stage 1, Eq. 18-20): tasks are old users with at least 3 items, in shuffled batches.
+     */
+    public static void metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
+                                 MamlSettings settings, long seed, Scalars s, NDManager manager, IntConsumer progress) {
+        Autograd.record(true);
+        params.requireGradients();
+        Adam adam = new Adam(manager, settings.outerRate());
+        MamlTrainer trainer = new MamlTrainer(learner, settings.innerSteps(), settings.secondOrder(), s);
+        Random random = new Random(seed);
+        List<UserSequence> eligible = new ArrayList<>(users.stream().filter(u -> u.length() >= 3).toList());
+        NDArray rate = s.of(settings.innerRate());
+        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+            Collections.shuffle(eligible, random);
+            double total = 0;
+            int batches = 0;
+            for (int from = 0; from < eligible.size(); from += settings.tasksPerBatch()) {
+                try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+                    List<MamlTrainer.Task> batch = new ArrayList<>();
+                    for (UserSequence u : eligible.subList(from, Math.min(eligible.size(), from + settings.tasksPerBatch()))) {
+                        batch.add(tasks.task(u.items(), random, step));
+                    }
+                    total += trainer.step(params, batch, rate, adam, step);
+                    batches++;
+                }
+            }
+            LOG.debug("meta-training epoch {}: query loss {}", epoch + 1, total / Math.max(1, batches));
+            progress.accept(epoch + 1);
+        }
+    }
+
+    /**
+     * MAML settings.
+     *
+     * @param epochs        passes over the old users
+     * @param tasksPerBatch tasks per global update
+     * @param innerSteps    J, local steps per task
+     * @param innerRate     alpha, the local learning rate
+     * @param outerRate     beta, Adam's learning rate for the global update
+     * @param secondOrder   exact meta-gradients instead of first-order
+     */
+    public record MamlSettings(int epochs, int tasksPerBatch, int innerSteps, double innerRate, double outerRate,
+                               boolean secondOrder) {
+    }
+}
