@@ -31,14 +31,19 @@ public final class ColdStartEvaluation {
      * @param learner        learner shape
      * @param pretrainEpochs SASRec / PT-FT pre-training epochs
      * @param maml           meta-training settings (its inner steps and rate are also the adaptation budget)
+     * @param stages         MML stages 2 and 3
      * @param methods        which methods to run, from {@link #METHODS}
      */
     public record Settings(List<Integer> supportSizes, List<Long> seeds, LearnerConfig learner, int pretrainEpochs,
-                           Training.MamlSettings maml, List<String> methods) {
+                           Training.MamlSettings maml, MmlModel.Stages stages, List<String> methods) {
     }
 
-    /** Methods available now; MML's auxiliary learners, fusion, generator and PAML are not wired in yet. */
-    public static final List<String> METHODS = List.of("popularity", "sasrec", "pt-ft", "maml-id", "mml-main");
+    /** Methods available now (PAML is not wired in yet). */
+    public static final List<String> METHODS = List.of("popularity", "sasrec", "pt-ft", "maml-id", "mml-main", "mml",
+            "mml-no-gen", "mml-no-fusion");
+
+    /** The variants that share one trained {@link MmlModel} per seed. */
+    private static final List<String> MML_VARIANTS = List.of("mml", "mml-no-gen", "mml-no-fusion");
 
     /** Mean and standard deviation over seeds of one method's test metrics at one k. */
     public record MethodResult(String method, int k, int testUsers, Map<String, Double> mean, Map<String, Double> std,
@@ -70,11 +75,23 @@ public final class ColdStartEvaluation {
             Collections.shuffle(shuffled, new Random(seed));
             List<UserSequence> valHalf = shuffled.subList(0, shuffled.size() / 2);
             List<UserSequence> testHalf = shuffled.subList(shuffled.size() / 2, shuffled.size());
+            NDManager seedManager = manager.newSubManager();
+            Scalars seedScalars = new Scalars(seedManager, type);
+            MmlModel mml = null;
             for (String method : settings.methods()) {
                 try (NDManager m = manager.newSubManager()) {
                     Scalars s = new Scalars(m, type);
                     long start = System.nanoTime();
-                    Recommender r = build(method, seed, s, m);
+                    Recommender r;
+                    if (MML_VARIANTS.contains(method)) {
+                        if (mml == null) {
+                            mml = new MmlModel(data, features, settings.learner(), seedScalars, seedManager);
+                            mml.train(settings.maml(), settings.stages(), seed, progress);
+                        }
+                        r = mml.recommender(method, settings.maml().innerSteps(), settings.maml().innerRate(), seed);
+                    } else {
+                        r = build(method, seed, s, m);
+                    }
                     progress.accept(String.format("seed %d %s trained in %.0f s", seed, method,
                             (System.nanoTime() - start) / 1e9));
                     for (int k : settings.supportSizes()) {
@@ -89,6 +106,7 @@ public final class ColdStartEvaluation {
                     }
                 }
             }
+            seedManager.close();
         }
         List<MethodResult> out = new ArrayList<>();
         for (String key : test.keySet()) {

@@ -28,6 +28,7 @@ import dev.kindling.meta.ColdStartEvaluation;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.LearnerConfig;
 import dev.kindling.meta.MetaDataset;
+import dev.kindling.meta.MmlModel;
 import dev.kindling.meta.Training;
 import dev.kindling.tensor.DjlRuntime;
 
@@ -48,11 +49,30 @@ final class EvaluateCommand implements Callable<Integer> {
     String profile;
 
     @Option(names = "--methods", split = ",", paramLabel = "M,...",
-            description = "Methods to run (default all): popularity, sasrec, pt-ft, maml-id, mml-main.")
+            description = "Methods to run (default all): popularity, sasrec, pt-ft, maml-id, mml-main, mml, mml-no-gen, "
+                    + "mml-no-fusion.")
     List<String> methods;
 
     @Option(names = "--quantile", defaultValue = "0.8", description = "T as a quantile of users' first-interaction times.")
     double quantile;
+
+    @Option(names = "--meta-epochs", paramLabel = "N", description = "Override the profile's meta-training epochs.")
+    Integer metaEpochs;
+
+    @Option(names = "--pretrain-epochs", paramLabel = "N", description = "Override the profile's pre-training epochs.")
+    Integer pretrainEpochs;
+
+    @Option(names = "--inner-steps", paramLabel = "J", description = "Override J, the adaptation steps.")
+    Integer innerSteps;
+
+    @Option(names = "--inner-rate", paramLabel = "ALPHA", description = "Override the adaptation learning rate.")
+    Double innerRate;
+
+    @Option(names = "--outer-rate", paramLabel = "BETA", description = "Override the meta-training Adam learning rate.")
+    Double outerRate;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "S,...", description = "Override the profile's seeds.")
+    List<Long> seeds;
 
     @Spec
     CommandSpec spec;
@@ -62,13 +82,14 @@ final class EvaluateCommand implements Callable<Integer> {
         KindlingConfig config = home.load();
         ColdStartEvaluation.Settings settings = switch (profile) {
             case "quick" -> new ColdStartEvaluation.Settings(List.of(10), List.of(1L), LearnerConfig.DEFAULT, 20,
-                    new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false),
+                    new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false), MmlModel.Stages.DEFAULT,
                     methods == null ? ColdStartEvaluation.METHODS : methods);
             case "full" -> new ColdStartEvaluation.Settings(List.of(5, 10, 20), List.of(1L, 2L, 3L),
                     LearnerConfig.DEFAULT, 50, new Training.MamlSettings(10, 16, 5, 0.05, 1e-3, false),
-                    methods == null ? ColdStartEvaluation.METHODS : methods);
+                    MmlModel.Stages.DEFAULT, methods == null ? ColdStartEvaluation.METHODS : methods);
             default -> throw new IllegalArgumentException("--profile must be quick or full, was " + profile);
         };
+        settings = overridden(settings);
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
         List<ColdStartEvaluation.MethodResult> results;
@@ -91,6 +112,17 @@ final class EvaluateCommand implements Callable<Integer> {
         out.flush();
         spec.commandLine().getErr().println("report written to " + report);
         return 0;
+    }
+
+    private ColdStartEvaluation.Settings overridden(ColdStartEvaluation.Settings base) {
+        Training.MamlSettings m = base.maml();
+        Training.MamlSettings maml = new Training.MamlSettings(metaEpochs != null ? metaEpochs : m.epochs(),
+                m.tasksPerBatch(), innerSteps != null ? innerSteps : m.innerSteps(),
+                innerRate != null ? innerRate : m.innerRate(), outerRate != null ? outerRate : m.outerRate(),
+                m.secondOrder());
+        return new ColdStartEvaluation.Settings(base.supportSizes(), seeds != null ? seeds : base.seeds(),
+                base.learner(), pretrainEpochs != null ? pretrainEpochs : base.pretrainEpochs(), maml, base.stages(),
+                base.methods());
     }
 
     static String markdown(List<ColdStartEvaluation.MethodResult> results, String profile) {

@@ -1,0 +1,299 @@
+package dev.kindling.meta;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import dev.kindling.generator.ItemEmbeddingGenerator;
+import dev.kindling.tensor.Adam;
+import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.Layers;
+import dev.kindling.tensor.Params;
+import dev.kindling.tensor.Scalars;
+
+/**
+ * MML (section 4) put together: the learner group (feature-aware ID learner, text and image auxiliary learners), the
+ * cold-start item embedding generator and the fusion layer, trained in three stages (4.4.2): 1. MAML for each learner,
+ * 2. the generator with the main learner frozen and items "forgotten" at rate p0, 3. the fusion layer with everything
+ * else frozen, cross-entropy on the next item.
+ */
+public final class MmlModel {
+    /** Generator training and fusion training settings. */
+    public record Stages(int generatorEpochs, int fusionEpochs, double forgetRate, int neighbours, double generatorRate,
+                         double fusionRate) {
+        public static final Stages DEFAULT = new Stages(3, 3, 0.1, 5, 1e-3, 1e-3);
+    }
+
+    private final MetaDataset data;
+    private final ItemFeatures features;
+    private final LearnerConfig config;
+    private final Scalars s;
+    private final NDManager manager;
+    private final IdLearner main;
+    private final FeatureLearner text;
+    private final FeatureLearner image;
+    private final ItemEmbeddingGenerator generator;
+    private final FusionLayer fusion;
+    private final Tasks tasks;
+    private Params mainParams;
+    private Params textParams;
+    private Params imageParams;
+    private Params generatorParams;
+    private Params fusionParams;
+    private NeighbourTable neighbours;
+    private NDArray warmTable;
+
+    public MmlModel(MetaDataset data, ItemFeatures features, LearnerConfig config, Scalars s, NDManager manager) {
+        this.data = data;
+        this.features = features;
+        this.config = config;
+        this.s = s;
+        this.manager = manager;
+        DataType type = s.type();
+        this.main = new IdLearner(config, data.itemCount(), true, manager, type);
+        NDArray allText = features.hasImage().onesLike();
+        this.text = new FeatureLearner(config, features.text(), allText, manager, type);
+        this.image = new FeatureLearner(config, features.image(), features.hasImage(), manager, type);
+        this.generator = new ItemEmbeddingGenerator(List.of("text", "image"),
+                List.of((int) features.text().getShape().get(1), (int) features.image().getShape().get(1)),
+                config.hidden());
+        this.fusion = new FusionLayer(config.maxLength(), config.hidden(), 128);
+        this.tasks = new Tasks(features, data.itemCount(), config.maxLength(), type);
+    }
+
+    public Tasks tasks() {
+        return tasks;
+    }
+
+    /** All three stages. */
+    public void train(Training.MamlSettings maml, Stages stages, long seed, Consumer<String> progress) {
+        mainParams = main.initialise(seed);
+        textParams = text.initialise(seed + 1);
+        imageParams = image.initialise(seed + 2);
+        Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, seed, s, manager, e -> { });
+        progress.accept("stage 1: main learner meta-trained");
+        Training.metaTrain(text, textParams, data.oldUsers(), tasks, maml, seed + 1, s, manager, e -> { });
+        Training.metaTrain(image, imageParams, data.oldUsers(), tasks, maml, seed + 2, s, manager, e -> { });
+        progress.accept("stage 1: auxiliary learners meta-trained");
+        neighbours = NeighbourTable.build(features, data, stages.neighbours(), manager);
+        generatorParams = generator.initialise(manager, s.type(), seed + 3);
+        trainGenerator(stages, seed);
+        progress.accept("stage 2: generator trained");
+        warmTable = warmTable(null).stopGradient();
+        fusionParams = fusion.initialise(manager, s.type(), seed + 4);
+        trainFusion(stages, seed);
+        progress.accept("stage 3: fusion trained");
+    }
+
+    /** Generated ID embeddings (Eq. 15-17) for the given item indices: [count, d]. */
+    NDArray generated(int[] items) {
+        int k = neighbours.of(items[0]).length;
+        long[] query = new long[items.length];
+        long[] nb = new long[items.length * k];
+        for (int i = 0; i < items.length; i++) {
+            query[i] = items[i];
+            int[] row = neighbours.of(items[i]);
+            for (int j = 0; j < k; j++) {
+                nb[i * k + j] = row[j];
+            }
+        }
+        NDManager m = features.text().getManager();
+        NDArray q = m.create(query);
+        NDArray n = m.create(nb, new Shape(items.length, k));
+        return generator.generate(generatorParams, List.of(features.text().get(q), features.image().get(q)),
+                List.of(features.text().get(n), features.image().get(n)),
+                List.of(features.hasImage().get(q).onesLike(), features.hasImage().get(q)), s);
+    }
+
+    /**
+     * The main learner's item table with generated rows for the given items (or, when null, for every item never seen
+     * in D_old: the cold-start items of 4.3).
+     */
+    NDArray warmTable(int[] forgotten) {
+        int[] items = forgotten;
+        if (items == null) {
+            List<Integer> fresh = new ArrayList<>();
+            for (int i = 1; i <= data.itemCount(); i++) {
+                if (!data.oldItem(i)) {
+                    fresh.add(i);
+                }
+            }
+            items = fresh.stream().mapToInt(Integer::intValue).toArray();
+        }
+        NDArray table = mainParams.get("item.emb").stopGradient();
+        if (items.length == 0) {
+            return table;
+        }
+        NDArray gen = generated(items);
+        float[] keep = new float[data.itemCount() + 1];
+        java.util.Arrays.fill(keep, 1f);
+        float[] scatter = new float[(data.itemCount() + 1) * items.length];
+        for (int i = 0; i < items.length; i++) {
+            keep[items[i]] = 0f;
+            scatter[items[i] * items.length + i] = 1f;
+        }
+        NDManager m = gen.getManager();
+        NDArray keepMask = m.create(keep).toType(s.type(), false).reshape(-1, 1);
+        NDArray place = m.create(scatter, new Shape(data.itemCount() + 1, items.length)).toType(s.type(), false);
+        return table.mul(keepMask).add(place.matMul(gen));
+    }
+
+    private int[] forget(SequenceBatch batch, double rate, Random random) {
+        Set<Integer> distinct = new HashSet<>();
+        for (long id : batch.items().toLongArray()) {
+            if (id != 0) {
+                distinct.add((int) id);
+            }
+        }
+        for (long id : batch.positives().toLongArray()) {
+            if (id != 0) {
+                distinct.add((int) id);
+            }
+        }
+        List<Integer> chosen = new ArrayList<>();
+        for (int id : distinct) {
+            if (random.nextDouble() < rate) {
+                chosen.add(id);
+            }
+        }
+        if (chosen.isEmpty()) {
+            chosen.add(distinct.iterator().next());
+        }
+        return chosen.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Stage 2: BPR loss of the frozen main learner with forgotten items' embeddings generated. */
+    private void trainGenerator(Stages stages, long seed) {
+        Autograd.record(true);
+        generatorParams.requireGradients();
+        Adam adam = new Adam(manager, stages.generatorRate());
+        Random random = new Random(seed + 5);
+        Params frozen = mainParams.detached();
+        List<int[]> sequences = sequences();
+        for (int epoch = 0; epoch < stages.generatorEpochs(); epoch++) {
+            java.util.Collections.shuffle(sequences, random);
+            for (int from = 0; from < sequences.size(); from += 64) {
+                try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+                    SequenceBatch batch = tasks.training(sequences.subList(from, Math.min(sequences.size(), from + 64)),
+                            random, step);
+                    NDArray table = warmTable(forget(batch, stages.forgetRate(), random));
+                    NDArray loss = main.loss(frozen.with(new Params().put("item.emb", table)), batch, true, s);
+                    Autograd.backward(loss, false, false);
+                    adam.step(generatorParams, generatorParams.gradients(step));
+                    zero(generatorParams);
+                }
+            }
+        }
+    }
+
+    /** Stage 3: cross-entropy of the fused next-item scores, learners and generator frozen. */
+    private void trainFusion(Stages stages, long seed) {
+        Autograd.record(true);
+        fusionParams.requireGradients();
+        Adam adam = new Adam(manager, stages.fusionRate());
+        Random random = new Random(seed + 6);
+        List<int[]> sequences = sequences();
+        for (int epoch = 0; epoch < stages.fusionEpochs(); epoch++) {
+            java.util.Collections.shuffle(sequences, random);
+            for (int from = 0; from < sequences.size(); from += 32) {
+                try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+                    List<int[]> part = sequences.subList(from, Math.min(sequences.size(), from + 32));
+                    List<long[]> windows = new ArrayList<>();
+                    long[] targets = new long[part.size()];
+                    for (int b = 0; b < part.size(); b++) {
+                        int[] seq = part.get(b);
+                        int m = Math.min(seq.length, config.maxLength() + 1);
+                        long[] w = new long[m - 1];
+                        for (int t = 0; t < m - 1; t++) {
+                            w[t] = seq[seq.length - m + t];
+                        }
+                        windows.add(w);
+                        targets[b] = seq[seq.length - 1];
+                    }
+                    SequenceBatch batch = tasks.batch(windows, step);
+                    NDArray table = warmTable(forget(batch, stages.forgetRate(), random)).stopGradient();
+                    NDList fused = fuse(mainParams.detached().with(new Params().put("item.emb", table)),
+                            textParams.detached(), imageParams.detached(), batch);
+                    NDArray loss = Layers.crossEntropy(fused.get(0), step.create(targets));
+                    Autograd.backward(loss, false, false);
+                    adam.step(fusionParams, fusionParams.gradients(step));
+                    zero(fusionParams);
+                }
+            }
+        }
+    }
+
+    /** Fused scores over all items [batch, items + 1] and the learners' attention weights [batch, 3] (Eq. 9-13). */
+    NDList fuse(Params mainP, Params textP, Params imageP, SequenceBatch batch) {
+        SequenceLearner[] learners = {main, text, image};
+        Params[] params = {mainP, textP, imageP};
+        NDArray[] scores = new NDArray[3];
+        NDArray[] outputs = new NDArray[3];
+        long n = batch.length();
+        for (int i = 0; i < 3; i++) {
+            NDArray encoded = learners[i].encode(params[i], batch, false, s);
+            outputs[i] = encoded;
+            scores[i] = encoded.get(":, " + (n - 1) + ", :").matMul(learners[i].allItemVectors(params[i]).transpose());
+        }
+        return fusion.forward(fusionParams, scores, outputs, s);
+    }
+
+    /** A recommender for one of MML's variants: {@code mml}, {@code mml-no-gen}, {@code mml-no-fusion}. */
+    public Recommender recommender(String variant, int steps, double rate, long seed) {
+        boolean useGenerator = !variant.equals("mml-no-gen");
+        boolean useFusion = !variant.equals("mml-no-fusion");
+        Random random = new Random(seed);
+        return sequence -> {
+            try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
+                Params mainP = useGenerator ? mainParams.with(new Params().put("item.emb", warmTable)) : mainParams;
+                Params[] adapted = new Params[3];
+                SequenceLearner[] learners = {main, text, image};
+                Params[] base = {mainP, textParams, imageParams};
+                SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, random, sub) : null;
+                for (int i = 0; i < (useFusion ? 3 : 1); i++) {
+                    adapted[i] = base[i];
+                    if (steps > 0 && support != null) {
+                        InnerLoop.Adaptation a = new InnerLoop(learners[i], steps)
+                                .adaptFirstOrder(base[i], support, s.of(rate), false, s, sub);
+                        adapted[i] = base[i].with(a.theta().detached());
+                    }
+                }
+                long[] window = new long[sequence.length];
+                for (int i = 0; i < sequence.length; i++) {
+                    window[i] = sequence[i];
+                }
+                SequenceBatch batch = tasks.batch(List.of(window), sub);
+                NDArray scores = useFusion
+                        ? fuse(adapted[0].detached(), adapted[1].detached(), adapted[2].detached(), batch).get(0)
+                        : main.scoreAll(adapted[0].detached(), batch, s);
+                return scores.toType(DataType.FLOAT32, false).toFloatArray();
+            }
+        };
+    }
+
+    private List<int[]> sequences() {
+        List<int[]> out = new ArrayList<>();
+        for (UserSequence u : data.oldUsers()) {
+            if (u.length() >= 2) {
+                out.add(u.items());
+            }
+        }
+        return out;
+    }
+
+    private static void zero(Params p) {
+        for (NDArray a : p.asMap().values()) {
+            Autograd.zeroGradient(a);
+        }
+    }
+}
