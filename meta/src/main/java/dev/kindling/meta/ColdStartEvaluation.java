@@ -38,9 +38,9 @@ public final class ColdStartEvaluation {
                            Training.MamlSettings maml, MmlModel.Stages stages, List<String> methods) {
     }
 
-    /** Methods available now (PAML is not wired in yet). */
+    /** Methods available. */
     public static final List<String> METHODS = List.of("popularity", "sasrec", "pt-ft", "maml-id", "mml-main", "mml",
-            "mml-no-gen", "mml-no-fusion");
+            "mml-no-gen", "mml-no-fusion", "mml-paml");
 
     /** The variants that share one trained {@link MmlModel} per seed. */
     private static final List<String> MML_VARIANTS = List.of("mml", "mml-no-gen", "mml-no-fusion");
@@ -53,6 +53,13 @@ public final class ColdStartEvaluation {
     private final MetaDataset data;
     private final ItemFeatures features;
     private final Settings settings;
+    private java.util.function.IntFunction<UserRateMemory> userMemory;
+
+    /** Where PAML keeps its users for the {@code mml-paml} method: a fresh memory of the given dimension per call. */
+    public ColdStartEvaluation withUserMemory(java.util.function.IntFunction<UserRateMemory> memory) {
+        this.userMemory = memory;
+        return this;
+    }
 
     public ColdStartEvaluation(MetaDataset data, ItemFeatures features, Settings settings) {
         this.data = data;
@@ -78,12 +85,23 @@ public final class ColdStartEvaluation {
             NDManager seedManager = manager.newSubManager();
             Scalars seedScalars = new Scalars(seedManager, type);
             MmlModel mml = null;
+            MmlModel mmlPaml = null;
             for (String method : settings.methods()) {
                 try (NDManager m = manager.newSubManager()) {
                     Scalars s = new Scalars(m, type);
                     long start = System.nanoTime();
                     Recommender r;
-                    if (MML_VARIANTS.contains(method)) {
+                    if (method.equals("mml-paml")) {
+                        if (userMemory == null) {
+                            throw new IllegalStateException("mml-paml needs a vector index for PAML's users");
+                        }
+                        if (mmlPaml == null) {
+                            mmlPaml = new MmlModel(data, features, settings.learner(), seedScalars, seedManager)
+                                    .withPaml(new MmlModel.Paml(userMemory.apply(settings.learner().hidden()), 10, 1.0, 1e-3));
+                            mmlPaml.train(settings.maml(), settings.stages(), seed, progress);
+                        }
+                        r = mmlPaml.recommender(method, settings.maml().innerSteps(), settings.maml().innerRate(), seed);
+                    } else if (MML_VARIANTS.contains(method)) {
                         if (mml == null) {
                             mml = new MmlModel(data, features, settings.learner(), seedScalars, seedManager);
                             mml.train(settings.maml(), settings.stages(), seed, progress);

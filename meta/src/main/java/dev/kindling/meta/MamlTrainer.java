@@ -33,8 +33,15 @@ public final class MamlTrainer {
         this.s = s;
     }
 
-    /** One task: support and query positions over the same sequence window. */
-    public record Task(SequenceBatch support, SequenceBatch query) {
+    /** One task: support and query positions over the same sequence window, for a user (null when anonymous). */
+    public record Task(SequenceBatch support, SequenceBatch query, String userId) {
+        public Task(SequenceBatch support, SequenceBatch query) {
+            this(support, query, null);
+        }
+
+        public Task forUser(String id) {
+            return new Task(support, query, id);
+        }
     }
 
     /**
@@ -75,12 +82,19 @@ public final class MamlTrainer {
      * loss.
      */
     public double step(Params global, List<Task> tasks, NDArray rate, Adam adam, NDManager manager) {
+        return step(global, tasks, (task, m) -> rate, adam, manager);
+    }
+
+    /** One global update with per-task inner rates (PAML). Returns the mean query loss. */
+    public double step(Params global, List<Task> tasks, InnerRates rates, Adam adam, NDManager manager) {
         Map<String, NDArray> sum = new LinkedHashMap<>();
         double loss = 0;
         try (NDManager batch = manager.newSubManager()) {
             for (Task task : tasks) {
                 try (NDManager taskManager = batch.newSubManager()) {
+                    NDArray rate = rates.rate(task, taskManager);
                     Result r = metaGradient(global, task, rate, true, taskManager);
+                    rates.afterTask(task, rate);
                     for (String name : r.gradients().names()) {
                         NDArray g = r.gradients().get(name);
                         NDArray acc = sum.get(name);
@@ -97,6 +111,7 @@ public final class MamlTrainer {
             Params grads = new Params();
             sum.forEach(grads::put);
             adam.step(global, grads);
+            rates.afterBatch();
         }
         return loss / Math.max(1, tasks.size());
     }

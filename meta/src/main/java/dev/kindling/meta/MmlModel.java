@@ -34,6 +34,26 @@ public final class MmlModel {
         public static final Stages DEFAULT = new Stages(3, 3, 0.1, 5, 1e-3, 1e-3);
     }
 
+    /**
+     * PAML for the main learner's inner loop.
+     *
+     * @param memory     where seen users' embeddings and rates are kept (the index's {@code users} collection)
+     * @param neighbours K nearest users
+     * @param delta      the Gaussian kernel's delta
+     * @param rate       Adam's learning rate for the rate MLP
+     */
+    public record Paml(UserRateMemory memory, int neighbours, double delta, double rate) {
+    }
+
+    private Paml pamlSettings;
+    private PamlRates pamlRates;
+
+    /** Use PAML's per-user inner rates for the main learner (call before {@link #train}). */
+    public MmlModel withPaml(Paml paml) {
+        this.pamlSettings = paml;
+        return this;
+    }
+
     private final MetaDataset data;
     private final ItemFeatures features;
     private final LearnerConfig config;
@@ -80,8 +100,15 @@ public final class MmlModel {
         mainParams = main.initialise(seed);
         textParams = text.initialise(seed + 1);
         imageParams = image.initialise(seed + 2);
-        Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, seed, s, manager, e -> { });
-        progress.accept("stage 1: main learner meta-trained");
+        if (pamlSettings == null) {
+            Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, seed, s, manager, e -> { });
+        } else {
+            PamlLearningRate paml = new PamlLearningRate(32, pamlSettings.delta(), maml.innerRate());
+            pamlRates = new PamlRates(paml, paml.initialise(config.hidden(), manager, s.type(), seed + 7),
+                    pamlSettings.memory(), main, mainParams, pamlSettings.neighbours(), pamlSettings.rate(), s, manager);
+            Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, pamlRates, seed, s, manager, e -> { });
+        }
+        progress.accept("stage 1: main learner meta-trained" + (pamlSettings == null ? "" : " with PAML rates"));
         Training.metaTrain(text, textParams, data.oldUsers(), tasks, maml, seed + 1, s, manager, e -> { });
         Training.metaTrain(image, imageParams, data.oldUsers(), tasks, maml, seed + 2, s, manager, e -> { });
         progress.accept("stage 1: auxiliary learners meta-trained");
@@ -248,11 +275,18 @@ public final class MmlModel {
         return fusion.forward(fusionParams, scores, outputs, s);
     }
 
-    /** A recommender for one of MML's variants: {@code mml}, {@code mml-no-gen}, {@code mml-no-fusion}. */
+    /**
+     * A recommender for one of MML's variants: {@code mml}, {@code mml-no-gen}, {@code mml-no-fusion}, or
+     * {@code mml-paml} (the main learner adapts at the user's PAML rate; the model must be trained with PAML).
+     */
     public Recommender recommender(String variant, int steps, double rate, long seed) {
         boolean useGenerator = !variant.equals("mml-no-gen");
         boolean useFusion = !variant.equals("mml-no-fusion");
+        if (variant.equals("mml-paml") && pamlRates == null) {
+            throw new IllegalStateException("mml-paml needs a model trained with PAML");
+        }
         Random random = new Random(seed);
+        int[] users = {0};
         return sequence -> {
             try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
                 Params mainP = useGenerator ? mainParams.with(new Params().put("item.emb", warmTable)) : mainParams;
@@ -260,11 +294,16 @@ public final class MmlModel {
                 SequenceLearner[] learners = {main, text, image};
                 Params[] base = {mainP, textParams, imageParams};
                 SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, random, sub) : null;
+                double mainRate = rate;
+                if (pamlRates != null && support != null) {
+                    String user = "new-user-" + (++users[0]);
+                    mainRate = pamlRates.rateFor(user, support, sub);
+                }
                 for (int i = 0; i < (useFusion ? 3 : 1); i++) {
                     adapted[i] = base[i];
                     if (steps > 0 && support != null) {
                         InnerLoop.Adaptation a = new InnerLoop(learners[i], steps)
-                                .adaptFirstOrder(base[i], support, s.of(rate), false, s, sub);
+                                .adaptFirstOrder(base[i], support, s.of(i == 0 ? mainRate : rate), false, s, sub);
                         adapted[i] = base[i].with(a.theta().detached());
                     }
                 }

@@ -70,13 +70,20 @@ public final class Training {
      */
     public static void metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
                                  MamlSettings settings, long seed, Scalars s, NDManager manager, IntConsumer progress) {
+        metaTrain(learner, params, users, tasks, settings, InnerRates.fixed(settings.innerRate(), s), seed, s, manager,
+                progress);
+    }
+
+    /** MAML meta-training with the given inner rates (fixed, or PAML's per-user rates). */
+    public static void metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
+                                 MamlSettings settings, InnerRates rates, long seed, Scalars s, NDManager manager,
+                                 IntConsumer progress) {
         Autograd.record(true);
         params.requireGradients();
         Adam adam = new Adam(manager, settings.outerRate());
         MamlTrainer trainer = new MamlTrainer(learner, settings.innerSteps(), settings.secondOrder(), s);
         Random random = new Random(seed);
         List<UserSequence> eligible = new ArrayList<>(users.stream().filter(u -> u.length() >= 3).toList());
-        NDArray rate = s.of(settings.innerRate());
         for (int epoch = 0; epoch < settings.epochs(); epoch++) {
             Collections.shuffle(eligible, random);
             double total = 0;
@@ -85,9 +92,9 @@ public final class Training {
                 try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
                     List<MamlTrainer.Task> batch = new ArrayList<>();
                     for (UserSequence u : eligible.subList(from, Math.min(eligible.size(), from + settings.tasksPerBatch()))) {
-                        batch.add(tasks.task(u.items(), random, step));
+                        batch.add(tasks.task(u.items(), random, step).forUser(u.userId()));
                     }
-                    total += trainer.step(params, batch, rate, adam, step);
+                    total += trainer.step(params, batch, rates, adam, step);
                     batches++;
                 }
             }

@@ -27,10 +27,16 @@ public final class Scalars {
     public synchronized NDArray of(double value) {
         return cache.computeIfAbsent(value, v -> {
             // full() makes a tensor that owns its memory (not a view of a Java buffer); it lives as long as the manager.
-            NDArray a = manager.full(new Shape(), v.floatValue(), DataType.FLOAT32);
-            NDArray typed = type == DataType.FLOAT32 ? a : a.toType(type, true);
-            NDScope.unregister(a, typed); // constants outlive any step scope they are first used in
-            return typed;
+            NDArray a;
+            if (type == DataType.FLOAT32) {
+                a = manager.full(new Shape(), v.floatValue(), DataType.FLOAT32);
+            } else {
+                // Exact in the wider type; the in-place multiply's temporary is not part of any graph.
+                a = manager.ones(new Shape(), type);
+                a.muli(v);
+            }
+            NDScope.unregister(a); // constants outlive any step scope they are first used in
+            return a;
         });
     }
 

@@ -30,6 +30,10 @@ import dev.kindling.meta.LearnerConfig;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.MmlModel;
 import dev.kindling.meta.Training;
+import dev.kindling.meta.UserRateMemory;
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.index.LuceneIndexSettings;
+import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.tensor.DjlRuntime;
 
 /** {@code kindling evaluate [--json] [--profile quick|full]}: the cold-start comparison of MML 5.2.1. */
@@ -50,7 +54,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--methods", split = ",", paramLabel = "M,...",
             description = "Methods to run (default all): popularity, sasrec, pt-ft, maml-id, mml-main, mml, mml-no-gen, "
-                    + "mml-no-fusion.")
+                    + "mml-no-fusion, mml-paml.")
     List<String> methods;
 
     @Option(names = "--quantile", defaultValue = "0.8", description = "T as a quantile of users' first-interaction times.")
@@ -93,10 +97,20 @@ final class EvaluateCommand implements Callable<Integer> {
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
         List<ColdStartEvaluation.MethodResult> results;
-        try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        // PAML's users live in a scratch index, so an evaluation never touches the served users collection.
+        Path scratch = Files.createTempDirectory("kindling-evaluate-users");
+        try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager("PyTorch");
+             VectorIndex users = new LuceneVectorIndex(scratch, LuceneIndexSettings.DEFAULT)) {
             MetaDataset data = MetaDataset.load(store, quantile);
             ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
-            results = new ColdStartEvaluation(data, features, settings).run(manager, LOG::info);
+            results = new ColdStartEvaluation(data, features, settings).withUserMemory(dimension -> {
+                users.dropCollection(UserRateMemory.COLLECTION);
+                return new UserRateMemory(users, dimension, 10_000);
+            }).run(manager, LOG::info);
+        } finally {
+            try (var paths = Files.walk(scratch)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Path reports = Files.createDirectories(config.home().resolve("reports"));

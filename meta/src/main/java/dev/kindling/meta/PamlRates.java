@@ -1,0 +1,85 @@
+package dev.kindling.meta;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import dev.kindling.tensor.Adam;
+import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.Params;
+import dev.kindling.tensor.Scalars;
+
+/**
+ * PAML in the MAML loop: a task's rate is alpha(h_i) from {@link PamlLearningRate}, h_i being the user's embedding
+ * from the support sequence (the learner's last output with the global parameters); the user is then remembered in the
+ * {@link UserRateMemory}, and the rate MLP takes an Adam step after each global update.
+ */
+public final class PamlRates implements InnerRates {
+    private final PamlLearningRate paml;
+    private final Params params;
+    private final UserRateMemory memory;
+    private final SequenceLearner learner;
+    private final Params global;
+    private final int neighbours;
+    private final Scalars s;
+    private final Adam adam;
+    private final NDManager manager;
+    private float[] lastEmbedding;
+
+    public PamlRates(PamlLearningRate paml, Params params, UserRateMemory memory, SequenceLearner learner, Params global,
+                     int neighbours, double learningRate, Scalars s, NDManager manager) {
+        this.paml = paml;
+        this.params = params;
+        this.memory = memory;
+        this.learner = learner;
+        this.global = global;
+        this.neighbours = neighbours;
+        this.s = s;
+        this.manager = manager;
+        this.adam = new Adam(manager, learningRate);
+        params.requireGradients();
+    }
+
+    /** h_i: the learner's output at the last support position, global parameters, no dropout. */
+    public float[] embedding(SequenceBatch support) {
+        NDArray encoded = learner.encode(global.detached(), support, false, s);
+        long n = support.length();
+        return encoded.get("0, " + (n - 1) + ", :").toType(DataType.FLOAT32, false).toFloatArray();
+    }
+
+    @Override
+    public NDArray rate(MamlTrainer.Task task, NDManager taskManager) {
+        lastEmbedding = embedding(task.support());
+        NDArray h = taskManager.create(lastEmbedding).toType(s.type(), false);
+        return paml.rate(params, h, memory.nearest(task.userId(), lastEmbedding, neighbours), s);
+    }
+
+    /** The rate for a new user known by a support sequence, without learning anything (serving, evaluation). */
+    public double rateFor(String userId, SequenceBatch support, NDManager taskManager) {
+        float[] h = embedding(support);
+        NDArray rate = paml.rate(params.detached(), taskManager.create(h).toType(s.type(), false),
+                memory.nearest(userId, h, neighbours), s);
+        return rate.toType(DataType.FLOAT64, false).getDouble();
+    }
+
+    @Override
+    public void afterTask(MamlTrainer.Task task, NDArray rate) {
+        if (task.userId() != null) {
+            memory.remember(task.userId(), lastEmbedding, rate.toType(DataType.FLOAT64, false).getDouble());
+        }
+    }
+
+    @Override
+    public void afterBatch() {
+        try (NDManager step = manager.newSubManager()) {
+            adam.step(params, params.gradients(step));
+        }
+        for (NDArray p : params.asMap().values()) {
+            Autograd.zeroGradient(p);
+        }
+    }
+
+    public Params params() {
+        return params;
+    }
+}
