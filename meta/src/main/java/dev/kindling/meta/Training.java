@@ -92,7 +92,7 @@ public final class Training {
                 try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
                     List<MamlTrainer.Task> batch = new ArrayList<>();
                     for (UserSequence u : eligible.subList(from, Math.min(eligible.size(), from + settings.tasksPerBatch()))) {
-                        batch.add(tasks.task(u.items(), random, step).forUser(u.userId()));
+                        batch.add(tasks.task(episode(u.items(), random), random, step).forUser(u.userId()));
                     }
                     total += trainer.step(params, batch, rates, adam, step);
                     batches++;
@@ -101,6 +101,21 @@ public final class Training {
             LOG.debug("meta-training epoch {}: query loss {}", epoch + 1, total / Math.max(1, batches));
             progress.accept(epoch + 1);
         }
+    }
+
+    /**
+     * The sequence of one meta-training episode: the user's sequence up to a random cut point (at least 3 items), so
+     * that the query is not always the same last item of the same 500 users, which MAML otherwise memorises within a
+     * few epochs (measured on ml-latest-small: query loss 0.69 -> 0.15 while new-user NDCG@10 fell from 0.016 to
+     * 0.005). Each cut is still a sequence whose prefixes are the support set and whose last item is the query
+     * (MML 4.4.1).
+     */
+    static int[] episode(int[] items, Random random) {
+        if (items.length <= 3) {
+            return items;
+        }
+        int cut = 3 + random.nextInt(items.length - 2);
+        return java.util.Arrays.copyOf(items, cut);
     }
 
     /**
