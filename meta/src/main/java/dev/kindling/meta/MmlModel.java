@@ -2,7 +2,9 @@ package dev.kindling.meta;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -93,6 +95,31 @@ public final class MmlModel {
 
     public Tasks tasks() {
         return tasks;
+    }
+
+    /** The trained parameters by group (main, text, image, generator, fusion and, with PAML, paml). */
+    public Map<String, Params> parameters() {
+        Map<String, Params> out = new LinkedHashMap<>();
+        out.put("main", mainParams);
+        out.put("text", textParams);
+        out.put("image", imageParams);
+        out.put("generator", generatorParams);
+        out.put("fusion", fusionParams);
+        if (pamlRates != null) {
+            out.put("paml", pamlRates.params());
+        }
+        return out;
+    }
+
+    /** Puts saved parameters back (see {@link ModelDirectory}); the neighbour table is rebuilt from the features. */
+    public void restore(Map<String, Params> groups, int neighbourCount) {
+        mainParams = groups.get("main");
+        textParams = groups.get("text");
+        imageParams = groups.get("image");
+        generatorParams = groups.get("generator");
+        fusionParams = groups.get("fusion");
+        neighbours = NeighbourTable.build(features, data, neighbourCount, manager);
+        warmTable = warmTable(null).stopGradient();
     }
 
     /** All three stages. */

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code kindling} command line: {@code ./kindling --help}. */
 @Command(name = "kindling", mixinStandardHelpOptions = true, version = "Kindling 0.1.0",
         description = "Cold-start recommendations: import data, build the index, train, serve.",
-        subcommands = {ImportCommand.class, StatsCommand.class, EncodeCommand.class, SimilarCommand.class, EvaluateCommand.class,
+        subcommands = {ImportCommand.class, StatsCommand.class, EncodeCommand.class, SimilarCommand.class, EvaluateCommand.class, TrainCommand.class,
                 IndexCommand.class})
 public final class KindlingCli implements Runnable {
 
