@@ -34,34 +34,14 @@ public final class Tasks {
             throw new IllegalArgumentException("a task needs at least 3 items (2 support targets and a query), got "
                     + sequence.length);
         }
-        int m = Math.min(sequence.length, maxLength + 1);
-        int[] seq = java.util.Arrays.copyOfRange(sequence, sequence.length - m, sequence.length);
-        int n = m - 1;
-        long[] window = new long[n];
-        long[] positives = new long[n];
-        long[] negatives = new long[n];
+        SequenceBatch all = adaptation(sequence, random, manager);
+        int n = (int) all.length();
         float[] support = new float[n];
         float[] query = new float[n];
-        Set<Integer> seen = new HashSet<>();
-        for (int v : seq) {
-            seen.add(v);
-        }
-        for (int t = 0; t < n; t++) {
-            window[t] = seq[t];
-            positives[t] = seq[t + 1];
-            negatives[t] = negative(seen, random);
-            if (t < n - 1) {
-                support[t] = 1;
-            } else {
-                query[t] = 1;
-            }
-        }
-        SequenceBatch base = batch(List.of(window), manager);
-        NDArray pos = manager.create(positives, new Shape(1, n));
-        NDArray neg = manager.create(negatives, new Shape(1, n));
-        return new MamlTrainer.Task(
-                base.withTargets(pos, neg, manager.create(support, new Shape(1, n)).toType(type, false)),
-                base.withTargets(pos, neg, manager.create(query, new Shape(1, n)).toType(type, false)));
+        java.util.Arrays.fill(support, 0, n - 1, 1f);
+        query[n - 1] = 1f;
+        return new MamlTrainer.Task(all.withWeights(manager.create(support, new Shape(1, n)).toType(type, false)),
+                all.withWeights(manager.create(query, new Shape(1, n)).toType(type, false)));
     }
 
     /**
@@ -69,25 +49,7 @@ public final class Tasks {
      * positions of the window sequence[0..m-2] weighted 1).
      */
     public SequenceBatch adaptation(int[] sequence, Random random, NDManager manager) {
-        int m = Math.min(sequence.length, maxLength + 1);
-        int[] seq = java.util.Arrays.copyOfRange(sequence, sequence.length - m, sequence.length);
-        int n = m - 1;
-        long[] window = new long[n];
-        long[] positives = new long[n];
-        long[] negatives = new long[n];
-        float[] weights = new float[n];
-        Set<Integer> seen = new HashSet<>();
-        for (int v : seq) {
-            seen.add(v);
-        }
-        for (int t = 0; t < n; t++) {
-            window[t] = seq[t];
-            positives[t] = seq[t + 1];
-            negatives[t] = negative(seen, random);
-            weights[t] = 1;
-        }
-        return batch(List.of(window), manager).withTargets(manager.create(positives, new Shape(1, n)),
-                manager.create(negatives, new Shape(1, n)), manager.create(weights, new Shape(1, n)).toType(type, false));
+        return training(List.of(sequence), random, manager);
     }
 
     /**
