@@ -22,6 +22,12 @@ import dev.kindling.tensor.TransformerBlock;
  * features into the attention that predicts it.) With {@code featureAware = false} this is plain SASRec.
  */
 public final class IdLearner implements SequenceLearner {
+    /**
+     * Optional parameter: the item table used for the input sequence only. The generator (MML 4.3) warms up the
+     * embeddings of new items in a new user's sequence; candidates are still scored with {@code item.emb}.
+     */
+    public static final String INPUT_TABLE = "item.emb.in";
+
     private final LearnerConfig config;
     private final int items;
     private final boolean featureAware;
@@ -80,7 +86,9 @@ public final class IdLearner implements SequenceLearner {
             throw new IllegalArgumentException("sequence window " + n + " is longer than maxLength " + config.maxLength());
         }
         String window = offset + ":";
-        NDArray x = Layers.embedding(p.get("item.emb"), batch.items()).add(p.get("pos.emb").get(window));
+        // The input side may use warmed-up rows for cold-start items (MML 4.3, "item.emb.in"); scoring keeps "item.emb".
+        NDArray table = p.has(INPUT_TABLE) ? p.get(INPUT_TABLE) : p.get("item.emb");
+        NDArray x = Layers.embedding(table, batch.items()).add(p.get("pos.emb").get(window));
         x = Layers.dropout(Layers.layerNorm(x, p.get("emb.ln.g"), p.get("emb.ln.b"), s), config.dropout(), training, s)
                 .mul(AttentionMasks.present(batch.items(), s.type()));
         NDArray mask = AttentionMasks.causal(batch.items(), s);

@@ -171,7 +171,8 @@ public final class MmlModel {
 
     /**
      * The main learner's item table with generated rows for the given items (or, when null, for every item never seen
-     * in D_old: the cold-start items of 4.3).
+     * in D_old: the cold-start items of 4.3). It replaces the table on the input side only: the generator warms up new
+     * items in a user's sequence (4.3), candidates keep their trained (or, for new items, initial) embeddings.
      */
     NDArray warmTable(int[] forgotten) {
         int[] items = forgotten;
@@ -241,7 +242,7 @@ public final class MmlModel {
                     SequenceBatch batch = tasks.training(sequences.subList(from, Math.min(sequences.size(), from + 64)),
                             random, step);
                     NDArray table = warmTable(forget(batch, stages.forgetRate(), random));
-                    NDArray loss = main.loss(frozen.with(new Params().put("item.emb", table)), batch, true, s);
+                    NDArray loss = main.loss(frozen.with(new Params().put(IdLearner.INPUT_TABLE, table)), batch, true, s);
                     Autograd.backward(loss, false, false);
                     adam.step(generatorParams, generatorParams.gradients(step));
                     zero(generatorParams);
@@ -276,7 +277,7 @@ public final class MmlModel {
                     }
                     SequenceBatch batch = tasks.batch(windows, step);
                     NDArray table = warmTable(forget(batch, stages.forgetRate(), random)).stopGradient();
-                    NDList fused = fuse(mainParams.detached().with(new Params().put("item.emb", table)),
+                    NDList fused = fuse(mainParams.detached().with(new Params().put(IdLearner.INPUT_TABLE, table)),
                             textParams.detached(), imageParams.detached(), batch);
                     NDArray loss = Layers.crossEntropy(fused.get(0), step.create(targets));
                     Autograd.backward(loss, false, false);
@@ -316,7 +317,7 @@ public final class MmlModel {
         int[] users = {0};
         return sequence -> {
             try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
-                Params mainP = useGenerator ? mainParams.with(new Params().put("item.emb", warmTable)) : mainParams;
+                Params mainP = useGenerator ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable)) : mainParams;
                 Params[] adapted = new Params[3];
                 SequenceLearner[] learners = {main, text, image};
                 Params[] base = {mainP, textParams, imageParams};
