@@ -10,15 +10,24 @@ public final class ConfigKeys {
     public static final ConfigKey HOME = new ConfigKey("home", "~/.kindling", "path",
             "Directory holding all state (database, index, models). Relative paths below are resolved against it.");
 
-    public static final ConfigKey STORE_BACKEND = new ConfigKey("store.backend", "sqlite", "sqlite",
-            "Catalog and interaction store.");
+    public static final ConfigKey STORE_BACKEND = new ConfigKey("store.backend", "sqlite", "sqlite|postgresql",
+            "Catalog and interaction store: sqlite (one embedded file) or postgresql (a server, shared by several Kindling replicas).");
     public static final ConfigKey STORE_PATH = new ConfigKey("store.path", "kindling.db", "path",
             "SQLite database file.");
     public static final ConfigKey STORE_SYNCHRONOUS = new ConfigKey("store.synchronous", "FULL", "FULL|NORMAL",
             "SQLite synchronous mode: FULL keeps every committed batch even on power loss; NORMAL is faster and safe on a process crash.");
+    public static final ConfigKey STORE_POSTGRES_URL = new ConfigKey("store.postgres.url",
+            "jdbc:postgresql://127.0.0.1:5432/kindling", "JDBC URL",
+            "PostgreSQL database of the postgresql store (the schema is created on first use).");
+    public static final ConfigKey STORE_POSTGRES_USER = new ConfigKey("store.postgres.user", "kindling", "text",
+            "PostgreSQL role the postgresql store logs in as.");
+    public static final ConfigKey STORE_POSTGRES_PASSWORD = new ConfigKey("store.postgres.password", "", "secret",
+            "Password of that role; empty for trust or peer authentication. Prefer the environment variable to a file.");
+    public static final ConfigKey STORE_POSTGRES_POOL_SIZE = new ConfigKey("store.postgres.poolSize", "8", "int 1..256",
+            "Most PostgreSQL connections one Kindling process holds.");
 
-    public static final ConfigKey INDEX_BACKEND = new ConfigKey("index.backend", "lucene", "lucene",
-            "Vector index backend.");
+    public static final ConfigKey INDEX_BACKEND = new ConfigKey("index.backend", "lucene", "lucene|milvus",
+            "Vector index backend: lucene (embedded HNSW under index.path) or milvus (a Milvus server at index.milvus.uri).");
     public static final ConfigKey INDEX_PATH = new ConfigKey("index.path", "index", "path",
             "Directory of the embedded Lucene index.");
     public static final ConfigKey INDEX_HNSW_M = new ConfigKey("index.hnsw.m", "16", "int 2..512",
@@ -29,6 +38,19 @@ public final class ConfigKeys {
             "Default HNSW candidate-list size at search time (higher: better recall, slower).");
     public static final ConfigKey INDEX_RAM_BUFFER_MB = new ConfigKey("index.ramBufferMb", "256", "int 16..8192",
             "Indexing RAM buffer of the embedded index in MiB; larger buffers make fewer, faster-to-search segments.");
+    public static final ConfigKey INDEX_MILVUS_URI = new ConfigKey("index.milvus.uri", "http://127.0.0.1:19530",
+            "URI", "Milvus server (gRPC endpoint) of the milvus backend: http://host:port or https://host:port.");
+    public static final ConfigKey INDEX_MILVUS_TOKEN = new ConfigKey("index.milvus.token", "", "secret",
+            "Milvus credentials, user:password or an API key; empty when the server has authentication off.");
+    public static final ConfigKey INDEX_MILVUS_DATABASE = new ConfigKey("index.milvus.database", "default", "name",
+            "Milvus database holding Kindling's collections; created when missing.");
+    public static final ConfigKey INDEX_MILVUS_CONSISTENCY = new ConfigKey("index.milvus.consistency", "Strong",
+            "Strong|Bounded|Session|Eventually",
+            "Consistency level of every Milvus search, get and count. Strong gives read-your-writes across replicas (the index contract); Session only within one process; Bounded and Eventually may miss writes of the last seconds.");
+    public static final ConfigKey INDEX_MILVUS_TIMEOUT_MS = new ConfigKey("index.milvus.timeoutMs", "2000",
+            "int 100..600000", "Deadline of one Milvus search, get or count in milliseconds; past it the request fails as unavailable.");
+    public static final ConfigKey INDEX_MILVUS_WRITE_TIMEOUT_MS = new ConfigKey("index.milvus.writeTimeoutMs", "30000",
+            "int 100..600000", "Deadline of one Milvus upsert, delete or collection change in milliseconds; failed writes are retried with back-off.");
 
     public static final ConfigKey INGEST_BATCH_SIZE = new ConfigKey("ingest.batchSize", "10000", "int 1..1000000",
             "Rows per import transaction: a crash loses at most the batch in flight, never half of one.");
@@ -62,7 +84,10 @@ public final class ConfigKeys {
 
     /** All keys, in documentation order. */
     public static final List<ConfigKey> ALL = List.of(HOME, STORE_BACKEND, STORE_PATH, STORE_SYNCHRONOUS,
+            STORE_POSTGRES_URL, STORE_POSTGRES_USER, STORE_POSTGRES_PASSWORD, STORE_POSTGRES_POOL_SIZE,
             INDEX_BACKEND, INDEX_PATH, INDEX_HNSW_M, INDEX_HNSW_BEAM_WIDTH, INDEX_HNSW_EF, INDEX_RAM_BUFFER_MB,
+            INDEX_MILVUS_URI, INDEX_MILVUS_TOKEN, INDEX_MILVUS_DATABASE, INDEX_MILVUS_CONSISTENCY,
+            INDEX_MILVUS_TIMEOUT_MS, INDEX_MILVUS_WRITE_TIMEOUT_MS,
             INGEST_BATCH_SIZE, INGEST_ON_ERROR, INGEST_STRICT, INGEST_MIN_RATING, INGEST_MAX_RATING,
             ENCODERS_DEVICE, ENCODERS_TEXT_MODEL, ENCODERS_TEXT_TOKENIZER, ENCODERS_TEXT_MAX_LENGTH,
             ENCODERS_TEXT_BATCH_SIZE, ENCODERS_TEXT_FIELDS, ENCODERS_IMAGE_MODEL, ENCODERS_IMAGE_BATCH_SIZE,

@@ -78,16 +78,28 @@ public final class ConfigLoader {
     private static KindlingConfig build(Map<String, Value> v) {
         Path home = expandHome(v.get(ConfigKeys.HOME.name()).text()).toAbsolutePath().normalize();
         StoreConfig store = new StoreConfig(
-                choice(v, ConfigKeys.STORE_BACKEND, "sqlite"),
+                choice(v, ConfigKeys.STORE_BACKEND, "sqlite", "postgresql"),
                 home.resolve(expandHome(text(v, ConfigKeys.STORE_PATH))),
-                choice(v, ConfigKeys.STORE_SYNCHRONOUS, "FULL", "NORMAL"));
+                choice(v, ConfigKeys.STORE_SYNCHRONOUS, "FULL", "NORMAL"),
+                new StoreConfig.Postgres(
+                        prefixed(v, ConfigKeys.STORE_POSTGRES_URL, "jdbc:postgresql://"),
+                        text(v, ConfigKeys.STORE_POSTGRES_USER),
+                        v.get(ConfigKeys.STORE_POSTGRES_PASSWORD.name()).text(),
+                        integer(v, ConfigKeys.STORE_POSTGRES_POOL_SIZE, 1, 256)));
         IndexConfig index = new IndexConfig(
-                choice(v, ConfigKeys.INDEX_BACKEND, "lucene"),
+                choice(v, ConfigKeys.INDEX_BACKEND, "lucene", "milvus"),
                 home.resolve(expandHome(text(v, ConfigKeys.INDEX_PATH))),
                 integer(v, ConfigKeys.INDEX_HNSW_M, 2, 512),
                 integer(v, ConfigKeys.INDEX_HNSW_BEAM_WIDTH, 1, 3200),
                 integer(v, ConfigKeys.INDEX_HNSW_EF, 1, 10_000),
-                integer(v, ConfigKeys.INDEX_RAM_BUFFER_MB, 16, 8192));
+                integer(v, ConfigKeys.INDEX_RAM_BUFFER_MB, 16, 8192),
+                new IndexConfig.Milvus(
+                        milvusUri(v),
+                        v.get(ConfigKeys.INDEX_MILVUS_TOKEN.name()).text(),
+                        name(v, ConfigKeys.INDEX_MILVUS_DATABASE),
+                        choice(v, ConfigKeys.INDEX_MILVUS_CONSISTENCY, "Strong", "Bounded", "Session", "Eventually"),
+                        integer(v, ConfigKeys.INDEX_MILVUS_TIMEOUT_MS, 100, 600_000),
+                        integer(v, ConfigKeys.INDEX_MILVUS_WRITE_TIMEOUT_MS, 100, 600_000)));
         double minRating = number(v, ConfigKeys.INGEST_MIN_RATING);
         double maxRating = number(v, ConfigKeys.INGEST_MAX_RATING);
         if (minRating > maxRating) {
@@ -132,6 +144,37 @@ public final class ConfigLoader {
             throw bad(v, key, "must not be empty");
         }
         return t;
+    }
+
+    private static String prefixed(Map<String, Value> v, ConfigKey key, String prefix) {
+        String t = text(v, key);
+        if (!t.startsWith(prefix)) {
+            throw bad(v, key, "must start with " + prefix);
+        }
+        return t;
+    }
+
+    /** A Milvus or database name: letters, digits and underscores, starting with a letter or underscore. */
+    private static String name(Map<String, Value> v, ConfigKey key) {
+        String t = text(v, key);
+        if (!t.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
+            throw bad(v, key, "must be letters, digits and underscores, starting with a letter or underscore");
+        }
+        return t;
+    }
+
+    private static String milvusUri(Map<String, Value> v) {
+        ConfigKey key = ConfigKeys.INDEX_MILVUS_URI;
+        String t = text(v, key);
+        try {
+            java.net.URI uri = new java.net.URI(t);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                return t;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // reported below
+        }
+        throw bad(v, key, "must be http://host:port or https://host:port");
     }
 
     private static String choice(Map<String, Value> v, ConfigKey key, String... allowed) {

@@ -10,6 +10,7 @@ public final class Stores {
     public static Store open(StoreConfig config) {
         return switch (config.backend()) {
             case "sqlite" -> new SqliteStore(config.path(), config.synchronous());
+            case "postgresql" -> new PostgresStore(config.postgres());
             default -> throw new IllegalArgumentException("unknown store backend '" + config.backend() + "'");
         };
     }
