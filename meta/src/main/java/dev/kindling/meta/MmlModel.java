@@ -330,8 +330,9 @@ public final class MmlModel {
                 for (int i = 0; i < (useFusion ? 3 : 1); i++) {
                     adapted[i] = base[i];
                     if (steps > 0 && support != null) {
+                        NDArray r = i == 0 ? s.temporary(mainRate, sub) : s.of(rate);
                         InnerLoop.Adaptation a = new InnerLoop(learners[i], steps)
-                                .adaptFirstOrder(base[i], support, s.of(i == 0 ? mainRate : rate), false, s, sub);
+                                .adaptFirstOrder(base[i], support, r, false, s, sub);
                         adapted[i] = base[i].with(a.theta().detached());
                     }
                 }

@@ -82,6 +82,6 @@ public final class PamlLearningRate {
             total += sk;
         }
         // The neighbours' term is a constant for this user (their rates are stored values).
-        return own.add(s.of(weighted / (total + SIGMA)));
+        return own.add(s.temporary(weighted / (total + SIGMA), h.getManager()));
     }
 }

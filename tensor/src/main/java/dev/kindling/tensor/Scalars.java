@@ -40,6 +40,16 @@ public final class Scalars {
         });
     }
 
+    /**
+     * A scalar that is not cached (a per-user rate, a per-task constant), owned by the given manager: keep that
+     * manager open until every backward pass through the scalar has run.
+     */
+    public NDArray temporary(double value, NDManager owner) {
+        NDArray a = owner.ones(new Shape(), type);
+        a.muli(value);
+        return a;
+    }
+
     public DataType type() {
         return type;
     }
