@@ -1,0 +1,110 @@
+package dev.kindling.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+
+import dev.kindling.meta.IdLearner;
+import dev.kindling.meta.ItemFeatures;
+import dev.kindling.meta.LearnerConfig;
+import dev.kindling.meta.MamlTrainer;
+import dev.kindling.meta.Tasks;
+import dev.kindling.tensor.Adam;
+import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.DjlRuntime;
+import dev.kindling.tensor.Params;
+import dev.kindling.tensor.Scalars;
+
+/**
+ * Memory over many MAML tasks: runs N tasks (default 10,000) of MML stage 1 on the feature-aware main learner at
+ * ml-latest-small's size (9,742 items, sequences of 50, d = 64) and reports the process's resident memory after a
+ * warm-up and at the end, plus tasks/s.
+ *
+ * <p>Usage: {@code JAVA_OPTS=-Xmx768m bench/run MetaMemory [--tasks 10000] [--second-order]}. Cap the Java heap: an
+ * uncapped heap grows towards -Xmx before collecting, and that growth shows in the resident memory too. Exact second-order MAML records the
+ * backward pass, and libtorch then keeps a parameter-gradient reference cycle per task: expect growth there.
+ */
+public final class MetaMemoryBenchmark {
+    private MetaMemoryBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int tasks = 10_000;
+        boolean secondOrder = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--tasks" -> tasks = Integer.parseInt(args[++i]);
+                case "--second-order" -> secondOrder = true;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        DjlRuntime.ensureOffline();
+        DjlRuntime.singleThreadedOps();
+        int items = 9_742;
+        int perBatch = 16;
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            Autograd.record(true);
+            Scalars s = new Scalars(manager, DataType.FLOAT32);
+            ItemFeatures features = ItemFeatures.random(manager, items, 384, 1280, 0.7, 7, DataType.FLOAT32);
+            IdLearner learner = new IdLearner(LearnerConfig.DEFAULT, items, true, manager, DataType.FLOAT32);
+            Params params = learner.initialise(7);
+            params.requireGradients();
+            Tasks builder = new Tasks(features, items, 50, DataType.FLOAT32);
+            MamlTrainer trainer = new MamlTrainer(learner, 5, secondOrder, s);
+            Adam adam = new Adam(manager, 1e-3);
+            Random random = new Random(7);
+            long warmup = Math.min(tasks / 10, 500);
+            long rssWarm = 0;
+            long start = 0;
+            for (int done = 0; done < tasks; done += perBatch) {
+                if (done >= warmup && rssWarm == 0) {
+                    System.gc();
+                    rssWarm = rssKb();
+                    start = System.nanoTime();
+                }
+                try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+                    List<MamlTrainer.Task> batch = new ArrayList<>();
+                    for (int b = 0; b < perBatch; b++) {
+                        int length = 3 + random.nextInt(49);
+                        int[] seq = new int[length];
+                        for (int i = 0; i < length; i++) {
+                            seq[i] = 1 + random.nextInt(items);
+                        }
+                        batch.add(builder.task(seq, random, step));
+                    }
+                    trainer.step(params, batch, s.of(0.05), adam, step);
+                }
+                if ((done / perBatch) % 100 == 0) {
+                    System.out.printf(Locale.ROOT, "  %,d tasks, RSS %,d MB (Java heap committed %,d MB)%n", done,
+                            rssKb() / 1024, Runtime.getRuntime().totalMemory() >> 20);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.gc();
+            long rssEnd = rssKb();
+            System.out.printf(Locale.ROOT, "%s MAML, %,d tasks: RSS after warm-up %,d MB, at the end %,d MB (%+.1f MB); "
+                            + "%.1f tasks/s%n", secondOrder ? "second-order" : "first-order", tasks, rssWarm / 1024,
+                    rssEnd / 1024, (rssEnd - rssWarm) / 1024.0, (tasks - warmup) / seconds);
+            System.out.printf(Locale.ROOT, "{\"benchmark\":\"meta-memory\",\"secondOrder\":%b,\"tasks\":%d,"
+                    + "\"rssWarmMb\":%d,\"rssEndMb\":%d,\"tasksPerSecond\":%.1f}%n", secondOrder, tasks, rssWarm / 1024,
+                    rssEnd / 1024, (tasks - warmup) / seconds);
+        }
+    }
+
+    private static long rssKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+}
