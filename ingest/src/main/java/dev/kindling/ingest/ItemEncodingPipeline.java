@@ -30,11 +30,15 @@ import dev.kindling.encoders.TextEncoder;
  * Items -> text and image vectors -> the store (so the index can be rebuilt without re-encoding) and the index
  * collections {@code items_text} and {@code items_image}. Only items whose encoder input changed (text, picture bytes)
  * or whose encoder changed are encoded again. The index is written before the store, so a crash between the two means
- * the item is encoded again next time, never that the index misses a vector the store claims.
+ * the item is encoded again next time, never that the index misses a vector the store claims. Writes run on a
+ * background thread ({@link OrderedWriter}) while the next page is encoded.
  */
 public final class ItemEncodingPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(ItemEncodingPipeline.class);
-    private static final int PAGE = 256;
+    /** Items per page: texts are length-sorted within a page, so larger pages pad less (256: 21 % more tokens). */
+    private static final int PAGE = 1024;
+    /** Encoded pages that may wait for their writes. */
+    private static final int QUEUED_PAGES = 2;
 
     private final Store store;
     private final VectorIndex index;
@@ -99,19 +103,22 @@ public final class ItemEncodingPipeline {
         long[] c = new long[8];
         long done = 0;
         String cursor = null;
-        do {
-            int want = limit > 0 ? (int) Math.min(PAGE, limit - done) : PAGE;
-            Page<Item> page = store.items(cursor, want);
-            if (text != null) {
-                encodeTexts(page.rows(), c);
-            }
-            if (image != null) {
-                encodeImages(page.rows(), pictures, listener, c);
-            }
-            done += page.rows().size();
-            listener.progressed(done);
-            cursor = page.next();
-        } while (cursor != null && (limit == 0 || done < limit));
+        try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES)) {
+            do {
+                int want = limit > 0 ? (int) Math.min(PAGE, limit - done) : PAGE;
+                Page<Item> page = store.items(cursor, want);
+                if (text != null) {
+                    encodeTexts(page.rows(), c, writer);
+                }
+                if (image != null) {
+                    encodeImages(page.rows(), pictures, listener, c, writer);
+                }
+                done += page.rows().size();
+                listener.progressed(done);
+                cursor = page.next();
+            } while (cursor != null && (limit == 0 || done < limit));
+            writer.finish();
+        }
         index.flush();
         Report report = new Report(done, c[0], c[1], c[2], c[3], c[4], c[5], c[6], deletions,
                 (System.nanoTime() - start) / 1e9);
@@ -121,7 +128,7 @@ public final class ItemEncodingPipeline {
         return report;
     }
 
-    private void encodeTexts(List<Item> items, long[] c) {
+    private void encodeTexts(List<Item> items, long[] c, OrderedWriter writer) {
         List<String> ids = items.stream().map(Item::id).toList();
         Map<String, String> stored = store.itemVectorSources(Modality.TEXT.key(), ids);
         List<Item> todo = new ArrayList<>();
@@ -152,12 +159,15 @@ public final class ItemEncodingPipeline {
             records.add(VectorRecord.of(todo.get(i).id(), vectors[i]));
             rows.add(ItemVector.of(todo.get(i).id(), Modality.TEXT.key(), text.identity(), hashes.get(i), vectors[i]));
         }
-        index.upsert(Modality.TEXT.collection(), records);
-        store.putItemVectors(rows);
+        writer.submit(() -> {
+            index.upsert(Modality.TEXT.collection(), records);
+            store.putItemVectors(rows);
+        });
         c[0] += todo.size();
     }
 
-    private void encodeImages(List<Item> items, ImageSources pictures, Listener listener, long[] c) {
+    private void encodeImages(List<Item> items, ImageSources pictures, Listener listener, long[] c,
+                              OrderedWriter writer) {
         Map<String, String> stored = store.itemVectorSources(Modality.IMAGE.key(),
                 items.stream().map(Item::id).toList());
         List<String> ids = new ArrayList<>();
@@ -199,13 +209,15 @@ public final class ItemEncodingPipeline {
                 c[5]++;
             }
         }
-        if (!records.isEmpty()) {
-            index.upsert(Modality.IMAGE.collection(), records);
-        }
-        if (!failedIds.isEmpty()) {
-            index.delete(Modality.IMAGE.collection(), failedIds); // an older picture's vector must not linger
-        }
-        store.putItemVectors(rows);
+        writer.submit(() -> {
+            if (!records.isEmpty()) {
+                index.upsert(Modality.IMAGE.collection(), records);
+            }
+            if (!failedIds.isEmpty()) {
+                index.delete(Modality.IMAGE.collection(), failedIds); // an older picture's vector must not linger
+            }
+            store.putItemVectors(rows);
+        });
     }
 
     /** Re-fills the index collections from the vectors kept in the store, without encoding. Returns vectors written. */

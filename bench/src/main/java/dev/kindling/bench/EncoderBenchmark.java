@@ -1,0 +1,1221 @@
+package dev.kindling.bench;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import ai.djl.Device;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import dev.kindling.core.config.IngestConfig;
+import dev.kindling.core.domain.InteractionRules;
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.store.SqliteStore;
+import dev.kindling.core.store.Store;
+import dev.kindling.encoders.BundledModels;
+import dev.kindling.encoders.ImageEncoder;
+import dev.kindling.encoders.ItemText;
+import dev.kindling.encoders.TextEncoder;
+import dev.kindling.index.LuceneIndexSettings;
+import dev.kindling.index.LuceneVectorIndex;
+import dev.kindling.ingest.ImportListener;
+import dev.kindling.ingest.ImportOptions;
+import dev.kindling.ingest.Ingestor;
+import dev.kindling.ingest.ItemEncodingPipeline;
+import dev.kindling.tensor.DjlRuntime;
+
+/**
+ * Encoder throughput on the real ml-latest-small data, on the CPU, in three parts (issue 3):
+ *
+ * <ol>
+ *   <li><b>Text</b>: titles/s of Kindling's {@link TextEncoder} (bundled all-MiniLM-L6-v2 fp32 ONNX, batch 32, max
+ *   length 256) on the movie titles of {@code movies.csv}, next to a raw ONNX Runtime {@link OrtSession} on the same
+ *   model file doing the same work: DJL's {@link HuggingFaceTokenizer} with the same options, batches of 32 in file
+ *   order padded to the batch's longest title, mean pooling over the attention mask and L2 normalisation in plain
+ *   Java. Both are warmed up, then measured {@code --rounds} times interleaved (Kindling, raw, Kindling, raw, ...);
+ *   the best round of each is reported and their ratio (goal: Kindling/raw >= 0.9). The two paths' vectors must
+ *   agree: the largest |cosine - 1| over all titles is printed (and fails the run above 1e-4).</li>
+ *   <li><b>Images</b>: images/s of {@link ImageEncoder#encode} (MobileNetV2 TorchScript, batch 16) on the posters
+ *   (bytes read beforehand, timed separately). A second pass times decoding + ImageNet preprocessing and the model
+ *   forward pass separately by calling the encoder's own package-private/private steps by reflection (ImageEncoder is
+ *   not changed; if its internals change, the split is reported as unavailable).</li>
+ *   <li><b>End to end</b>: items/s of {@link ItemEncodingPipeline#run} over ml-latest-small with the posters, into a
+ *   fresh SQLite store (synchronous FULL, the shipped default) + Lucene index in a temporary directory, after an
+ *   untimed {@link Ingestor#importMovieLens}. The items' text is their title only, so that the pipeline encodes the
+ *   same texts as part 1. It reuses the warm encoders of parts 1 and 2. Compared with the encoder-only time of the
+ *   same work, {@code textEncoded / text rate + imagesEncoded / image rate} with the rates of parts 1 and 2 (goal:
+ *   pipeline/encoder-only >= 0.8). The store and index are wrapped in timing proxies, so the table says how much of
+ *   the pipeline's time went to each store and index call; the rest is encoding, hashing and reading pictures.</li>
+ * </ol>
+ *
+ * <p>Prints a table, then one JSON line with every figure. Run from the repository root (paths to ../shared).
+ *
+ * <pre>bench/run Encoder [--titles N] [--images N] [--skip-e2e] [--rounds 2] [--help]</pre>
+ */
+public final class EncoderBenchmark {
+    private static final int TEXT_BATCH = 32;
+    private static final int MAX_LENGTH = 256;
+    private static final int IMAGE_BATCH = 16;
+    private static final int TEXT_WARMUP = 640;
+    private static final int IMAGE_WARMUP = 160;
+
+    private Path data = Path.of("../shared/data/movielens-latest-small");
+    private Path posters = Path.of("../shared/data/movielens-posters/MovieImages");
+    private Path imageModel = Path.of(ImageEncoder.SHARED_MOBILENET);
+    private Path modelCache = Path.of("bench/target/model-cache");
+    private int titleLimit;
+    private int imageLimit;
+    private int rounds = 2;
+    private boolean skipE2e;
+    /** Per measured phase: the share of all CPUs that other processes used meanwhile (see {@link Cpu}). */
+    private final Map<String, Double> othersCpu = new java.util.LinkedHashMap<>();
+
+    private EncoderBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        EncoderBenchmark benchmark = new EncoderBenchmark();
+        if (!benchmark.parse(args)) {
+            return;
+        }
+        benchmark.run();
+    }
+
+    private boolean parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            switch (option) {
+                case "--help", "-h" -> {
+                    System.out.println("""
+                            usage: bench/run Encoder [options]     (run from the repository root)
+                              --titles N       encode only the first N titles of movies.csv (all 9,742)
+                              --images N       encode only the first N posters, by file name (all 2,947)
+                              --skip-e2e       skip the ItemEncodingPipeline part
+                              --rounds R       interleaved measured rounds per text path (2, at least 1)
+                              --data DIR       ml-latest-small (../shared/data/movielens-latest-small)
+                              --posters DIR    <movieId>.jpg posters (../shared/data/movielens-posters/MovieImages)
+                              --image-model F  TorchScript image model (the shared MobileNetV2 features model)
+                              --model-cache D  where the bundled text model is unpacked (bench/target/model-cache)""");
+                    return false;
+                }
+                case "--skip-e2e" -> skipE2e = true;
+                default -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("option " + option + " needs a value (try --help)");
+                    }
+                    String value = args[++i];
+                    switch (option) {
+                        case "--titles" -> titleLimit = positive(option, value);
+                        case "--images" -> imageLimit = positive(option, value);
+                        case "--rounds" -> rounds = positive(option, value);
+                        case "--data" -> data = Path.of(value);
+                        case "--posters" -> posters = Path.of(value);
+                        case "--image-model" -> imageModel = Path.of(value);
+                        case "--model-cache" -> modelCache = Path.of(value);
+                        default -> throw new IllegalArgumentException("unknown option " + option + " (try --help)");
+                    }
+                }
+            }
+        }
+        for (Path dir : List.of(data, posters)) {
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("no directory " + dir.toAbsolutePath()
+                        + " (run from the repository root, or see --help)");
+            }
+        }
+        if (!Files.isRegularFile(imageModel)) {
+            throw new IllegalArgumentException("no image model at " + imageModel.toAbsolutePath());
+        }
+        return true;
+    }
+
+    private static int positive(String option, String value) {
+        int parsed = Integer.parseInt(value);
+        if (parsed < 1) {
+            throw new IllegalArgumentException(option + " must be positive, was " + value);
+        }
+        return parsed;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+
+    private void run() throws Exception {
+        DjlRuntime.ensureOffline();
+        List<String> titles = readTitles(data.resolve("movies.csv"));
+        if (titleLimit > 0 && titleLimit < titles.size()) {
+            titles = titles.subList(0, titleLimit);
+        }
+        List<Path> images = listPosters(posters);
+        if (imageLimit > 0 && imageLimit < images.size()) {
+            images = images.subList(0, imageLimit);
+        }
+        System.out.printf(Locale.ROOT, "Encoder benchmark: %,d titles, %,d posters, %d cores, Java %s, CPU%n",
+                titles.size(), images.size(), Runtime.getRuntime().availableProcessors(), Runtime.version());
+
+        Path[] miniLm = BundledModels.miniLm(modelCache);
+        try (TextEncoder text = new TextEncoder(miniLm[0], miniLm[1], BundledModels.MINILM, MAX_LENGTH, TEXT_BATCH,
+                Device.cpu());
+             RawOrt raw = new RawOrt(miniLm[0], miniLm[1]);
+             ImageEncoder image = new ImageEncoder(imageModel,
+                     imageModel.getFileName().toString().replaceFirst("\\.[^.]+$", ""), IMAGE_BATCH, Device.cpu())) {
+            TextResult t = measureText(text, raw, titles);
+            ImageResult im = measureImages(image, images);
+            E2eResult e2e = skipE2e ? null : measureEndToEnd(text, image, raw, t, im);
+            printTable(text, image, t, im, e2e);
+            System.out.println(json(t, im, e2e));
+        }
+    }
+
+    // ---- 1. text ---------------------------------------------------------------------------------------------------
+
+    private record TextResult(int titles, double[] kindlingSeconds, double[] rawSeconds, double[] rawSortedSeconds,
+                              RawOrt.Split rawSplit, RawOrt.Split rawSortedSplit, double maxCosineError,
+                              double tokenizeAllSeconds, long rawPaddedTokens, long sortedPaddedTokens,
+                              long realTokens) {
+        double kindlingBest() {
+            return Arrays.stream(kindlingSeconds).min().orElseThrow();
+        }
+
+        double rawBest() {
+            return Arrays.stream(rawSeconds).min().orElseThrow();
+        }
+
+        double rawSortedBest() {
+            return Arrays.stream(rawSortedSeconds).min().orElseThrow();
+        }
+
+        double kindlingRate() {
+            return titles / kindlingBest();
+        }
+
+        double rawRate() {
+            return titles / rawBest();
+        }
+
+        double ratio() {
+            return kindlingRate() / rawRate();
+        }
+
+        double medianRatio() {
+            return median(rawSeconds) / median(kindlingSeconds);
+        }
+    }
+
+    private TextResult measureText(TextEncoder text, RawOrt raw, List<String> titles) throws OrtException {
+        List<String> warm = titles.subList(0, Math.min(TEXT_WARMUP, titles.size()));
+        long start = System.nanoTime();
+        for (int i = 0; i < 2; i++) {
+            text.encode(warm);
+            raw.encode(warm);
+            raw.encodeSorted(warm);
+        }
+        System.out.printf(Locale.ROOT, "text warm-up: 2 x %d titles on each path, %.1f s%n", warm.size(),
+                seconds(System.nanoTime() - start));
+
+        double[] kindling = new double[rounds];
+        double[] rawSeconds = new double[rounds];
+        double[] sortedSeconds = new double[rounds];
+        RawOrt.Split bestSplit = null;
+        RawOrt.Split bestSortedSplit = null;
+        float[][] kindlingVectors = null;
+        float[][] rawVectors = null;
+        float[][] sortedVectors = null;
+        for (int r = 0; r < rounds; r++) {
+            long[] cpu = Cpu.snapshot();
+            start = System.nanoTime();
+            kindlingVectors = text.encode(titles);
+            kindling[r] = seconds(System.nanoTime() - start);
+            double othersK = others("text.kindling." + (r + 1), cpu);
+
+            raw.resetSplit();
+            cpu = Cpu.snapshot();
+            start = System.nanoTime();
+            rawVectors = raw.encode(titles);
+            rawSeconds[r] = seconds(System.nanoTime() - start);
+            double othersR = others("text.raw." + (r + 1), cpu);
+            if (rawSeconds[r] <= Arrays.stream(rawSeconds, 0, r).min().orElse(Double.MAX_VALUE)) {
+                bestSplit = raw.split();
+            }
+
+            raw.resetSplit();
+            cpu = Cpu.snapshot();
+            start = System.nanoTime();
+            sortedVectors = raw.encodeSorted(titles);
+            sortedSeconds[r] = seconds(System.nanoTime() - start);
+            double othersS = others("text.rawSorted." + (r + 1), cpu);
+            if (sortedSeconds[r] <= Arrays.stream(sortedSeconds, 0, r).min().orElse(Double.MAX_VALUE)) {
+                bestSortedSplit = raw.split();
+            }
+            System.out.printf(Locale.ROOT, "  text round %d: Kindling %.2f s (%,.0f titles/s)%s, raw ORT %.2f s "
+                            + "(%,.0f titles/s)%s, raw ORT length-sorted %.2f s (%,.0f titles/s)%s%n", r + 1,
+                    kindling[r], titles.size() / kindling[r], busy(othersK), rawSeconds[r],
+                    titles.size() / rawSeconds[r], busy(othersR), sortedSeconds[r], titles.size() / sortedSeconds[r],
+                    busy(othersS));
+        }
+        double maxError = 0;
+        for (int i = 0; i < titles.size(); i++) {
+            maxError = Math.max(maxError, Math.abs(cosine(kindlingVectors[i], rawVectors[i]) - 1));
+            maxError = Math.max(maxError, Math.abs(cosine(kindlingVectors[i], sortedVectors[i]) - 1));
+        }
+        if (maxError > 1e-4) {
+            throw new IllegalStateException("Kindling and raw ONNX Runtime disagree: max |cosine - 1| = " + maxError);
+        }
+
+        // Diagnostics: tokenising everything in one call (as TextEncoder does), and the padding of either batching.
+        start = System.nanoTime();
+        Encoding[] all = raw.tokenizer.batchEncode(titles);
+        double tokenizeAll = seconds(System.nanoTime() - start);
+        int[] lengths = Arrays.stream(all).mapToInt(e -> e.getIds().length).toArray();
+        long real = Arrays.stream(lengths).asLongStream().sum();
+        long fileOrder = paddedTokens(lengths);
+        int[] sorted = lengths.clone();
+        Arrays.sort(sorted);
+        long sortedOrder = paddedTokens(sorted);
+        return new TextResult(titles.size(), kindling, rawSeconds, sortedSeconds, bestSplit, bestSortedSplit, maxError,
+                tokenizeAll, fileOrder, sortedOrder, real);
+    }
+
+    /** Tokens computed (padding included) when lengths are cut into batches of 32 in the given order. */
+    private static long paddedTokens(int[] lengths) {
+        long total = 0;
+        for (int from = 0; from < lengths.length; from += TEXT_BATCH) {
+            int to = Math.min(lengths.length, from + TEXT_BATCH);
+            int max = 0;
+            for (int i = from; i < to; i++) {
+                max = Math.max(max, lengths[i]);
+            }
+            total += (long) max * (to - from);
+        }
+        return total;
+    }
+
+    /**
+     * The reference path: ONNX Runtime's own Java API on the same model file with default session options (DJL's
+     * ONNX Runtime engine also uses ORT's defaults unless options are given), the same tokenizer settings as
+     * {@link TextEncoder}, batches of 32 in input order, mean pooling and L2 normalisation in plain Java.
+     */
+    private static final class RawOrt implements AutoCloseable {
+        /** Seconds spent in each step of the last {@link #encode} calls since {@link #resetSplit}. */
+        record Split(double tokenize, double tensors, double run, double copyOut, double pool) {
+        }
+
+        final HuggingFaceTokenizer tokenizer;
+        private final OrtEnvironment env;
+        private final OrtSession session;
+        private final List<String> inputNames;
+        private long tokenizeNs;
+        private long tensorsNs;
+        private long runNs;
+        private long copyNs;
+        private long poolNs;
+
+        RawOrt(Path modelFile, Path tokenizerFile) throws IOException, OrtException {
+            tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of("maxLength",
+                    Integer.toString(MAX_LENGTH), "truncation", "true", "padding", "false"));
+            env = OrtEnvironment.getEnvironment();
+            session = env.createSession(modelFile.toString(), new OrtSession.SessionOptions());
+            inputNames = new ArrayList<>(session.getInputNames());
+        }
+
+        void resetSplit() {
+            tokenizeNs = tensorsNs = runNs = copyNs = poolNs = 0;
+        }
+
+        Split split() {
+            return new Split(seconds(tokenizeNs), seconds(tensorsNs), seconds(runNs), seconds(copyNs),
+                    seconds(poolNs));
+        }
+
+        /** Batches of 32 in input order, each tokenised on its own (the reference path). */
+        float[][] encode(List<String> texts) throws OrtException {
+            float[][] out = new float[texts.size()][];
+            for (int from = 0; from < texts.size(); from += TEXT_BATCH) {
+                int to = Math.min(texts.size(), from + TEXT_BATCH);
+                long t0 = System.nanoTime();
+                Encoding[] encodings = tokenizer.batchEncode(texts.subList(from, to));
+                tokenizeNs += System.nanoTime() - t0;
+                System.arraycopy(forward(encodings), 0, out, from, to - from);
+            }
+            return out;
+        }
+
+        /**
+         * A diagnostic variant that batches like {@link TextEncoder}: all texts tokenised in one call, batches of 32
+         * in order of token length (stable), vectors back in input order.
+         */
+        float[][] encodeSorted(List<String> texts) throws OrtException {
+            long t0 = System.nanoTime();
+            Encoding[] all = tokenizer.batchEncode(texts);
+            tokenizeNs += System.nanoTime() - t0;
+            Integer[] order = new Integer[all.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, Comparator.comparingInt(i -> all[i].getIds().length));
+            float[][] out = new float[texts.size()][];
+            for (int from = 0; from < order.length; from += TEXT_BATCH) {
+                int to = Math.min(order.length, from + TEXT_BATCH);
+                Encoding[] batch = new Encoding[to - from];
+                for (int i = from; i < to; i++) {
+                    batch[i - from] = all[order[i]];
+                }
+                float[][] vectors = forward(batch);
+                for (int i = from; i < to; i++) {
+                    out[order[i]] = vectors[i - from];
+                }
+            }
+            return out;
+        }
+
+        /** One batch, padded to its longest sequence: tensors, session run, copy out, pooling. */
+        private float[][] forward(Encoding[] encodings) throws OrtException {
+            long t1 = System.nanoTime();
+            int n = encodings.length;
+            int length = 1;
+            for (Encoding e : encodings) {
+                length = Math.max(length, e.getIds().length);
+            }
+            long[] ids = new long[n * length];
+            long[] mask = new long[n * length];
+            long[] types = new long[n * length];
+            for (int i = 0; i < n; i++) {
+                long[] e = encodings[i].getIds();
+                System.arraycopy(e, 0, ids, i * length, e.length);
+                System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * length, e.length);
+                System.arraycopy(encodings[i].getTypeIds(), 0, types, i * length, e.length);
+            }
+            long[] shape = {n, length};
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            try {
+                for (String name : inputNames) {
+                    long[] values = switch (name) {
+                        case "input_ids" -> ids;
+                        case "attention_mask" -> mask;
+                        case "token_type_ids" -> types;
+                        default -> throw new IllegalStateException("unexpected model input " + name);
+                    };
+                    inputs.put(name, OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape));
+                }
+                long t2 = System.nanoTime();
+                try (OrtSession.Result result = session.run(inputs)) {
+                    long t3 = System.nanoTime();
+                    OnnxTensor hidden = (OnnxTensor) result.get(0);
+                    long[] dims = hidden.getInfo().getShape();
+                    FloatBuffer buffer = hidden.getFloatBuffer();
+                    float[] values = new float[buffer.remaining()];
+                    buffer.get(values);
+                    long t4 = System.nanoTime();
+                    float[][] vectors = meanPoolNormalise(values, mask, n, length, (int) dims[2]);
+                    long t5 = System.nanoTime();
+                    tensorsNs += t2 - t1;
+                    runNs += t3 - t2;
+                    copyNs += t4 - t3;
+                    poolNs += t5 - t4;
+                    return vectors;
+                }
+            } finally {
+                inputs.values().forEach(OnnxTensor::close);
+            }
+        }
+
+        /** Mean of the unmasked token vectors of each row of [n, length, d], scaled to unit length. */
+        static float[][] meanPoolNormalise(float[] hidden, long[] mask, int n, int length, int d) {
+            float[][] out = new float[n][d];
+            double[] sum = new double[d];
+            for (int i = 0; i < n; i++) {
+                Arrays.fill(sum, 0);
+                long count = 0;
+                for (int t = 0; t < length; t++) {
+                    if (mask[i * length + t] == 0) {
+                        continue;
+                    }
+                    count++;
+                    int base = (i * length + t) * d;
+                    for (int k = 0; k < d; k++) {
+                        sum[k] += hidden[base + k];
+                    }
+                }
+                double norm = 0;
+                for (int k = 0; k < d; k++) {
+                    sum[k] /= Math.max(count, 1);
+                    norm += sum[k] * sum[k];
+                }
+                norm = Math.max(Math.sqrt(norm), 1e-12);
+                for (int k = 0; k < d; k++) {
+                    out[i][k] = (float) (sum[k] / norm);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void close() throws OrtException {
+            session.close();
+            tokenizer.close();
+        }
+    }
+
+    // ---- 2. images -------------------------------------------------------------------------------------------------
+
+    /** decodeSeconds/modelSeconds are NaN when the split could not be measured. */
+    private record ImageResult(int images, long bytes, double readSeconds, double[] encodeRounds, double encodeSeconds,
+                               int errors,
+                               double decodeSeconds, double modelSeconds, String splitNote) {
+        double rate() {
+            return images / encodeSeconds;
+        }
+
+        boolean split() {
+            return !Double.isNaN(modelSeconds);
+        }
+    }
+
+    private ImageResult measureImages(ImageEncoder image, List<Path> files) throws IOException {
+        long start = System.nanoTime();
+        List<byte[]> bytes = new ArrayList<>(files.size());
+        long total = 0;
+        for (Path f : files) {
+            byte[] b = Files.readAllBytes(f);
+            bytes.add(b);
+            total += b.length;
+        }
+        double read = seconds(System.nanoTime() - start);
+
+        start = System.nanoTime();
+        image.encode(bytes.subList(0, Math.min(IMAGE_WARMUP, bytes.size())));
+        System.out.printf(Locale.ROOT, "image warm-up: %d posters, %.1f s%n", Math.min(IMAGE_WARMUP, bytes.size()),
+                seconds(System.nanoTime() - start));
+
+        double[] encodeRounds = new double[rounds];
+        List<ImageEncoder.ImageVector> vectors = null;
+        long[] cpu;
+        for (int r = 0; r < rounds; r++) {
+            cpu = Cpu.snapshot();
+            start = System.nanoTime();
+            vectors = image.encode(bytes);
+            encodeRounds[r] = seconds(System.nanoTime() - start);
+            double othersTotal = others("images.encode." + (r + 1), cpu);
+            System.out.printf(Locale.ROOT, "  images round %d: %,d in %.2f s = %.1f images/s%s%n", r + 1,
+                    files.size(), encodeRounds[r], files.size() / encodeRounds[r], busy(othersTotal));
+        }
+        double encode = Arrays.stream(encodeRounds).min().orElseThrow();
+        int errors = (int) vectors.stream().filter(v -> !v.ok()).count();
+
+        double decode = Double.NaN;
+        double model = Double.NaN;
+        String note;
+        try {
+            cpu = Cpu.snapshot();
+            double[] split = splitImageTimes(image, bytes, vectors);
+            decode = split[0];
+            model = split[1];
+            note = String.format(Locale.ROOT, "split pass: decode+preprocess %.2f s + model %.2f s = %.2f s%s",
+                    decode, model, decode + model, busy(others("images.split", cpu)));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            note = "decode/model split unavailable (ImageEncoder internals changed?): " + e;
+        }
+        System.out.println("  " + note);
+        return new ImageResult(files.size(), total, read, encodeRounds, encode, errors, decode, model, note);
+    }
+
+    /**
+     * A second pass over the same images in batches of 16 that runs ImageEncoder's own steps, reached by reflection:
+     * {@code ImageDecoding.decode} + {@code ImagePreprocessing.toTensor} (timed together), then the private
+     * {@code forward} (tensor creation, TorchScript forward, copy out, normalisation). Checks that the vectors equal
+     * those of {@link ImageEncoder#encode}. Returns {decode+preprocess seconds, model seconds}.
+     */
+    private static double[] splitImageTimes(ImageEncoder image, List<byte[]> bytes,
+                                            List<ImageEncoder.ImageVector> expected)
+            throws ReflectiveOperationException {
+        Method decode = Class.forName("dev.kindling.encoders.ImageDecoding").getDeclaredMethod("decode", byte[].class);
+        decode.setAccessible(true);
+        Field preprocessingField = ImageEncoder.class.getDeclaredField("preprocessing");
+        preprocessingField.setAccessible(true);
+        Object preprocessing = preprocessingField.get(image);
+        Method toTensor = preprocessing.getClass().getDeclaredMethod("toTensor", BufferedImage.class, float[].class,
+                int.class);
+        toTensor.setAccessible(true);
+        Method crop = preprocessing.getClass().getDeclaredMethod("crop");
+        crop.setAccessible(true);
+        Method forward = ImageEncoder.class.getDeclaredMethod("forward", float[].class, int.class);
+        forward.setAccessible(true);
+        int c = (int) crop.invoke(preprocessing);
+        int size = 3 * c * c;
+
+        long decodeNs = 0;
+        long modelNs = 0;
+        double worst = 0;
+        float[] batch = new float[IMAGE_BATCH * size];
+        for (int from = 0; from < bytes.size(); from += IMAGE_BATCH) {
+            int to = Math.min(bytes.size(), from + IMAGE_BATCH);
+            long t0 = System.nanoTime();
+            List<Integer> decoded = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                try {
+                    BufferedImage img = (BufferedImage) decode.invoke(null, (Object) bytes.get(i));
+                    toTensor.invoke(preprocessing, img, batch, decoded.size() * size);
+                    decoded.add(i);
+                } catch (InvocationTargetException e) {
+                    // an undecodable picture: encode() reported it too
+                }
+            }
+            long t1 = System.nanoTime();
+            float[][] vectors = decoded.isEmpty() ? new float[0][]
+                    : (float[][]) unwrap(() -> forward.invoke(image, batch, decoded.size()));
+            long t2 = System.nanoTime();
+            decodeNs += t1 - t0;
+            modelNs += t2 - t1;
+            for (int j = 0; j < decoded.size(); j++) {
+                ImageEncoder.ImageVector v = expected.get(decoded.get(j));
+                worst = Math.max(worst, v.ok() ? Math.abs(cosine(v.vector(), vectors[j]) - 1) : 1);
+            }
+        }
+        if (worst > 1e-4) {
+            throw new IllegalStateException("the split pass's vectors differ from encode()'s (max |cosine - 1| "
+                    + worst + ")");
+        }
+        return new double[] {seconds(decodeNs), seconds(modelNs)};
+    }
+
+    private interface Reflective {
+        Object call() throws ReflectiveOperationException;
+    }
+
+    private static Object unwrap(Reflective call) throws ReflectiveOperationException {
+        try {
+            return call.call();
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    // ---- 3. end to end ---------------------------------------------------------------------------------------------
+
+    private record E2eResult(ItemEncodingPipeline.Report report, double importSeconds, double encoderOnlySeconds,
+                             Map<String, long[]> calls, Replay replay, Map<String, Integer> samples,
+                             double ownCores, double gcSeconds, double jitSeconds) {
+        double rate() {
+            return report.items() / report.seconds();
+        }
+
+        double encoderOnlyRate() {
+            return report.items() / encoderOnlySeconds;
+        }
+
+        double ratio() {
+            return encoderOnlySeconds / report.seconds();
+        }
+
+        double callSeconds(String prefix) {
+            return calls.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                    .mapToDouble(e -> seconds(e.getValue()[1])).sum();
+        }
+    }
+
+    private E2eResult measureEndToEnd(TextEncoder text, ImageEncoder image, RawOrt raw, TextResult t,
+                                      ImageResult im) throws IOException {
+        Path tmp = Files.createTempDirectory("kindling-encoder-bench");
+        try (SqliteStore sqlite = new SqliteStore(tmp.resolve("kindling.db"), "FULL");
+             LuceneVectorIndex lucene = new LuceneVectorIndex(tmp.resolve("index"), LuceneIndexSettings.DEFAULT)) {
+            long start = System.nanoTime();
+            new Ingestor(sqlite, new ImportOptions(10_000, IngestConfig.OnError.FAIL, true, InteractionRules.DEFAULT),
+                    ImportListener.NONE).importMovieLens(data);
+            double importSeconds = seconds(System.nanoTime() - start);
+            long items = sqlite.stats().items();
+            System.out.printf(Locale.ROOT, "e2e: imported ml-latest-small (%,d items) in %.1f s (not timed)%n", items,
+                    importSeconds);
+
+            Map<String, long[]> calls = new TreeMap<>();
+            Store store = timed(Store.class, sqlite, "store.", calls);
+            VectorIndex index = timed(VectorIndex.class, lucene, "index.", calls);
+            ItemEncodingPipeline pipeline = new ItemEncodingPipeline(store, index, text, image,
+                    new ItemText(List.of("title")));
+            long limit = titleLimit > 0 ? titleLimit : 0;
+            long gcBefore = gcMillis();
+            long jitBefore = jitMillis();
+            long[] cpu = Cpu.snapshot();
+            ItemEncodingPipeline.Report report;
+            Map<String, Integer> samples;
+            try (StackSampler sampler = new StackSampler(Thread.currentThread(), 10)) {
+                report = pipeline.run(posters, limit, ItemEncodingPipeline.Listener.NONE);
+                samples = sampler.stop();
+            }
+            long[] cpuAfter = Cpu.snapshot();
+            double ownCores = Cpu.ownCores(cpu, cpuAfter);
+            double gcSeconds = (gcMillis() - gcBefore) / 1e3;
+            double jitSeconds = (jitMillis() - jitBefore) / 1e3;
+            double othersPipeline = others("e2e.pipeline", cpu);
+            if (report.textEncoded() != report.items() || report.imageErrors() > 0) {
+                throw new IllegalStateException("unexpected pipeline report " + report);
+            }
+            double encoderOnly = report.textEncoded() / t.kindlingRate() + report.imagesEncoded() / im.rate();
+            System.out.printf(Locale.ROOT, "  pipeline: %,d items (%,d texts, %,d images) in %.2f s = %.1f items/s%s%n",
+                    report.items(), report.textEncoded(), report.imagesEncoded(), report.seconds(),
+                    report.items() / report.seconds(), busy(othersPipeline));
+            cpu = Cpu.snapshot();
+            Replay replay = replay(sqlite, text, image, raw, limit);
+            System.out.printf(Locale.ROOT, "  replay of the pipeline's steps without store writes or index: %.2f s%s%n",
+                    replay.total(), busy(others("e2e.replay", cpu)));
+            return new E2eResult(report, importSeconds, encoderOnly, calls, replay, samples, ownCores, gcSeconds,
+                    jitSeconds);
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    /**
+     * Seconds of the pipeline's steps, replayed outside it with the same encoders on the same pages of 1024 items (the pipeline's page)
+     * (store reads, item text + SHA-256, text.encode per page, finding + reading + hashing pictures, image.encode per
+     * page), without writing to the store or the index; and the tokens the text model computes with those pages.
+     */
+    private record Replay(int pages, double storeItems, double textPrep, double textEncode, double pictureRead,
+                          double pictureHash, double imageEncode, long pagedTokens, long globalSortedTokens) {
+        double total() {
+            return storeItems + textPrep + textEncode + pictureRead + pictureHash + imageEncode;
+        }
+    }
+
+    private Replay replay(Store store, TextEncoder text, ImageEncoder image, RawOrt raw, long limit) throws IOException {
+        ItemText itemText = new ItemText(List.of("title"));
+        long[] ns = new long[6];
+        List<Integer> allLengths = new ArrayList<>();
+        long pagedTokens = 0;
+        int pages = 0;
+        long done = 0;
+        String cursor = null;
+        do {
+            int want = limit > 0 ? (int) Math.min(1024, limit - done) : 1024;
+            long t0 = System.nanoTime();
+            var page = store.items(cursor, want);
+            long t1 = System.nanoTime();
+            List<String> texts = new ArrayList<>();
+            for (var item : page.rows()) {
+                String tx = itemText.of(item);
+                sha256(tx.getBytes(StandardCharsets.UTF_8));
+                texts.add(tx);
+            }
+            long t2 = System.nanoTime();
+            text.encode(texts);
+            long t3 = System.nanoTime();
+            List<byte[]> pictures = new ArrayList<>();
+            for (var item : page.rows()) {
+                for (String ext : new String[] {".jpg", ".jpeg", ".png"}) {
+                    Path p = posters.resolve(item.id() + ext);
+                    if (Files.isRegularFile(p)) {
+                        Files.size(p);
+                        pictures.add(Files.readAllBytes(p));
+                        break;
+                    }
+                }
+            }
+            long t4 = System.nanoTime();
+            pictures.forEach(EncoderBenchmark::sha256);
+            long t5 = System.nanoTime();
+            if (!pictures.isEmpty()) {
+                image.encode(pictures);
+            }
+            long t6 = System.nanoTime();
+            ns[0] += t1 - t0;
+            ns[1] += t2 - t1;
+            ns[2] += t3 - t2;
+            ns[3] += t4 - t3;
+            ns[4] += t5 - t4;
+            ns[5] += t6 - t5;
+            int[] lengths = Arrays.stream(raw.tokenizer.batchEncode(texts)).mapToInt(e -> e.getIds().length)
+                    .sorted().toArray();
+            pagedTokens += paddedTokens(lengths);
+            Arrays.stream(lengths).forEach(allLengths::add);
+            pages++;
+            done += page.rows().size();
+            cursor = page.next();
+        } while (cursor != null && (limit == 0 || done < limit));
+        long globalTokens = paddedTokens(allLengths.stream().mapToInt(Integer::intValue).sorted().toArray());
+        Replay r = new Replay(pages, seconds(ns[0]), seconds(ns[1]), seconds(ns[2]), seconds(ns[3]), seconds(ns[4]),
+                seconds(ns[5]), pagedTokens, globalTokens);
+        return r;
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long gcMillis() {
+        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(b -> Math.max(0, b.getCollectionTime())).sum();
+    }
+
+    private static long jitMillis() {
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+    }
+
+    /**
+     * A poor man's sampling profiler: every {@code intervalMs} it takes the target thread's stack and counts it under
+     * a category, the owning Kindling component (text encoder, image encoder, index, store, pictures, SHA-256) and
+     * the library it is in at that moment (tokeniser, ONNX Runtime, libtorch, image decoding, HNSW, SQLite ...).
+     */
+    private static final class StackSampler implements AutoCloseable {
+        private final Map<String, Integer> counts = new TreeMap<>();
+        private final Thread sampler;
+        private volatile boolean running = true;
+
+        StackSampler(Thread target, long intervalMs) {
+            sampler = new Thread(() -> {
+                while (running) {
+                    StackTraceElement[] stack = target.getStackTrace();
+                    synchronized (counts) {
+                        counts.merge(category(stack), 1, Integer::sum);
+                    }
+                    try {
+                        Thread.sleep(intervalMs);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "stack-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        static String category(StackTraceElement[] stack) {
+            String detail = null;
+            boolean hnsw = false;
+            for (StackTraceElement e : stack) {
+                hnsw |= e.getClassName().startsWith("org.apache.lucene.util.hnsw");
+            }
+            for (StackTraceElement e : stack) {
+                String c = e.getClassName();
+                if (detail == null) {
+                    if (c.startsWith("ai.djl.huggingface")) {
+                        detail = "tokeniser";
+                    } else if (c.startsWith("ai.onnxruntime.")) {
+                        detail = "ONNX Runtime";
+                    } else if (c.startsWith("ai.djl.pytorch")) {
+                        detail = "libtorch";
+                    } else if (c.equals("dev.kindling.encoders.MeanPooling")) {
+                        detail = "pool/normalise";
+                    } else if (c.equals("dev.kindling.encoders.ImageDecoding") || c.startsWith("javax.imageio")
+                            || c.startsWith("com.sun.imageio")) {
+                        detail = "decode";
+                    } else if (c.equals("dev.kindling.encoders.ImagePreprocessing")) {
+                        detail = "resize/normalise";
+                    } else if (c.startsWith("org.apache.lucene")) {
+                        detail = (hnsw ? "HNSW insert: " : "Lucene ") + c.substring(c.lastIndexOf('.') + 1);
+                    } else if (c.startsWith("org.sqlite")) {
+                        detail = "SQLite";
+                    }
+                }
+                String owner = null;
+                if (c.equals("dev.kindling.encoders.TextEncoder")) {
+                    owner = "text encoder";
+                } else if (c.equals("dev.kindling.encoders.ImageEncoder")) {
+                    owner = "image encoder";
+                } else if (c.startsWith("dev.kindling.index.")) {
+                    owner = "index";
+                } else if (c.startsWith("dev.kindling.core.store.")) {
+                    owner = "store";
+                } else if (c.equals("dev.kindling.ingest.ImageSources")) {
+                    owner = "reading pictures";
+                } else if (c.equals("dev.kindling.ingest.ItemEncodingPipeline") && e.getMethodName().equals("sha256")) {
+                    owner = "SHA-256";
+                } else if (c.startsWith("dev.kindling.") && !c.startsWith("dev.kindling.bench.")
+                        && !c.equals("dev.kindling.encoders.ImageDecoding")
+                        && !c.equals("dev.kindling.encoders.ImagePreprocessing")
+                        && !c.equals("dev.kindling.encoders.MeanPooling")) {
+                    owner = c.substring(c.lastIndexOf('.') + 1) + "." + e.getMethodName();
+                }
+                if (owner != null) {
+                    return detail == null ? owner : owner + " / " + detail;
+                }
+            }
+            return stack.length == 0 ? "(no stack)" : "other: " + stack[0].getClassName() + "." + stack[0].getMethodName();
+        }
+
+        Map<String, Integer> stop() {
+            running = false;
+            sampler.interrupt();
+            try {
+                sampler.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (counts) {
+                return new TreeMap<>(counts);
+            }
+        }
+
+        @Override
+        public void close() {
+            stop();
+        }
+    }
+
+    /** A proxy that adds each call's count and nanoseconds to calls[prefix + method name]. */
+    @SuppressWarnings("unchecked")
+    private static <T> T timed(Class<T> type, T target, String prefix, Map<String, long[]> calls) {
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            long start = System.nanoTime();
+            try {
+                return method.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            } finally {
+                String key = prefix + method.getName();
+                if (target instanceof VectorIndex && args != null && args.length > 0 && args[0] instanceof String name) {
+                    key += "(" + name + ")";
+                }
+                long[] c = calls.computeIfAbsent(key, k -> new long[2]);
+                c[0]++;
+                c[1] += System.nanoTime() - start;
+            }
+        });
+    }
+
+    // ---- output ----------------------------------------------------------------------------------------------------
+
+    private void printTable(TextEncoder text, ImageEncoder image, TextResult t, ImageResult im, E2eResult e) {
+        double worst = othersCpu.values().stream().filter(v -> !Double.isNaN(v)).mapToDouble(v -> v).max().orElse(0);
+        if (worst > 0.1) {
+            System.out.printf(Locale.ROOT, "%nWARNING: other processes used up to %.0f%% of the CPUs during measured "
+                    + "phases (see the [..] notes above and othersCpuShare in the JSON): figures are not clean%n",
+                    100 * worst);
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "1. text: %s, batch %d, max length %d, %,d ml-latest-small titles; best of %d "
+                + "interleaved rounds after warm-up%n", text.identity(), TEXT_BATCH, MAX_LENGTH, t.titles(), rounds);
+        System.out.println("   path                               | best s  | titles/s | rounds (s)");
+        System.out.println("   -----------------------------------+---------+----------+------------------");
+        System.out.printf(Locale.ROOT, "   Kindling TextEncoder (DJL ORT)     | %7.2f | %8.1f | %s%n", t.kindlingBest(),
+                t.kindlingRate(), list(t.kindlingSeconds()));
+        System.out.printf(Locale.ROOT, "   raw OrtSession, file order         | %7.2f | %8.1f | %s%n", t.rawBest(),
+                t.rawRate(), list(t.rawSeconds()));
+        System.out.printf(Locale.ROOT, "   raw OrtSession, length-sorted (*)  | %7.2f | %8.1f | %s%n",
+                t.rawSortedBest(), t.titles() / t.rawSortedBest(), list(t.rawSortedSeconds()));
+        System.out.printf(Locale.ROOT, "   ratio Kindling/raw: %.3f best, %.3f median (goal >= 0.9); "
+                + "max |cosine-1| between the paths %.2e%n", t.ratio(), t.medianRatio(), t.maxCosineError());
+        System.out.printf(Locale.ROOT, "   (*) diagnostic: the raw path batched like TextEncoder (one batchEncode, "
+                + "length-sorted batches); Kindling/raw-sorted %.3f = DJL's own overhead%n",
+                t.rawSortedBest() / t.kindlingBest());
+        for (RawOrt.Split s : List.of(t.rawSplit(), t.rawSortedSplit())) {
+            System.out.printf(Locale.ROOT, "   %s best round: tokenise %.2f s, tensors %.2f s, ORT run %.2f s, "
+                            + "copy out %.2f s, pool+normalise %.2f s%n", s == t.rawSplit() ? "raw       " : "raw sorted",
+                    s.tokenize(), s.tensors(), s.run(), s.copyOut(), s.pool());
+        }
+        System.out.printf(Locale.ROOT, "   tokens: %,d real; %,d computed in batches of 32 in file order (raw), "
+                        + "%,d length-sorted (Kindling); tokenising all titles in one batchEncode: %.2f s%n",
+                t.realTokens(), t.rawPaddedTokens(), t.sortedPaddedTokens(), t.tokenizeAllSeconds());
+
+        System.out.println();
+        System.out.printf(Locale.ROOT, "2. images: %s, batch %d, %,d posters (%.1f MB, read beforehand in %.2f s)%n",
+                image.identity(), IMAGE_BATCH, im.images(), im.bytes() / 1e6, im.readSeconds());
+        System.out.println("   step                               |       s  | images/s | ms/image");
+        System.out.println("   -----------------------------------+----------+----------+---------");
+        System.out.printf(Locale.ROOT, "   ImageEncoder.encode, best round    | %8.2f | %8.1f | %7.2f   rounds (s): %s%n",
+                im.encodeSeconds(), im.rate(), 1000 * im.encodeSeconds() / im.images(), list(im.encodeRounds()));
+        if (im.split()) {
+            System.out.printf(Locale.ROOT, "   decode + preprocess (split pass)   | %8.2f | %8.1f | %7.2f%n",
+                    im.decodeSeconds(), im.images() / im.decodeSeconds(), 1000 * im.decodeSeconds() / im.images());
+            System.out.printf(Locale.ROOT, "   model forward (split pass)         | %8.2f | %8.1f | %7.2f%n",
+                    im.modelSeconds(), im.images() / im.modelSeconds(), 1000 * im.modelSeconds() / im.images());
+        } else {
+            System.out.println("   " + im.splitNote());
+        }
+        if (im.errors() > 0) {
+            System.out.printf(Locale.ROOT, "   %d posters could not be encoded%n", im.errors());
+        }
+
+        System.out.println();
+        if (e == null) {
+            System.out.println("3. end to end: skipped (--skip-e2e)");
+        } else {
+            ItemEncodingPipeline.Report r = e.report();
+            System.out.printf(Locale.ROOT, "3. end to end: ItemEncodingPipeline.run, text = title, fresh SQLite "
+                    + "(FULL) + Lucene in a temp dir: %,d items, %,d texts, %,d images%n", r.items(), r.textEncoded(),
+                    r.imagesEncoded());
+            System.out.println("   what                               |       s  |  items/s");
+            System.out.println("   -----------------------------------+----------+---------");
+            System.out.printf(Locale.ROOT, "   pipeline                           | %8.2f | %8.1f%n", r.seconds(),
+                    e.rate());
+            System.out.printf(Locale.ROOT, "   encoders only (rates of 1. and 2.) | %8.2f | %8.1f%n",
+                    e.encoderOnlySeconds(), e.encoderOnlyRate());
+            System.out.printf(Locale.ROOT, "   ratio pipeline/encoders-only: %.3f (goal >= 0.8)%n", e.ratio());
+            System.out.println("   inside the pipeline (timing proxies):");
+            for (Map.Entry<String, long[]> c : e.calls().entrySet()) {
+                System.out.printf(Locale.ROOT, "     %-30s %6d calls %8.2f s%n", c.getKey(), c.getValue()[0],
+                        seconds(c.getValue()[1]));
+            }
+            double storeSeconds = e.callSeconds("store.");
+            double indexSeconds = e.callSeconds("index.");
+            System.out.printf(Locale.ROOT, "     store %.2f s + index %.2f s; the rest (encoding, hashing, reading "
+                            + "pictures, item text) %.2f s vs %.2f s encoder-only%n", storeSeconds, indexSeconds,
+                    r.seconds() - storeSeconds - indexSeconds, e.encoderOnlySeconds());
+            int totalSamples = e.samples().values().stream().mapToInt(Integer::intValue).sum();
+            System.out.printf(Locale.ROOT, "   where the pipeline thread was (%,d stack samples every 10 ms, scaled to "
+                    + "the pipeline's %.2f s; >= 0.5 %% shown):%n", totalSamples, r.seconds());
+            e.samples().entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                    .filter(x -> x.getValue() >= 0.005 * totalSamples)
+                    .forEach(x -> System.out.printf(Locale.ROOT, "     %-44s %5.1f %% %8.2f s%n", x.getKey(),
+                            100.0 * x.getValue() / totalSamples, r.seconds() * x.getValue() / totalSamples));
+            System.out.printf(Locale.ROOT, "   the process kept %.2f CPUs busy on average during the pipeline; GC %.2f s, "
+                    + "JIT %.2f s (all threads)%n", e.ownCores(), e.gcSeconds(), e.jitSeconds());
+            Replay p = e.replay();
+            double textOnly = r.textEncoded() / t.kindlingRate();
+            double imageOnly = r.imagesEncoded() / im.rate();
+            System.out.printf(Locale.ROOT, "   replay of the pipeline's steps on the same %d pages, same encoders, no "
+                    + "store writes / index:%n", p.pages());
+            System.out.printf(Locale.ROOT, "     store.items %.2f s, item text + SHA-256 %.2f s, find + read pictures "
+                            + "%.2f s, SHA-256 of pictures %.2f s%n", p.storeItems(), p.textPrep(), p.pictureRead(),
+                    p.pictureHash());
+            System.out.printf(Locale.ROOT, "     text.encode per page %.2f s (encoder-only estimate %.2f s; tokens "
+                            + "computed %,d sorted per page vs %,d sorted globally)%n", p.textEncode(), textOnly,
+                    p.pagedTokens(), p.globalSortedTokens());
+            System.out.printf(Locale.ROOT, "     image.encode per page %.2f s (encoder-only estimate %.2f s)%n",
+                    p.imageEncode(), imageOnly);
+            System.out.printf(Locale.ROOT, "     total %.2f s vs pipeline %.2f s: store writes + index cost about "
+                    + "%.2f s%n", p.total(), r.seconds(), r.seconds() - p.total());
+        }
+        System.out.println();
+    }
+
+    private String json(TextResult t, ImageResult im, E2eResult e) {
+        RawOrt.Split s = t.rawSplit();
+        RawOrt.Split ss = t.rawSortedSplit();
+        StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
+                "{\"benchmark\":\"encoder\",\"cores\":%d,\"device\":\"cpu\",\"titles\":%d,\"textBatch\":%d,"
+                        + "\"rounds\":%d,\"kindlingSeconds\":%s,\"rawSeconds\":%s,\"kindlingTitlesPerSecond\":%.1f,"
+                        + "\"rawTitlesPerSecond\":%.1f,\"textRatio\":%.4f,\"textRatioMedian\":%.4f,"
+                        + "\"rawSortedSeconds\":%s,\"rawSortedTitlesPerSecond\":%.1f,\"rawSortedRunSeconds\":%.3f,"
+                        + "\"maxAbsCosineMinus1\":%.3e,\"rawTokenizeSeconds\":%.3f,\"rawTensorSeconds\":%.3f,"
+                        + "\"rawRunSeconds\":%.3f,\"rawCopySeconds\":%.3f,\"rawPoolSeconds\":%.3f,"
+                        + "\"tokenizeAllSeconds\":%.3f,\"realTokens\":%d,\"fileOrderTokens\":%d,\"sortedTokens\":%d,"
+                        + "\"images\":%d,\"imageBatch\":%d,\"imageRounds\":%s,\"imageSeconds\":%.3f,\"imagesPerSecond\":%.2f,"
+                        + "\"imageErrors\":%d,\"imageDecodePreprocessSeconds\":%s,\"imageModelSeconds\":%s",
+                Runtime.getRuntime().availableProcessors(), t.titles(), TEXT_BATCH, rounds,
+                jsonList(t.kindlingSeconds()), jsonList(t.rawSeconds()), t.kindlingRate(), t.rawRate(), t.ratio(),
+                t.medianRatio(), jsonList(t.rawSortedSeconds()), t.titles() / t.rawSortedBest(), ss.run(), t.maxCosineError(), s.tokenize(), s.tensors(), s.run(), s.copyOut(), s.pool(),
+                t.tokenizeAllSeconds(), t.realTokens(), t.rawPaddedTokens(), t.sortedPaddedTokens(), im.images(),
+                IMAGE_BATCH, jsonList(im.encodeRounds()), im.encodeSeconds(), im.rate(), im.errors(), jsonNumber(im.decodeSeconds()),
+                jsonNumber(im.modelSeconds())));
+        if (e == null) {
+            json.append(",\"e2e\":null");
+        } else {
+            ItemEncodingPipeline.Report r = e.report();
+            json.append(String.format(Locale.ROOT, ",\"e2e\":{\"items\":%d,\"texts\":%d,\"images\":%d,\"seconds\":%.3f,"
+                            + "\"itemsPerSecond\":%.2f,\"encoderOnlySeconds\":%.3f,\"encoderOnlyItemsPerSecond\":%.2f,"
+                            + "\"ratio\":%.4f,\"storeSeconds\":%.3f,\"indexSeconds\":%.3f,",
+                    r.items(), r.textEncoded(), r.imagesEncoded(), r.seconds(), e.rate(), e.encoderOnlySeconds(),
+                    e.encoderOnlyRate(), e.ratio(), e.callSeconds("store."), e.callSeconds("index.")));
+            Replay p = e.replay();
+            json.append(String.format(Locale.ROOT, "\"replay\":{\"pages\":%d,\"storeItemsSeconds\":%.3f,"
+                            + "\"textPrepSeconds\":%.3f,\"textEncodeSeconds\":%.3f,\"pictureReadSeconds\":%.3f,"
+                            + "\"pictureHashSeconds\":%.3f,\"imageEncodeSeconds\":%.3f,\"pagedTokens\":%d,"
+                            + "\"globalSortedTokens\":%d},", p.pages(), p.storeItems(), p.textPrep(), p.textEncode(),
+                    p.pictureRead(), p.pictureHash(), p.imageEncode(), p.pagedTokens(), p.globalSortedTokens()));
+            json.append(String.format(Locale.ROOT, "\"ownCores\":%.3f,\"gcSeconds\":%.3f,\"jitSeconds\":%.3f,",
+                    e.ownCores(), e.gcSeconds(), e.jitSeconds()));
+            json.append("\"samples\":{");
+            String sepS = "";
+            for (Map.Entry<String, Integer> x : e.samples().entrySet()) {
+                json.append(sepS).append('"').append(x.getKey().replace("\"", "'")).append("\":").append(x.getValue());
+                sepS = ",";
+            }
+            json.append("},");
+            json.append("\"calls\":{");
+            String sep = "";
+            for (Map.Entry<String, long[]> c : e.calls().entrySet()) {
+                json.append(sep).append(String.format(Locale.ROOT, "\"%s\":{\"calls\":%d,\"seconds\":%.3f}",
+                        c.getKey(), c.getValue()[0], seconds(c.getValue()[1])));
+                sep = ",";
+            }
+            json.append("}}");
+        }
+        json.append(",\"othersCpuShare\":{");
+        String sep = "";
+        for (Map.Entry<String, Double> o : othersCpu.entrySet()) {
+            json.append(sep).append('"').append(o.getKey()).append("\":").append(jsonNumber(o.getValue()));
+            sep = ",";
+        }
+        return json.append("}}").toString();
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------------
+
+    /** Records and returns the share of the CPUs other processes used since {@code before} under {@code phase}. */
+    private double others(String phase, long[] before) {
+        double share = Cpu.othersShare(before, Cpu.snapshot());
+        othersCpu.put(phase, share);
+        return share;
+    }
+
+    /** " (other processes: 35% of the CPUs)" when others used more than 5 %, else "". */
+    private static String busy(double share) {
+        return share > 0.05 ? String.format(Locale.ROOT, " [other processes used %.0f%% of the CPUs]", 100 * share)
+                : "";
+    }
+
+    /**
+     * How busy the machine was with other work during a phase (the cores are shared): busy CPU ticks of the whole
+     * machine (/proc/stat) minus this process's own (/proc/self/stat), over the phase's wall time x cores. Linux only;
+     * NaN elsewhere.
+     */
+    private static final class Cpu {
+        private static final double TICKS_PER_SECOND = 100; // USER_HZ
+
+        private Cpu() {
+        }
+
+        /** {machine busy ticks, own ticks, nanoTime}, or null when /proc cannot be read. */
+        static long[] snapshot() {
+            try {
+                String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                long busy = 0;
+                for (int i : new int[] {1, 2, 3, 6, 7, 8}) { // user nice system irq softirq steal
+                    busy += Long.parseLong(cpu[i]);
+                }
+                String self = Files.readString(Path.of("/proc/self/stat"));
+                String[] f = self.substring(self.lastIndexOf(')') + 2).split(" ");
+                long own = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+                return new long[] {busy, own, System.nanoTime()};
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** CPUs this process kept busy on average between the snapshots (0..cores). */
+        static double ownCores(long[] before, long[] after) {
+            if (before == null || after == null) {
+                return Double.NaN;
+            }
+            return (after[1] - before[1]) / ((after[2] - before[2]) / 1e9 * TICKS_PER_SECOND);
+        }
+
+        static double othersShare(long[] before, long[] after) {
+            if (before == null || after == null) {
+                return Double.NaN;
+            }
+            double wall = (after[2] - before[2]) / 1e9;
+            double othersTicks = (after[0] - before[0]) - (after[1] - before[1]);
+            return Math.max(0, othersTicks / (wall * TICKS_PER_SECOND * Runtime.getRuntime().availableProcessors()));
+        }
+    }
+
+    /** The title column of movies.csv (movieId,title,genres; RFC 4180 quoting), in file order. */
+    static List<String> readTitles(Path moviesCsv) throws IOException {
+        List<String> lines = Files.readAllLines(moviesCsv, StandardCharsets.UTF_8);
+        List<String> titles = new ArrayList<>(lines.size());
+        for (int i = 1; i < lines.size(); i++) {
+            if (!lines.get(i).isBlank()) {
+                titles.add(csvFields(lines.get(i)).get(1));
+            }
+        }
+        return titles;
+    }
+
+    private static List<String> csvFields(String line) {
+        List<String> fields = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    field.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    field.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(c);
+            }
+        }
+        fields.add(field.toString());
+        return fields;
+    }
+
+    /** The posters, ordered by file name (as the store orders item ids). */
+    private static List<Path> listPosters(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".jpg"))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+        }
+    }
+
+    static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    private static String list(double[] values) {
+        return String.join(", ", Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, "%.2f", v)).toList());
+    }
+
+    private static String jsonList(double[] values) {
+        return "[" + String.join(",", Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, "%.3f", v))
+                .toList()) + "]";
+    }
+
+    private static String jsonNumber(double value) {
+        return Double.isNaN(value) ? "null" : String.format(Locale.ROOT, "%.3f", value);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,336 @@
+package dev.kindling.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import dev.kindling.core.index.CollectionSpec;
+import dev.kindling.core.index.Metric;
+import dev.kindling.core.index.SearchHit;
+import dev.kindling.core.index.SearchRequest;
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.index.VectorRecord;
+import dev.kindling.index.LuceneIndexSettings;
+import dev.kindling.index.LuceneVectorIndex;
+import dev.kindling.index.milvus.MilvusSettings;
+import dev.kindling.index.milvus.MilvusVectorIndex;
+
+/**
+ * The Milvus backend next to the embedded one, in one run on the same data: indexes {@code --n} seeded clustered unit
+ * vectors into the embedded Lucene index and into a Milvus server ({@code --uri}), then measures recall@k against
+ * exact brute force and single-thread search latency (p50, p99, mean) of each over the same {@code --queries} queries,
+ * after a warm-up. The data are those of {@link IndexBenchmark} for the same options (same generator, same draw order:
+ * centres, data, queries), so the embedded figures line up with its table. Prints a table, then one JSON line.
+ *
+ * <p>Milvus latency includes the gRPC round trip on loopback; Milvus Lite (the server CI runs) is a Python server, so
+ * its figures describe Milvus Lite, not a Milvus 2.6 cluster.
+ *
+ * <pre>bench/run Milvus [--n 100000] [--dim 384] [--queries 1000] [--ef 100] [--uri http://127.0.0.1:19530] [--help]</pre>
+ */
+public final class MilvusBenchmark {
+    private static final String COLLECTION = "bench";
+
+    private int n = 100_000;
+    private int dim = 384;
+    private int queries = 1_000;
+    private int warmup = 500;
+    private int k = 10;
+    private int clusters = 100;
+    private double noise = 1.0;
+    private long seed = 42L;
+    private int batch = 1_000;
+    private int ef = 100;
+    private String uri = System.getenv().getOrDefault("KINDLING_BENCH_MILVUS_URI", "http://127.0.0.1:19530");
+    private String database = "kindling_bench";
+
+    private MilvusBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        MilvusBenchmark benchmark = new MilvusBenchmark();
+        if (benchmark.parse(args)) {
+            benchmark.run();
+        }
+    }
+
+    private boolean parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            if (option.equals("--help") || option.equals("-h")) {
+                System.out.println("""
+                        usage: bench/run Milvus [options]
+                          --n N          vectors to index (100000)
+                          --dim D        dimension (384)
+                          --queries Q    measured queries per backend (1000)
+                          --warmup W     warm-up searches per backend before timing (500)
+                          --k K          hits per query, recall@K (10)
+                          --ef EF        HNSW search candidate list, both backends (100)
+                          --clusters C   Gaussian clusters (100)
+                          --noise S      noise norm around a unit centre, before normalising (1.0)
+                          --seed S       random seed (42)
+                          --uri URI      Milvus server (KINDLING_BENCH_MILVUS_URI, else http://127.0.0.1:19530)
+                          --database DB  Milvus database; its collection "bench" is replaced (kindling_bench)""");
+                return false;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + option + " needs a value");
+            }
+            String value = args[++i];
+            switch (option) {
+                case "--n" -> n = positive(option, value);
+                case "--dim" -> dim = positive(option, value);
+                case "--queries" -> queries = positive(option, value);
+                case "--warmup" -> warmup = Math.max(0, Integer.parseInt(value));
+                case "--k" -> k = positive(option, value);
+                case "--ef" -> ef = positive(option, value);
+                case "--clusters" -> clusters = positive(option, value);
+                case "--noise" -> noise = Double.parseDouble(value);
+                case "--seed" -> seed = Long.parseLong(value);
+                case "--uri" -> uri = value;
+                case "--database" -> database = value;
+                default -> throw new IllegalArgumentException("unknown option " + option + " (try --help)");
+            }
+        }
+        if (k > n) {
+            throw new IllegalArgumentException("--k " + k + " is larger than --n " + n);
+        }
+        return true;
+    }
+
+    private static int positive(String option, String value) {
+        int parsed = Integer.parseInt(value);
+        if (parsed < 1) {
+            throw new IllegalArgumentException(option + " must be positive, was " + value);
+        }
+        return parsed;
+    }
+
+    private record Result(String backend, double buildSeconds, double recall, double p50Ms, double p99Ms,
+                          double meanMs, double maxMs) {
+    }
+
+    private void run() throws Exception {
+        System.out.printf(Locale.ROOT, "Milvus benchmark: %,d x %d-d unit vectors in %d clusters (noise %.2f), "
+                        + "%d queries, k=%d, ef=%d, seed %d, %d cores, Java %s; Milvus at %s%n", n, dim, clusters,
+                noise, queries, k, ef, seed, Runtime.getRuntime().availableProcessors(), Runtime.version(), uri);
+        Random random = new Random(seed);
+        float[][] centres = new float[clusters][];
+        for (int c = 0; c < clusters; c++) {
+            centres[c] = gaussianUnit(dim, random);
+        }
+        float[][] data = new float[n][];
+        for (int i = 0; i < n; i++) {
+            data[i] = nearCentre(centres, random);
+        }
+        float[][] measured = new float[queries][];
+        for (int q = 0; q < queries; q++) {
+            measured[q] = nearCentre(centres, random);
+        }
+        float[][] warm = new float[Math.max(1, warmup)][];
+        for (int q = 0; q < warm.length; q++) {
+            warm[q] = nearCentre(centres, random);
+        }
+        long truthStart = System.nanoTime();
+        int[][] exact = exactTopK(data, measured, k);
+        System.out.printf(Locale.ROOT, "exact top-%d by brute force: %.1f s%n", k, seconds(System.nanoTime() - truthStart));
+
+        List<Result> results = new ArrayList<>();
+        Path directory = Files.createTempDirectory("kindling-milvus-bench");
+        try (LuceneVectorIndex lucene = new LuceneVectorIndex(directory,
+                LuceneIndexSettings.DEFAULT.withEf(ef))) {
+            results.add(measure("embedded (Lucene)", lucene, data, warm, measured, exact));
+        } finally {
+            deleteRecursively(directory);
+        }
+        MilvusSettings settings = MilvusSettings.DEFAULT.withUri(uri).withDatabase(database).withEf(ef)
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofMinutes(10));
+        try (MilvusVectorIndex milvus = new MilvusVectorIndex(settings)) {
+            results.add(measure("milvus", milvus, data, warm, measured, exact));
+            milvus.dropCollection(COLLECTION);
+        }
+        printTable(results);
+        System.out.println(json(results));
+    }
+
+    private Result measure(String backend, VectorIndex index, float[][] data, float[][] warm, float[][] measured,
+                           int[][] exact) {
+        index.dropCollection(COLLECTION);
+        index.createCollection(CollectionSpec.of(COLLECTION, dim, Metric.COSINE));
+        long buildStart = System.nanoTime();
+        List<VectorRecord> records = new ArrayList<>(batch);
+        for (int i = 0; i < n; i++) {
+            records.add(VectorRecord.of(Integer.toString(i), data[i]));
+            if (records.size() == batch || i == n - 1) {
+                index.upsert(COLLECTION, records);
+                records.clear();
+            }
+        }
+        index.flush();
+        if (index.count(COLLECTION) != n) {
+            throw new IllegalStateException(backend + " holds " + index.count(COLLECTION) + " vectors, expected " + n);
+        }
+        double buildSeconds = seconds(System.nanoTime() - buildStart);
+        long warmStart = System.nanoTime();
+        for (int q = 0; q < warmup; q++) {
+            index.search(COLLECTION, SearchRequest.of(warm[q], k));
+        }
+        System.out.printf(Locale.ROOT, "%s: build %.1f s (%,.0f vectors/s, upserts of %d, then flush), warm-up %d "
+                        + "searches %.1f s%n", backend, buildSeconds, n / buildSeconds, batch, warmup,
+                seconds(System.nanoTime() - warmStart));
+        long[] nanos = new long[measured.length];
+        int found = 0;
+        for (int q = 0; q < measured.length; q++) {
+            long start = System.nanoTime();
+            List<SearchHit> hits = index.search(COLLECTION, SearchRequest.of(measured[q], k));
+            nanos[q] = System.nanoTime() - start;
+            Set<String> truth = new HashSet<>();
+            for (int i : exact[q]) {
+                truth.add(Integer.toString(i));
+            }
+            for (SearchHit hit : hits) {
+                found += truth.contains(hit.id()) ? 1 : 0;
+            }
+        }
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return new Result(backend, buildSeconds, found / (double) (measured.length * k), percentile(sorted, 0.50),
+                percentile(sorted, 0.99), Arrays.stream(nanos).average().orElse(0) / 1e6,
+                sorted[sorted.length - 1] / 1e6);
+    }
+
+    /** Nearest-rank percentile of sorted nanosecond timings, in milliseconds. */
+    private static double percentile(long[] sorted, double p) {
+        int rank = (int) Math.ceil(p * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))] / 1e6;
+    }
+
+    private void printTable(List<Result> results) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "search, one thread, k=%d, ef=%d, %d queries per backend:%n", k, ef, queries);
+        System.out.println("backend            | build s | recall@" + k + " |  p50 ms |  p99 ms | mean ms |  max ms |    QPS");
+        System.out.println("-------------------+---------+-----------+---------+---------+---------+---------+-------");
+        for (Result r : results) {
+            System.out.printf(Locale.ROOT, "%-18s | %7.1f | %9.4f | %7.3f | %7.3f | %7.3f | %7.2f | %6.0f%n",
+                    r.backend(), r.buildSeconds(), r.recall(), r.p50Ms(), r.p99Ms(), r.meanMs(), r.maxMs(),
+                    1000 / r.meanMs());
+        }
+        System.out.println();
+    }
+
+    private String json(List<Result> results) {
+        StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
+                "{\"benchmark\":\"milvus\",\"n\":%d,\"dim\":%d,\"clusters\":%d,\"noise\":%s,\"queries\":%d,"
+                        + "\"warmup\":%d,\"k\":%d,\"ef\":%d,\"seed\":%d,\"uri\":\"%s\",\"results\":[",
+                n, dim, clusters, noise, queries, warmup, k, ef, seed, uri));
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
+            json.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+                    "{\"backend\":\"%s\",\"buildSeconds\":%.3f,\"recall\":%.4f,\"p50Ms\":%.4f,\"p99Ms\":%.4f,"
+                            + "\"meanMs\":%.4f,\"maxMs\":%.4f}",
+                    r.backend(), r.buildSeconds(), r.recall(), r.p50Ms(), r.p99Ms(), r.meanMs(), r.maxMs()));
+        }
+        return json.append("]}").toString();
+    }
+
+    // ---------------------------------------------------------------- data, drawn exactly as IndexBenchmark draws it
+
+    private float[] nearCentre(float[][] centres, Random random) {
+        float[] centre = centres[random.nextInt(centres.length)];
+        double sigma = noise / Math.sqrt(centre.length);
+        float[] v = new float[centre.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (centre[i] + sigma * random.nextGaussian());
+        }
+        return normalise(v);
+    }
+
+    private static float[] gaussianUnit(int dimension, Random random) {
+        float[] v = new float[dimension];
+        for (int i = 0; i < dimension; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return normalise(v);
+    }
+
+    private static float[] normalise(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        double norm = Math.sqrt(sum);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (v[i] / norm);
+        }
+        return v;
+    }
+
+    /** Exact top-k ids by dot product (= cosine for unit vectors), one query per task on every core. */
+    private static int[][] exactTopK(float[][] data, float[][] queries, int k) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+        try {
+            List<Future<int[]>> futures = new ArrayList<>();
+            for (float[] query : queries) {
+                futures.add(pool.submit(() -> topK(data, query, k)));
+            }
+            int[][] result = new int[queries.length][];
+            for (int q = 0; q < queries.length; q++) {
+                result[q] = futures.get(q).get();
+            }
+            return result;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int[] topK(float[][] data, float[] query, int k) {
+        int[] best = new int[k];
+        double[] bestScore = new double[k];
+        Arrays.fill(bestScore, Double.NEGATIVE_INFINITY);
+        for (int i = 0; i < data.length; i++) {
+            double s = 0;
+            for (int j = 0; j < query.length; j++) {
+                s += data[i][j] * query[j];
+            }
+            if (s <= bestScore[k - 1]) {
+                continue;
+            }
+            int j = k - 1;
+            while (j > 0 && bestScore[j - 1] < s) {
+                bestScore[j] = bestScore[j - 1];
+                best[j] = best[j - 1];
+                j--;
+            }
+            bestScore[j] = s;
+            best[j] = i;
+        }
+        return best;
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    private static void deleteRecursively(Path root) {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
