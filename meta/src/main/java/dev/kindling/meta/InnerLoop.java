@@ -38,8 +38,13 @@ public final class InnerLoop {
      * @param probe for first-order adaptation, zero-valued leaves added to theta: after the query backward their
      *              gradients are d L_q / d theta_J, the first-order meta-gradient of Theta; null for exact adaptation,
      *              where the gradient reaches the global Theta itself
+     * @param firstGradientNormSquared ||dL_support/dTheta||^2 at the global Theta (first-order only; REG-PAML's
+     *              regulariser uses it), 0 when there were no steps or the adaptation was exact
      */
-    public record Adaptation(Params theta, Params probe) {
+    public record Adaptation(Params theta, Params probe, double firstGradientNormSquared) {
+        public Adaptation(Params theta, Params probe) {
+            this(theta, probe, 0);
+        }
     }
 
     /**
@@ -60,6 +65,7 @@ public final class InnerLoop {
         Params start = theta.leafCopy(manager);
         Params current = start;
         Map<String, NDArray> sum = new LinkedHashMap<>();
+        double firstNorm = 0;
         for (int j = 0; j < steps; j++) {
             NDArray loss = learner.loss(gamma.with(current), support, training, s);
             Autograd.backward(loss, false, false);
@@ -67,6 +73,9 @@ public final class InnerLoop {
             Params next = new Params();
             for (String name : current.names()) {
                 NDArray g = grads.get(name);
+                if (j == 0) {
+                    firstNorm += g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+                }
                 sum.merge(name, g, NDArray::add);
                 next.put(name, current.get(name).stopGradient().sub(g.mul(rate.stopGradient())));
             }
@@ -82,7 +91,7 @@ public final class InnerLoop {
             }
             adapted.put(name, value.add(probe.get(name)));
         }
-        return new Adaptation(adapted, probe);
+        return new Adaptation(adapted, probe, firstNorm);
     }
 
     private static Params zeroLeaves(Params like, NDManager manager) {

@@ -18,6 +18,14 @@ public interface InnerRates {
     default void afterTask(MamlTrainer.Task task, NDArray rate) {
     }
 
+    /**
+     * REG-PAML's gamma: the query objective gains gamma ||dL_support/dtheta||^2 |alpha(h_i)|, which pulls the rate down
+     * for users whose support gradient is large (PAML, "Regularised PAML"). 0: no regulariser.
+     */
+    default double regularisation() {
+        return 0;
+    }
+
     /** Called after each global update (PAML updates its own parameters here). */
     default void afterBatch() {
     }

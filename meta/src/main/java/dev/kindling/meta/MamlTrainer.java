@@ -49,6 +49,15 @@ public final class MamlTrainer {
      * Gradients of {@code global} are left zero.
      */
     public Result metaGradient(Params global, Task task, NDArray rate, boolean training, NDManager manager) {
+        return metaGradient(global, task, rate, 0, training, manager);
+    }
+
+    /**
+     * The meta-gradient with REG-PAML's regulariser gamma ||dL_support/dtheta||^2 |rate| added to the query objective
+     * (gamma 0: none; it only reaches the rate's own parameters). The returned loss is the query loss alone.
+     */
+    public Result metaGradient(Params global, Task task, NDArray rate, double regularisation, boolean training,
+                               NDManager manager) {
         Params gamma = global.select(n -> !learner.adapted(n));
         zero(global);
         InnerLoop.Adaptation a = secondOrder
@@ -58,7 +67,11 @@ public final class MamlTrainer {
             zero(global); // the recorded inner backward passes also reached the global leaves
         }
         NDArray loss = learner.loss(gamma.with(a.theta()), task.query(), training, s);
-        Autograd.backward(loss, false, false);
+        NDArray objective = loss;
+        if (regularisation > 0 && a.firstGradientNormSquared() > 0) {
+            objective = loss.add(rate.abs().mul(s.temporary(regularisation * a.firstGradientNormSquared(), manager)));
+        }
+        Autograd.backward(objective, false, false);
         Map<String, NDArray> grads = new LinkedHashMap<>();
         for (String name : global.names()) {
             boolean fromProbe = a.probe() != null && learner.adapted(name);
@@ -93,7 +106,7 @@ public final class MamlTrainer {
             for (Task task : tasks) {
                 try (NDManager taskManager = batch.newSubManager()) {
                     NDArray rate = rates.rate(task, taskManager);
-                    Result r = metaGradient(global, task, rate, true, taskManager);
+                    Result r = metaGradient(global, task, rate, rates.regularisation(), true, taskManager);
                     rates.afterTask(task, rate);
                     for (String name : r.gradients().names()) {
                         NDArray g = r.gradients().get(name);

@@ -43,12 +43,56 @@ public final class MmlModel {
      * @param neighbours K nearest users
      * @param delta      the Gaussian kernel's delta
      * @param rate       Adam's learning rate for the rate MLP
+     * @param regularisation REG-PAML's gamma (0: plain PAML)
      */
-    public record Paml(UserRateMemory memory, int neighbours, double delta, double rate) {
+    public record Paml(UserRateMemory memory, int neighbours, double delta, double rate, double regularisation) {
+        public Paml(UserRateMemory memory, int neighbours, double delta, double rate) {
+            this(memory, neighbours, delta, rate, 0);
+        }
     }
 
     private Paml pamlSettings;
     private PamlRates pamlRates;
+
+    private NeighbourTable givenNeighbours;
+
+    /**
+     * The generator's neighbours (Eq. 14), normally found through the vector index ({@link NeighbourTable#fromIndex});
+     * without this call they are computed exactly from the features.
+     */
+    public MmlModel withNeighbours(NeighbourTable table) {
+        this.givenNeighbours = table;
+        return this;
+    }
+
+    private NeighbourTable neighbourTable(int count) {
+        return givenNeighbours != null ? givenNeighbours : NeighbourTable.build(features, data, count, manager);
+    }
+
+    private List<UserSequence> validationUsers;
+    private int validationK;
+    private int patience;
+
+    /**
+     * Early stopping of every stage on these users (the validation half of the new users, never the test half):
+     * NDCG@10 of the k-th interaction after adaptation on the first k-1.
+     */
+    public MmlModel withValidation(List<UserSequence> users, int k, int patience) {
+        this.validationUsers = users;
+        this.validationK = k;
+        this.patience = patience;
+        return this;
+    }
+
+    private Training.Validation validation(String name, SequenceLearner learner, Training.MamlSettings maml,
+                                           long seed) {
+        if (validationUsers == null) {
+            return null;
+        }
+        return new Training.Validation(new EarlyStopping(name, p -> ColdStartEvaluation.ndcg10(
+                new AdaptedRecommender(learner, p, tasks, maml.innerSteps(), maml.innerRate(), s, manager, seed),
+                validationUsers, validationK), patience, manager), 1);
+    }
 
     /** Use PAML's per-user inner rates for the main learner (call before {@link #train}). */
     public MmlModel withPaml(Paml paml) {
@@ -118,7 +162,7 @@ public final class MmlModel {
         imageParams = groups.get("image");
         generatorParams = groups.get("generator");
         fusionParams = groups.get("fusion");
-        neighbours = NeighbourTable.build(features, data, neighbourCount, manager);
+        neighbours = neighbourTable(neighbourCount);
         warmTable = warmTable(null).stopGradient();
     }
 
@@ -128,24 +172,29 @@ public final class MmlModel {
         textParams = text.initialise(seed + 1);
         imageParams = image.initialise(seed + 2);
         if (pamlSettings == null) {
-            Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, seed, s, manager, e -> { });
+            Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s), seed,
+                    s, manager, e -> { }, validation("main learner", main, maml, seed));
         } else {
             PamlLearningRate paml = new PamlLearningRate(32, pamlSettings.delta(), maml.innerRate());
             pamlRates = new PamlRates(paml, paml.initialise(config.hidden(), manager, s.type(), seed + 7),
-                    pamlSettings.memory(), main, mainParams, pamlSettings.neighbours(), pamlSettings.rate(), s, manager);
-            Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, pamlRates, seed, s, manager, e -> { });
+                    pamlSettings.memory(), main, mainParams, pamlSettings.neighbours(), pamlSettings.rate(), s, manager)
+                    .withRegularisation(pamlSettings.regularisation());
+            Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, pamlRates, seed, s, manager, e -> { },
+                    validation("main learner (PAML)", main, maml, seed));
         }
         progress.accept("stage 1: main learner meta-trained" + (pamlSettings == null ? "" : " with PAML rates"));
-        Training.metaTrain(text, textParams, data.oldUsers(), tasks, maml, seed + 1, s, manager, e -> { });
-        Training.metaTrain(image, imageParams, data.oldUsers(), tasks, maml, seed + 2, s, manager, e -> { });
+        Training.metaTrain(text, textParams, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
+                seed + 1, s, manager, e -> { }, validation("text learner", text, maml, seed));
+        Training.metaTrain(image, imageParams, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
+                seed + 2, s, manager, e -> { }, validation("image learner", image, maml, seed));
         progress.accept("stage 1: auxiliary learners meta-trained");
-        neighbours = NeighbourTable.build(features, data, stages.neighbours(), manager);
+        neighbours = neighbourTable(stages.neighbours());
         generatorParams = generator.initialise(manager, s.type(), seed + 3);
         trainGenerator(stages, seed);
         progress.accept("stage 2: generator trained");
         warmTable = warmTable(null).stopGradient();
         fusionParams = fusion.initialise(manager, s.type(), seed + 4);
-        trainFusion(stages, seed);
+        trainFusion(stages, seed, maml);
         progress.accept("stage 3: fusion trained");
     }
 
@@ -252,7 +301,10 @@ public final class MmlModel {
     }
 
     /** Stage 3: cross-entropy of the fused next-item scores, learners and generator frozen. */
-    private void trainFusion(Stages stages, long seed) {
+    private void trainFusion(Stages stages, long seed, Training.MamlSettings maml) {
+        EarlyStopping stop = validationUsers == null ? null : new EarlyStopping("fusion", p -> ColdStartEvaluation.ndcg10(
+                recommender("mml", maml.innerSteps(), maml.innerRate(), seed), validationUsers, validationK), patience,
+                manager);
         Autograd.record(true);
         fusionParams.requireGradients();
         Adam adam = new Adam(manager, stages.fusionRate());
@@ -285,6 +337,13 @@ public final class MmlModel {
                     zero(fusionParams);
                 }
             }
+            if (stop != null && !stop.afterEpoch(epoch + 1, fusionParams)) {
+                break;
+            }
+        }
+        if (stop != null) {
+            stop.restoreBest(fusionParams);
+            stop.close();
         }
     }
 

@@ -1,22 +1,87 @@
 package dev.kindling.meta;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.generator.NoVectorException;
+import dev.kindling.generator.SimilarItem;
+import dev.kindling.generator.SimilarItems;
 
 /**
- * For every item, its K most similar old items by MML Eq. 14 (the mean cosine over the modalities both items have),
- * computed exactly from the encoder vectors: the same ranking {@code dev.kindling.generator.SimilarItems} gets from
- * the vector index when serving, precomputed here for training and evaluation. Only items seen in D_old can be
+ * For every item, its K most similar old items by MML Eq. 14 (the mean cosine over the modalities both items have):
+ * found through the vector index ({@link #fromIndex}, what training and serving use) or computed exactly from the
+ * encoder vectors ({@link #build}, for tests and for a catalogue without an index). Only items seen in D_old can be
  * neighbours (their ID embeddings are trained); an item is never its own neighbour.
  */
 public final class NeighbourTable {
+    private static final Logger LOG = LoggerFactory.getLogger(NeighbourTable.class);
     private final int[][] neighbours;
 
     private NeighbourTable(int[][] neighbours) {
         this.neighbours = neighbours;
     }
 
+    /**
+     * Neighbours found through the vector index (MML Eq. 14 via {@link SimilarItems#fused}): the index's approximate
+     * top candidates, filtered to old items. An item with no vector in the index, or with fewer than k old items among
+     * its candidates, gets its row from the exact computation instead; {@code progress} receives items done.
+     */
+    public static NeighbourTable fromIndex(SimilarItems similar, ItemFeatures features, MetaDataset data, int k,
+                                           NDManager manager, IntConsumer progress) {
+        int items = data.itemCount();
+        int[][] out = new int[items + 1][];
+        List<Integer> exact = new ArrayList<>();
+        int fetch = Math.max(4 * k, 20);
+        for (int i = 1; i <= items; i++) {
+            int[] row = null;
+            try {
+                row = oldNeighbours(similar.fused(data.itemId(i), fetch), data, i, k);
+            } catch (NoVectorException e) {
+                // no vector in the index: exact row below
+            }
+            if (row == null) {
+                exact.add(i);
+            } else {
+                out[i] = row;
+            }
+            if (i % 500 == 0) {
+                progress.accept(i);
+            }
+        }
+        if (!exact.isEmpty()) {
+            LOG.info("{} of {} items got their generator neighbours from the exact computation", exact.size(), items);
+            NeighbourTable full = build(features, data, k, manager);
+            for (int i : exact) {
+                out[i] = full.of(i);
+            }
+        }
+        progress.accept(items);
+        return new NeighbourTable(out);
+    }
+
+    private static int[] oldNeighbours(List<SimilarItem> hits, MetaDataset data, int self, int k) {
+        int[] row = new int[k];
+        int n = 0;
+        for (SimilarItem hit : hits) {
+            Integer index = data.itemIndex(hit.itemId());
+            if (index != null && index != self && data.oldItem(index)) {
+                row[n++] = index;
+                if (n == k) {
+                    return row;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Neighbours computed exactly from the features (every item against every old item). */
     public static NeighbourTable build(ItemFeatures features, MetaDataset data, int k, NDManager manager) {
         int items = data.itemCount();
         int[][] out = new int[items + 1][];

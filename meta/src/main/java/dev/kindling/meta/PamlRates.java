@@ -25,6 +25,7 @@ public final class PamlRates implements InnerRates {
     private final Adam adam;
     private final NDManager manager;
     private float[] lastEmbedding;
+    private double regularisation;
 
     public PamlRates(PamlLearningRate paml, Params params, UserRateMemory memory, SequenceLearner learner, Params global,
                      int neighbours, double learningRate, Scalars s, NDManager manager) {
@@ -38,6 +39,20 @@ public final class PamlRates implements InnerRates {
         this.manager = manager;
         this.adam = new Adam(manager, learningRate);
         params.requireGradients();
+    }
+
+    /** REG-PAML: gamma of the regulariser gamma ||dL/dtheta||^2 |alpha(h_i)| (0, the default: plain PAML). */
+    public PamlRates withRegularisation(double gamma) {
+        if (gamma < 0 || !Double.isFinite(gamma)) {
+            throw new IllegalArgumentException("REG-PAML's gamma must be >= 0, was " + gamma);
+        }
+        this.regularisation = gamma;
+        return this;
+    }
+
+    @Override
+    public double regularisation() {
+        return regularisation;
     }
 
     /** h_i: the learner's output at the last support position, global parameters, no dropout. */

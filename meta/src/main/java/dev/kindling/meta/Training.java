@@ -32,6 +32,13 @@ public final class Training {
     public static void pretrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
                                 int epochs, int batchSize, double learningRate, long seed, Scalars s,
                                 NDManager manager, IntConsumer progress) {
+        pretrain(learner, params, users, tasks, epochs, batchSize, learningRate, seed, s, manager, progress, null);
+    }
+
+    /** Pre-training with early stopping (null: none) checked every {@code stop.every()} epochs. */
+    public static void pretrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
+                                int epochs, int batchSize, double learningRate, long seed, Scalars s,
+                                NDManager manager, IntConsumer progress, Validation stop) {
         Autograd.record(true);
         params.requireGradients();
         Adam adam = new Adam(manager, learningRate);
@@ -62,6 +69,13 @@ public final class Training {
             }
             LOG.debug("pre-training epoch {}: loss {}", epoch + 1, total / Math.max(1, batches));
             progress.accept(epoch + 1);
+            if (stop != null && !stop.afterEpoch(epoch + 1, epochs, params)) {
+                break;
+            }
+        }
+        if (stop != null) {
+            stop.stopping().restoreBest(params);
+            stop.stopping().close();
         }
     }
 
@@ -78,6 +92,13 @@ public final class Training {
     public static void metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
                                  MamlSettings settings, InnerRates rates, long seed, Scalars s, NDManager manager,
                                  IntConsumer progress) {
+        metaTrain(learner, params, users, tasks, settings, rates, seed, s, manager, progress, null);
+    }
+
+    /** MAML meta-training with early stopping on validation users (null: none). */
+    public static void metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
+                                 MamlSettings settings, InnerRates rates, long seed, Scalars s, NDManager manager,
+                                 IntConsumer progress, Validation stop) {
         Autograd.record(true);
         params.requireGradients();
         Adam adam = new Adam(manager, settings.outerRate());
@@ -100,6 +121,28 @@ public final class Training {
             }
             LOG.debug("meta-training epoch {}: query loss {}", epoch + 1, total / Math.max(1, batches));
             progress.accept(epoch + 1);
+            if (stop != null && !stop.afterEpoch(epoch + 1, settings.epochs(), params)) {
+                break;
+            }
+        }
+        if (stop != null) {
+            stop.stopping().restoreBest(params);
+            stop.stopping().close();
+        }
+    }
+
+    /**
+     * Early stopping checked every {@code every} epochs and after the last one.
+     *
+     * @param stopping the validation scoring and the kept best parameters
+     * @param every    epochs between checks (validation costs an adaptation per validation user)
+     */
+    public record Validation(EarlyStopping stopping, int every) {
+        boolean afterEpoch(int epoch, int epochs, Params params) {
+            if (epoch % every != 0 && epoch != epochs) {
+                return true;
+            }
+            return stopping.afterEpoch(epoch, params);
         }
     }
 

@@ -91,4 +91,42 @@ class PamlTest {
             assertThat(index.count(UserRateMemory.COLLECTION)).as("both users remembered").isEqualTo(2);
         }
     }
+
+    @Test
+    void regPamlAddsGammaTimesTheSupportGradientNormToTheRatesGradient() {
+        DjlRuntime.ensureOffline();
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            Autograd.record(true);
+            Scalars s = new Scalars(m, DataType.FLOAT64);
+            int items = 12;
+            LearnerConfig config = new LearnerConfig(8, 1, 2, 16, 0, 8);
+            ItemFeatures f = ItemFeatures.random(m, items, 4, 4, 0.3, 2, DataType.FLOAT64);
+            IdLearner learner = new IdLearner(config, items, true, m, DataType.FLOAT64);
+            Params global = learner.initialise(3);
+            global.requireGradients();
+            PamlLearningRate paml = new PamlLearningRate(8, 1.0, 0.05);
+            Params pp = paml.initialise(8, m, DataType.FLOAT64, 4);
+            pp.requireGradients();
+            Tasks tasks = new Tasks(f, items, config.maxLength(), DataType.FLOAT64);
+            MamlTrainer.Task task = tasks.task(new int[] {1, 4, 6, 2, 9}, new Random(5), m);
+            NDArray h = m.create(new double[] {0.3, -0.1, 0.2, 0.5, -0.4, 0.1, 0, 0.2});
+            MamlTrainer trainer = new MamlTrainer(learner, 2, false, s);
+            double gamma = 0.7;
+
+            NDArray rate = paml.rate(pp, h, List.of(), s);
+            trainer.metaGradient(global, task, rate, 0, false, m);
+            double plain = pp.get("paml.b2").getGradient().getDouble(0);
+            Autograd.zeroGradient(pp.get("paml.b2"));
+            NDArray again = paml.rate(pp, h, List.of(), s);
+            trainer.metaGradient(global, task, again, gamma, false, m);
+            double regularised = pp.get("paml.b2").getGradient().getDouble(0);
+
+            double alpha = rate.getDouble();
+            double norm2 = new InnerLoop(learner, 2).adaptFirstOrder(global, task.support(), s.of(alpha), false, s, m)
+                    .firstGradientNormSquared();
+            assertThat(norm2).isPositive();
+            // d/db2 of gamma ||g||^2 |softplus(z)| = gamma ||g||^2 sigmoid(z), and sigmoid(z) = 1 - exp(-alpha)
+            assertThat(regularised - plain).isCloseTo(gamma * norm2 * (1 - Math.exp(-alpha)), within(1e-9));
+        }
+    }
 }

@@ -29,6 +29,8 @@ import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.LearnerConfig;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.MmlModel;
+import dev.kindling.meta.NeighbourTable;
+import dev.kindling.generator.SimilarItems;
 import dev.kindling.meta.Training;
 import dev.kindling.meta.UserRateMemory;
 import dev.kindling.core.index.VectorIndex;
@@ -78,6 +80,25 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--seeds", split = ",", paramLabel = "S,...", description = "Override the profile's seeds.")
     List<Long> seeds;
 
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "2",
+            description = "Early stopping on the validation half: checks without improvement before a training loop "
+                    + "stops; 0 turns it off (default ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--rate-grid", split = ",", paramLabel = "A,...", defaultValue = "0.01,0.05,0.2",
+            description = "Adaptation rates tried on the validation half for each adaptive method (default "
+                    + "${DEFAULT-VALUE}); the best is used on the test half.")
+    List<Double> rateGrid;
+
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "1",
+            description = "Seeds trained at the same time, one thread each (default ${DEFAULT-VALUE}; 2 on 2 cores "
+                    + "roughly halves a 3-seed run).")
+    int parallel;
+
+    @Option(names = "--reg-paml", paramLabel = "GAMMA", defaultValue = "0",
+            description = "REG-PAML's regulariser weight gamma for mml-paml (default ${DEFAULT-VALUE}: plain PAML).")
+    double regPaml;
+
     @Spec
     CommandSpec spec;
 
@@ -87,27 +108,37 @@ final class EvaluateCommand implements Callable<Integer> {
         ColdStartEvaluation.Settings settings = switch (profile) {
             case "quick" -> new ColdStartEvaluation.Settings(List.of(10), List.of(1L), LearnerConfig.DEFAULT, 20,
                     new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false), MmlModel.Stages.DEFAULT,
-                    methods == null ? ColdStartEvaluation.METHODS : methods);
+                    methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid, regPaml);
             case "full" -> new ColdStartEvaluation.Settings(List.of(5, 10, 20), List.of(1L, 2L, 3L),
                     LearnerConfig.DEFAULT, 50, new Training.MamlSettings(10, 16, 5, 0.05, 1e-3, false),
-                    MmlModel.Stages.DEFAULT, methods == null ? ColdStartEvaluation.METHODS : methods);
+                    MmlModel.Stages.DEFAULT, methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid,
+                    regPaml);
             default -> throw new IllegalArgumentException("--profile must be quick or full, was " + profile);
         };
         settings = overridden(settings);
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
         List<ColdStartEvaluation.MethodResult> results;
-        // PAML's users live in a scratch index, so an evaluation never touches the served users collection.
+        // PAML's users live in scratch indexes (one per seed), so an evaluation never touches the served users.
         Path scratch = Files.createTempDirectory("kindling-evaluate-users");
+        List<VectorIndex> scratchIndexes = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager("PyTorch");
-             VectorIndex users = new LuceneVectorIndex(scratch, LuceneIndexSettings.DEFAULT)) {
+             VectorIndex index = Services.openIndex(config)) {
             MetaDataset data = MetaDataset.load(store, quantile);
             ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
-            results = new ColdStartEvaluation(data, features, settings).withUserMemory(dimension -> {
-                users.dropCollection(UserRateMemory.COLLECTION);
-                return new UserRateMemory(users, dimension, 10_000);
-            }).run(manager, LOG::info);
+            NeighbourTable neighbours = NeighbourTable.fromIndex(new SimilarItems(index), features, data,
+                    settings.stages().neighbours(), manager, done -> LOG.debug("generator neighbours: {} items", done));
+            results = new ColdStartEvaluation(data, features, settings).withNeighbours(neighbours)
+                    .withUserMemory((seed, dimension) -> {
+                        VectorIndex users = new LuceneVectorIndex(scratch.resolve("seed-" + seed),
+                                LuceneIndexSettings.DEFAULT);
+                        scratchIndexes.add(users);
+                        return new UserRateMemory(users, dimension, 10_000);
+                    }).run(manager, LOG::info, parallel);
         } finally {
+            for (VectorIndex users : scratchIndexes) {
+                users.close();
+            }
             try (var paths = Files.walk(scratch)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -136,20 +167,22 @@ final class EvaluateCommand implements Callable<Integer> {
                 m.secondOrder());
         return new ColdStartEvaluation.Settings(base.supportSizes(), seeds != null ? seeds : base.seeds(),
                 base.learner(), pretrainEpochs != null ? pretrainEpochs : base.pretrainEpochs(), maml, base.stages(),
-                base.methods());
+                base.methods(), base.patience(), base.rateGrid(), base.regPaml());
     }
 
     static String markdown(List<ColdStartEvaluation.MethodResult> results, String profile) {
         StringBuilder b = new StringBuilder("# Cold-start evaluation (" + profile + ")\n\n");
         String[] cols = {"recall@10", "mrr@10", "ndcg@5", "ndcg@10", "ndcg@20"};
-        b.append("| method | k | test users | ").append(String.join(" | ", cols)).append(" | validation ndcg@10 |\n");
-        b.append("|---|---|---|").append("---|".repeat(cols.length)).append("---|\n");
+        b.append("| method | k | test users | ").append(String.join(" | ", cols))
+                .append(" | validation ndcg@10 | adaptation rates |\n");
+        b.append("|---|---|---|").append("---|".repeat(cols.length)).append("---|---|\n");
         for (ColdStartEvaluation.MethodResult r : results) {
             b.append("| ").append(r.method()).append(" | ").append(r.k()).append(" | ").append(r.testUsers()).append(" | ");
             for (String c : cols) {
                 b.append(String.format("%.4f ± %.4f", r.mean().get(c), r.std().get(c))).append(" | ");
             }
-            b.append(String.format("%.4f", r.validationMean().get("ndcg@10"))).append(" |\n");
+            b.append(String.format("%.4f", r.validationMean().get("ndcg@10"))).append(" | ")
+                    .append(r.chosenRates()).append(" |\n");
         }
         return b.toString();
     }

@@ -26,6 +26,8 @@ import dev.kindling.meta.LearnerConfig;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.MmlModel;
 import dev.kindling.meta.ModelDirectory;
+import dev.kindling.meta.NeighbourTable;
+import dev.kindling.generator.SimilarItems;
 import dev.kindling.meta.Training;
 import dev.kindling.meta.UserRateMemory;
 import dev.kindling.tensor.DjlRuntime;
@@ -71,6 +73,10 @@ final class TrainCommand implements Callable<Integer> {
             ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
             Scalars s = new Scalars(manager, DataType.FLOAT32);
             MmlModel model = new MmlModel(data, features, LearnerConfig.DEFAULT, s, manager);
+            // Eq. 14's top-K similar old items, found through the vector index (exactly where an item has no vector).
+            model.withNeighbours(NeighbourTable.fromIndex(new SimilarItems(index), features, data,
+                    MmlModel.Stages.DEFAULT.neighbours(), manager, done -> { }));
+            err.printf("[%5.0f s] generator neighbours found through the index%n", (System.nanoTime() - start) / 1e9);
             if (paml) {
                 model.withPaml(new MmlModel.Paml(new UserRateMemory(index, LearnerConfig.DEFAULT.hidden(), 100_000), 10,
                         1.0, 1e-3));
