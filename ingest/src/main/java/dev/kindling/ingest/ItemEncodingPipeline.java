@@ -128,6 +128,31 @@ public final class ItemEncodingPipeline {
         return report;
     }
 
+    /**
+     * Encodes these items now (those whose input changed), e.g. an item just added through the API, and writes their
+     * vectors to the index and the store before returning, so that similar-item search finds them at once.
+     */
+    public Report encode(List<Item> items, Path imagesDir, Listener listener) {
+        long start = System.nanoTime();
+        if (text != null) {
+            ensureCollection(Modality.TEXT, text.dimension());
+        }
+        if (image != null) {
+            ensureCollection(Modality.IMAGE, image.dimension());
+        }
+        long[] c = new long[8];
+        try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES)) {
+            if (text != null) {
+                encodeTexts(items, c, writer);
+            }
+            if (image != null) {
+                encodeImages(items, new ImageSources(imagesDir), listener, c, writer);
+            }
+            writer.finish();
+        }
+        return new Report(items.size(), c[0], c[1], c[2], c[3], c[4], c[5], c[6], 0, (System.nanoTime() - start) / 1e9);
+    }
+
     private void encodeTexts(List<Item> items, long[] c, OrderedWriter writer) {
         List<String> ids = items.stream().map(Item::id).toList();
         Map<String, String> stored = store.itemVectorSources(Modality.TEXT.key(), ids);

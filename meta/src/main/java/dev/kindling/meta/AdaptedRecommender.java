@@ -47,10 +47,7 @@ public final class AdaptedRecommender implements Recommender {
                         .adaptFirstOrder(params, support, s.of(rate), false, s, sub);
                 use = params.with(a.theta().detached());
             }
-            long[] window = new long[sequence.length];
-            for (int i = 0; i < sequence.length; i++) {
-                window[i] = sequence[i];
-            }
+            long[] window = tasks.recentWindow(sequence);
             SequenceBatch batch = tasks.batch(List.of(window), sub);
             NDArray scores = learner.scoreAll(use.detached(), batch, s);
             return scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();

@@ -62,8 +62,24 @@ public final class MetaDataset {
             }
             cursor = page.next();
         } while (cursor != null);
+        return split(ids, index, sequences(store, index), quantile);
+    }
+
+    /**
+     * The data set of a trained model: its item ids in the model's order (items added since are not in it) and its T;
+     * the users' sequences are read from the store.
+     */
+    public static MetaDataset forModel(Store store, List<String> itemIds, long cut) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < itemIds.size(); i++) {
+            index.put(itemIds.get(i), i + 1);
+        }
+        return splitAt(itemIds, index, sequences(store, index), cut);
+    }
+
+    private static List<UserSequence> sequences(Store store, Map<String, Integer> index) {
         List<UserSequence> all = new ArrayList<>();
-        cursor = null;
+        String cursor = null;
         do {
             Page<User> page = store.users(cursor, 10_000);
             for (User u : page.rows()) {
@@ -84,7 +100,7 @@ public final class MetaDataset {
             }
             cursor = page.next();
         } while (cursor != null);
-        return split(ids, index, all, quantile);
+        return all;
     }
 
     static MetaDataset split(List<String> ids, Map<String, Integer> index, List<UserSequence> users, double quantile) {
@@ -93,6 +109,11 @@ public final class MetaDataset {
         }
         long[] firsts = users.stream().mapToLong(u -> u.timestamps()[0]).sorted().toArray();
         long cut = firsts[(int) Math.min(firsts.length - 1, Math.floor(quantile * (firsts.length - 1)))];
+        return splitAt(ids, index, users, cut);
+    }
+
+    /** Old users (first interaction at or before T, cut at T) and new users (first interaction after T). */
+    static MetaDataset splitAt(List<String> ids, Map<String, Integer> index, List<UserSequence> users, long cut) {
         List<UserSequence> old = new ArrayList<>();
         List<UserSequence> fresh = new ArrayList<>();
         boolean[] oldItems = new boolean[ids.size() + 1];

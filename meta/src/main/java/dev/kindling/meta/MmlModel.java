@@ -395,10 +395,7 @@ public final class MmlModel {
                         adapted[i] = base[i].with(a.theta().detached());
                     }
                 }
-                long[] window = new long[sequence.length];
-                for (int i = 0; i < sequence.length; i++) {
-                    window[i] = sequence[i];
-                }
+                long[] window = tasks.recentWindow(sequence);
                 SequenceBatch batch = tasks.batch(List.of(window), sub);
                 NDArray scores = useFusion
                         ? fuse(adapted[0].detached(), adapted[1].detached(), adapted[2].detached(), batch).get(0)

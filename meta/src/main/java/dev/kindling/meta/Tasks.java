@@ -48,6 +48,16 @@ public final class Tasks {
      * A cold-start user's support set for adaptation: every prefix of the sequence predicts its next item (all
      * positions of the window sequence[0..m-2] weighted 1).
      */
+    /** The window a user's next item is predicted from: the most recent maxLength items of the sequence. */
+    public long[] recentWindow(int[] sequence) {
+        int from = Math.max(0, sequence.length - maxLength);
+        long[] window = new long[sequence.length - from];
+        for (int i = from; i < sequence.length; i++) {
+            window[i - from] = sequence[i];
+        }
+        return window;
+    }
+
     public SequenceBatch adaptation(int[] sequence, Random random, NDManager manager) {
         return training(List.of(sequence), random, manager);
     }

@@ -82,6 +82,19 @@ public final class ConfigKeys {
     public static final ConfigKey ENCODERS_MODEL_CACHE = new ConfigKey("encoders.modelCache", "models", "path",
             "Where bundled models are unpacked.");
 
+    public static final ConfigKey SERVER_HOST = new ConfigKey("server.host", "127.0.0.1", "host",
+            "Address the HTTP server listens on; 0.0.0.0 for every interface (containers).");
+    public static final ConfigKey SERVER_PORT = new ConfigKey("server.port", "7070", "int 0..65535",
+            "HTTP port; 0 picks a free one.");
+    public static final ConfigKey SERVER_API_KEY = new ConfigKey("server.apiKey", "", "secret",
+            "API key every write and admin request must send in the X-API-Key header; empty: a random key is made at start and logged once.");
+    public static final ConfigKey SERVER_READS_REQUIRE_KEY = new ConfigKey("server.readsRequireKey", "false", "boolean",
+            "Whether reads (recommendations, similar items) need the API key too.");
+    public static final ConfigKey SERVER_MAX_BODY_BYTES = new ConfigKey("server.maxBodyBytes", "1048576",
+            "int 1024..1073741824", "Largest request body accepted; larger bodies get 413 before they are read.");
+    public static final ConfigKey SERVER_REQUEST_TIMEOUT_MS = new ConfigKey("server.requestTimeoutMs", "10000",
+            "int 100..600000", "Longest a request may take; past it the client gets 503 and the work is abandoned.");
+
     /** All keys, in documentation order. */
     public static final List<ConfigKey> ALL = List.of(HOME, STORE_BACKEND, STORE_PATH, STORE_SYNCHRONOUS,
             STORE_POSTGRES_URL, STORE_POSTGRES_USER, STORE_POSTGRES_PASSWORD, STORE_POSTGRES_POOL_SIZE,
@@ -91,5 +104,6 @@ public final class ConfigKeys {
             INGEST_BATCH_SIZE, INGEST_ON_ERROR, INGEST_STRICT, INGEST_MIN_RATING, INGEST_MAX_RATING,
             ENCODERS_DEVICE, ENCODERS_TEXT_MODEL, ENCODERS_TEXT_TOKENIZER, ENCODERS_TEXT_MAX_LENGTH,
             ENCODERS_TEXT_BATCH_SIZE, ENCODERS_TEXT_FIELDS, ENCODERS_IMAGE_MODEL, ENCODERS_IMAGE_BATCH_SIZE,
-            ENCODERS_MODEL_CACHE);
+            ENCODERS_MODEL_CACHE, SERVER_HOST, SERVER_PORT, SERVER_API_KEY, SERVER_READS_REQUIRE_KEY,
+            SERVER_MAX_BODY_BYTES, SERVER_REQUEST_TIMEOUT_MS);
 }

@@ -135,7 +135,13 @@ public final class ConfigLoader {
                         : home.resolve(expandHome(imageModel)).toString(),
                 integer(v, ConfigKeys.ENCODERS_IMAGE_BATCH_SIZE, 1, 1024),
                 home.resolve(expandHome(text(v, ConfigKeys.ENCODERS_MODEL_CACHE))));
-        return new KindlingConfig(home, store, index, ingest, encoders);
+        ServerConfig server = new ServerConfig(text(v, ConfigKeys.SERVER_HOST),
+                integer(v, ConfigKeys.SERVER_PORT, 0, 65_535),
+                v.get(ConfigKeys.SERVER_API_KEY.name()).text(),
+                bool(v, ConfigKeys.SERVER_READS_REQUIRE_KEY),
+                integer(v, ConfigKeys.SERVER_MAX_BODY_BYTES, 1024, 1_073_741_824),
+                integer(v, ConfigKeys.SERVER_REQUEST_TIMEOUT_MS, 100, 600_000));
+        return new KindlingConfig(home, store, index, ingest, encoders, server);
     }
 
     private static String text(Map<String, Value> v, ConfigKey key) {

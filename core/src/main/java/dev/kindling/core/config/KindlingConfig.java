@@ -14,9 +14,10 @@ import dev.kindling.core.domain.InteractionRules;
  * @param index  vector index
  * @param ingest bulk import
  * @param encoders item encoders
+ * @param server   the HTTP server
  */
 public record KindlingConfig(Path home, StoreConfig store, IndexConfig index, IngestConfig ingest,
-                             EncodersConfig encoders) {
+                             EncodersConfig encoders, ServerConfig server) {
 
     /** The defaults, with state under the given home. */
     public static KindlingConfig defaults(Path home) {

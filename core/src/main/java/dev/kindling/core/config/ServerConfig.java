@@ -1,0 +1,21 @@
+package dev.kindling.core.config;
+
+/**
+ * The HTTP server.
+ *
+ * @param host             address to listen on
+ * @param port             port (0: any free one)
+ * @param apiKey           key required in {@code X-API-Key} for writes and admin endpoints (empty: generated at start)
+ * @param readsRequireKey  whether reads need the key too
+ * @param maxBodyBytes     largest request body
+ * @param requestTimeoutMs longest a request may take
+ */
+public record ServerConfig(String host, int port, String apiKey, boolean readsRequireKey, long maxBodyBytes,
+                           int requestTimeoutMs) {
+    @Override
+    public String toString() {
+        return "ServerConfig[host=" + host + ", port=" + port + ", apiKey=" + (apiKey.isEmpty() ? "(generated)" : "***")
+                + ", readsRequireKey=" + readsRequireKey + ", maxBodyBytes=" + maxBodyBytes + ", requestTimeoutMs="
+                + requestTimeoutMs + "]";
+    }
+}

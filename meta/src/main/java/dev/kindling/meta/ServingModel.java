@@ -1,0 +1,149 @@
+package dev.kindling.meta;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.core.store.Store;
+import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.Scalars;
+
+/**
+ * A trained MML model ready to answer requests: the current model version loaded with the features of its items,
+ * adapting to each new user's few interactions (J inner steps on their prefixes, MML 3) before ranking every item the
+ * model knows. Items added after training are not in the model's ID table yet; they are reported as unknown. A user
+ * with no known item gets the most popular items of the training users.
+ */
+public final class ServingModel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServingModel.class);
+
+    /** J and alpha used for each request: the authors' setting, the same as the evaluation's default. */
+    public static final int STEPS = 5;
+    public static final double RATE = 0.05;
+
+    private final String version;
+    private final MetaDataset data;
+    private final NDManager manager;
+    private final Recommender adapted;
+    private final Recommender popular;
+
+    /** One recommended item. */
+    public record Scored(String itemId, double score) {
+    }
+
+    /**
+     * A ranking and how it was made.
+     *
+     * @param items        the top-k items, best first
+     * @param method       {@code mml} (adapted) or {@code popularity} (no known item to adapt on)
+     * @param steps        inner steps run for this user
+     * @param learningRate their rate
+     * @param used         the request's items the model adapted on, oldest first
+     * @param unknown      the request's items the model has no ID embedding for (added after training)
+     */
+    public record Ranking(List<Scored> items, String method, int steps, double learningRate, List<String> used,
+                          List<String> unknown) {
+    }
+
+    private ServingModel(String version, MetaDataset data, NDManager manager, Recommender adapted, Recommender popular) {
+        this.version = version;
+        this.data = data;
+        this.manager = manager;
+        this.adapted = adapted;
+        this.popular = popular;
+    }
+
+    /** Loads the current version under {@code models} (see {@link ModelDirectory}) with its items' features. */
+    public static ServingModel load(Path models, Store store, NDManager parent) {
+        long start = System.nanoTime();
+        NDManager manager = parent.newSubManager();
+        try {
+            ModelDirectory.Loaded loaded = ModelDirectory.load(models, manager);
+            MetaDataset data = MetaDataset.forModel(store, loaded.itemIds(), loaded.manifest().cut());
+            ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
+            Scalars s = new Scalars(manager, DataType.FLOAT32);
+            MmlModel model = new MmlModel(data, features, loaded.manifest().learner(), s, manager);
+            model.restore(loaded.groups(), MmlModel.Stages.DEFAULT.neighbours());
+            Recommender adapted = model.recommender("mml", STEPS, RATE, 1);
+            Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
+            LOG.info("model {} loaded in {} s: {} items", loaded.manifest().version(),
+                    String.format("%.1f", (System.nanoTime() - start) / 1e9), data.itemCount());
+            return new ServingModel(loaded.manifest().version(), data, manager, adapted, popular);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /** Whether the model has an ID embedding for this item. */
+    public boolean knows(String itemId) {
+        return data.itemIndex(itemId) != null;
+    }
+
+    /**
+     * The k best items for a user known by these items (oldest first).
+     *
+     * @param excludeSeen leave out the user's own items
+     * @param allowed     only items passing this filter are returned
+     */
+    public synchronized Ranking recommend(List<String> history, int k, boolean excludeSeen, Predicate<String> allowed) {
+        List<String> used = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        List<Integer> sequence = new ArrayList<>();
+        for (String id : history) {
+            Integer index = data.itemIndex(id);
+            if (index == null) {
+                unknown.add(id);
+            } else {
+                used.add(id);
+                sequence.add(index);
+            }
+        }
+        float[] scores;
+        String method;
+        int steps = 0;
+        double rate = 0;
+        if (sequence.isEmpty()) {
+            scores = popular.scores(new int[0]);
+            method = "popularity";
+        } else {
+            Autograd.record(true); // per thread: adaptation takes gradients
+            scores = adapted.scores(sequence.stream().mapToInt(Integer::intValue).toArray());
+            method = "mml";
+            steps = sequence.size() >= 2 ? STEPS : 0;
+            rate = steps > 0 ? RATE : 0;
+        }
+        Set<Integer> seen = excludeSeen ? new HashSet<>(sequence) : Set.of();
+        PriorityQueue<Scored> top = new PriorityQueue<>((a, b) -> Double.compare(a.score(), b.score()));
+        for (int i = 1; i < scores.length; i++) {
+            if (seen.contains(i) || !allowed.test(data.itemId(i))) {
+                continue;
+            }
+            top.add(new Scored(data.itemId(i), scores[i]));
+            if (top.size() > k) {
+                top.poll();
+            }
+        }
+        List<Scored> out = new ArrayList<>(top);
+        out.sort((a, b) -> Double.compare(b.score(), a.score()));
+        return new Ranking(out, method, steps, rate, used, unknown);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

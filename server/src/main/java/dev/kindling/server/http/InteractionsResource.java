@@ -1,0 +1,57 @@
+package dev.kindling.server.http;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+
+import dev.kindling.core.domain.Interaction;
+import dev.kindling.core.domain.InvalidRecordException;
+
+/**
+ * {@code POST /v1/interactions} with {@code {"interactions": [...]}}: every interaction is validated first; one bad
+ * interaction refuses the whole request and nothing is stored. Duplicates of stored (user, item, timestamp) are
+ * ignored.
+ */
+final class InteractionsResource {
+    static final int MAX_INTERACTIONS = 10_000;
+
+    private final ServerServices services;
+    private final ObjectMapper mapper;
+
+    InteractionsResource(ServerServices services, ObjectMapper mapper) {
+        this.services = services;
+        this.mapper = mapper;
+    }
+
+    void append(Context ctx) {
+        JsonRequest body = JsonRequest.parse(mapper, ctx.body()).only("interactions");
+        List<Interaction> interactions = body.objects("interactions", 1, MAX_INTERACTIONS, (e, i) -> {
+            e.only("userId", "itemId", "rating", "timestamp", "kind");
+            String userId = e.string("userId", true);
+            String itemId = e.string("itemId", true);
+            Instant timestamp = e.instant("timestamp");
+            try {
+                return services.config().interactionRules().check(new Interaction(userId, itemId, e.number("rating"),
+                        timestamp == null ? Instant.now() : timestamp, e.string("kind", false)));
+            } catch (InvalidRecordException ex) {
+                throw ApiException.badField(e.path(ex.field()), e.path(ex.field()) + " " + ex.problem());
+            }
+        });
+        if (services.config().ingest().strict()) {
+            Set<String> missing = services.store().missingItems(interactions.stream().map(Interaction::itemId).toList());
+            for (int i = 0; i < interactions.size(); i++) {
+                if (missing.contains(interactions.get(i).itemId())) {
+                    throw ApiException.badField("interactions[" + i + "].itemId", "item '" + interactions.get(i).itemId()
+                            + "' is not in the catalog (ingest.strict is on)");
+                }
+            }
+        }
+        int stored = services.store().appendInteractions(interactions);
+        ctx.status(201).json(Map.of("received", interactions.size(), "stored", stored,
+                "duplicates", interactions.size() - stored));
+    }
+}

@@ -1,0 +1,106 @@
+package dev.kindling.server.http;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+
+import dev.kindling.core.domain.InvalidRecordException;
+import dev.kindling.core.domain.Item;
+import dev.kindling.core.domain.Modality;
+import dev.kindling.generator.NoVectorException;
+import dev.kindling.generator.SimilarItem;
+import dev.kindling.ingest.ItemEncodingPipeline;
+
+/**
+ * Items: {@code POST /v1/items} (upsert one item, encoded and indexed before the answer, so it is found by similar-item
+ * search at once), {@code DELETE /v1/items/{id}} and {@code GET /v1/items/{id}/similar}.
+ */
+final class ItemsResource {
+    static final int MAX_K = 1000;
+
+    private final ServerServices services;
+    private final ObjectMapper mapper;
+
+    ItemsResource(ServerServices services, ObjectMapper mapper) {
+        this.services = services;
+        this.mapper = mapper;
+    }
+
+    void upsert(Context ctx) {
+        JsonRequest body = JsonRequest.parse(mapper, ctx.body());
+        Item item = item(body);
+        boolean existed = services.store().item(item.id()).isPresent();
+        services.store().upsertItems(List.of(item));
+        services.forget(item.id());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", item.id());
+        out.put("created", !existed);
+        if (services.pipeline() != null) {
+            ItemEncodingPipeline.Report r = services.pipeline().encode(List.of(item), services.imagesDir(),
+                    ItemEncodingPipeline.Listener.NONE);
+            Map<String, Object> encoded = new LinkedHashMap<>();
+            encoded.put("text", r.textEncoded() + r.textUnchanged() > 0);
+            encoded.put("image", r.imagesEncoded() + r.imagesUnchanged() > 0);
+            if (r.imageErrors() > 0) {
+                encoded.put("imageError", "the picture could not be read; the item is stored without an image vector");
+            }
+            out.put("encoded", encoded);
+        }
+        ctx.status(existed ? 200 : 201).json(out);
+    }
+
+    /** An item from a JSON object; the domain record's own validation names the field. */
+    static Item item(JsonRequest body) {
+        body.only("id", "title", "description", "image", "categories", "tags", "attributes");
+        String id = body.string("id", true);
+        try {
+            return new Item(id, body.string("title", false), body.string("description", false),
+                    body.string("image", false), body.strings("categories"), body.strings("tags"),
+                    body.stringMap("attributes"));
+        } catch (InvalidRecordException e) {
+            throw ApiException.badField(body.path(e.field()), e.getMessage());
+        }
+    }
+
+    void delete(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!services.store().deleteItem(id)) {
+            throw ApiException.notFound("id", "item '" + id + "' is not in the catalog");
+        }
+        services.forget(id);
+        if (services.pipeline() != null) {
+            services.pipeline().applyDeletions();
+        }
+        ctx.status(204);
+    }
+
+    void similar(Context ctx) {
+        String id = ctx.pathParam("id");
+        String by = ctx.queryParamAsClass("by", String.class)
+                .check(b -> b.equals("text") || b.equals("image") || b.equals("fused"), "by must be text, image or fused")
+                .getOrDefault("fused");
+        int k = ctx.queryParamAsClass("k", Integer.class).check(n -> n >= 1 && n <= MAX_K, "k must be 1.." + MAX_K)
+                .getOrDefault(10);
+        if (services.store().item(id).isEmpty()) {
+            throw ApiException.notFound("id", "item '" + id + "' is not in the catalog");
+        }
+        List<SimilarItem> hits;
+        try {
+            hits = switch (by) {
+                case "text" -> services.similarItems().byModality(id, Modality.TEXT, k);
+                case "image" -> services.similarItems().byModality(id, Modality.IMAGE, k);
+                default -> services.similarItems().fused(id, k);
+            };
+        } catch (NoVectorException e) {
+            throw ApiException.notFound("by", e.getMessage());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("itemId", id);
+        out.put("by", by);
+        out.put("items", hits);
+        ctx.json(out);
+    }
+}

@@ -1,0 +1,223 @@
+package dev.kindling.server.http;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * A JSON object from a request body with typed, validating accessors: every wrong type, missing field or value out of
+ * range becomes a 400 naming the field by its JSON path ({@code interactions[2].rating}).
+ */
+final class JsonRequest {
+    private final JsonNode node;
+    private final String path;
+
+    private JsonRequest(JsonNode node, String path) {
+        this.node = node;
+        this.path = path;
+    }
+
+    /** Parses a body that must be one JSON object. */
+    static JsonRequest parse(ObjectMapper mapper, String body) {
+        if (body == null || body.isBlank()) {
+            throw ApiException.badField(null, "the request body is empty; a JSON object is expected");
+        }
+        JsonNode node;
+        try {
+            node = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badField(null, "the request body is not valid JSON: " + e.getOriginalMessage());
+        }
+        return of(node, "");
+    }
+
+    static JsonRequest of(JsonNode node, String path) {
+        if (node == null || !node.isObject()) {
+            throw ApiException.badField(path.isEmpty() ? null : path, (path.isEmpty() ? "the body" : path)
+                    + " must be a JSON object");
+        }
+        return new JsonRequest(node, path);
+    }
+
+    JsonNode node() {
+        return node;
+    }
+
+    String path(String field) {
+        return path.isEmpty() ? field : path + "." + field;
+    }
+
+    boolean has(String field) {
+        JsonNode v = node.get(field);
+        return v != null && !v.isNull();
+    }
+
+    String string(String field, boolean required) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw ApiException.badField(path(field), path(field) + " is required");
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw ApiException.badField(path(field), path(field) + " must be a string, was " + kind(v));
+        }
+        return v.asText();
+    }
+
+    int integer(String field, int min, int max, int otherwise) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return otherwise;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw ApiException.badField(path(field), path(field) + " must be an integer, was " + kind(v));
+        }
+        int n = v.asInt();
+        if (n < min || n > max) {
+            throw ApiException.badField(path(field), path(field) + " must be between " + min + " and " + max
+                    + ", was " + n);
+        }
+        return n;
+    }
+
+    Double number(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isNumber()) {
+            // "NaN" and "Infinity" arrive as strings or as non-standard tokens Jackson refuses: both end here.
+            throw ApiException.badField(path(field), path(field) + " must be a finite number, was " + kind(v));
+        }
+        double d = v.asDouble();
+        if (!Double.isFinite(d)) {
+            throw ApiException.badField(path(field), path(field) + " must be a finite number");
+        }
+        return d;
+    }
+
+    boolean bool(String field, boolean otherwise) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return otherwise;
+        }
+        if (!v.isBoolean()) {
+            throw ApiException.badField(path(field), path(field) + " must be true or false, was " + kind(v));
+        }
+        return v.asBoolean();
+    }
+
+    /** A timestamp as ISO-8601 text or epoch milliseconds; null when absent. */
+    Instant instant(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isIntegralNumber()) {
+            return Instant.ofEpochMilli(v.asLong());
+        }
+        if (v.isTextual()) {
+            try {
+                return Instant.parse(v.asText());
+            } catch (DateTimeParseException e) {
+                throw ApiException.badField(path(field), path(field) + " must be ISO-8601 (2024-05-01T12:00:00Z) or "
+                        + "epoch milliseconds, was '" + v.asText() + "'");
+            }
+        }
+        throw ApiException.badField(path(field), path(field) + " must be ISO-8601 text or epoch milliseconds, was "
+                + kind(v));
+    }
+
+    List<String> strings(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw ApiException.badField(path(field), path(field) + " must be an array of strings, was " + kind(v));
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual()) {
+                throw ApiException.badField(path(field) + "[" + i + "]", path(field) + "[" + i
+                        + "] must be a string, was " + kind(v.get(i)));
+            }
+            out.add(v.get(i).asText());
+        }
+        return out;
+    }
+
+    Map<String, String> stringMap(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return Map.of();
+        }
+        if (!v.isObject()) {
+            throw ApiException.badField(path(field), path(field) + " must be an object of strings, was " + kind(v));
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        v.fields().forEachRemaining(e -> {
+            if (!e.getValue().isTextual()) {
+                throw ApiException.badField(path(field) + "." + e.getKey(), path(field) + "." + e.getKey()
+                        + " must be a string, was " + kind(e.getValue()));
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        });
+        return out;
+    }
+
+    /** The objects of an array field, each read by {@code read} with its own path. */
+    <T> List<T> objects(String field, int minSize, int maxSize, BiFunction<JsonRequest, Integer, T> read) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            if (minSize > 0) {
+                throw ApiException.badField(path(field), path(field) + " is required");
+            }
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw ApiException.badField(path(field), path(field) + " must be an array, was " + kind(v));
+        }
+        if (v.size() < minSize || v.size() > maxSize) {
+            throw ApiException.badField(path(field), path(field) + " must have " + minSize + " to " + maxSize
+                    + " elements, had " + v.size());
+        }
+        List<T> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            out.add(read.apply(of(v.get(i), path(field) + "[" + i + "]"), i));
+        }
+        return out;
+    }
+
+    /** Refuses fields the endpoint does not know (a typo must not be silently ignored). */
+    JsonRequest only(String... fields) {
+        List<String> known = List.of(fields);
+        node.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                throw ApiException.badField(path(f), "unknown field " + path(f) + " (known: " + known + ")");
+            }
+        });
+        return this;
+    }
+
+    private static String kind(JsonNode v) {
+        return switch (v.getNodeType()) {
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NULL -> "null";
+            default -> v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

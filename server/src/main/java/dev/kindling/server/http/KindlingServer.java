@@ -1,0 +1,239 @@
+package dev.kindling.server.http;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
+import io.javalin.validation.ValidationException;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.core.config.ServerConfig;
+import dev.kindling.core.index.IndexUnavailableException;
+
+/**
+ * Kindling's HTTP API (Javalin): routes declared here, one resource class per kind of thing, every error mapped once
+ * to a JSON {@link ApiError}. Writes need the API key ({@code X-API-Key}); reads too when configured. Bodies above
+ * {@code server.maxBodyBytes} get 413, requests running past {@code server.requestTimeoutMs} get 503.
+ */
+public final class KindlingServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KindlingServer.class);
+    static final String API_KEY_HEADER = "X-API-Key";
+
+    private final ServerServices services;
+    private final ServerConfig config;
+    private final String apiKey;
+    private final ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ExecutorService work = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "kindling-request");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Javalin app;
+
+    public KindlingServer(ServerServices services) {
+        this.services = services;
+        this.config = services.config().server();
+        this.apiKey = config.apiKey().isEmpty() ? generatedKey() : config.apiKey();
+        RecommendationsResource recommendations = new RecommendationsResource(services, mapper);
+        ItemsResource items = new ItemsResource(services, mapper);
+        InteractionsResource interactions = new InteractionsResource(services, mapper);
+        this.app = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.jsonMapper(new JavalinJackson(mapper, false));
+            c.useVirtualThreads = false;
+        });
+        app.before(ctx -> ctx.attribute("kindling.start", System.nanoTime()));
+        app.after(this::record);
+
+        app.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
+        app.get("/health/ready", this::ready);
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(registry.scrape()));
+        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("http/openapi.json")));
+        app.get("/docs", ctx -> ctx.html(resource("http/docs.html")));
+
+        app.post("/v1/recommendations", read(timed(recommendations::recommend)));
+        app.get("/v1/users/{id}/recommendations", read(timed(recommendations::recommendForStoredUser)));
+        app.get("/v1/items/{id}/similar", read(timed(items::similar)));
+        app.post("/v1/items", write(timed(items::upsert)));
+        app.delete("/v1/items/{id}", write(timed(items::delete)));
+        app.post("/v1/interactions", write(timed(interactions::append)));
+
+        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field(),
+                e.retryAfterSeconds()));
+        app.exception(ValidationException.class, (e, ctx) -> {
+            String field = e.getErrors().keySet().stream().findFirst().orElse(null);
+            String detail = e.getErrors().values().stream().flatMap(java.util.List::stream)
+                    .map(v -> v.getMessage()).findFirst().orElse("invalid parameter");
+            error(ctx, 400, field + ": " + detail, field, 0);
+        });
+        app.exception(IndexUnavailableException.class, (e, ctx) -> error(ctx, 503, e.getMessage(), null,
+                (int) Math.max(1, e.retryAfter().toSeconds())));
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null, 0));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal error (see the server log)", null, 0);
+        });
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path() + " (see /openapi.json)", null, 0);
+            }
+        });
+        app.error(405, ctx -> error(ctx, 405, "method not allowed: " + ctx.method() + " " + ctx.path(), null, 0));
+    }
+
+    /** Starts listening; returns the port (useful with port 0). */
+    public int start() {
+        app.start(config.host(), config.port());
+        LOG.info("Kindling listening on http://{}:{}", config.host(), app.port());
+        return app.port();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** The key writes need (the configured one, or the one generated at start). */
+    public String apiKey() {
+        return apiKey;
+    }
+
+    private static String generatedKey() {
+        byte[] b = new byte[24];
+        new SecureRandom().nextBytes(b);
+        String key = HexFormat.of().formatHex(b);
+        LOG.warn("server.apiKey is not set: generated API key for this run: {}", key);
+        return key;
+    }
+
+    private void ready(Context ctx) {
+        Map<String, Object> checks = new LinkedHashMap<>();
+        boolean ok = true;
+        try {
+            checks.put("store", services.store().stats().items() + " items");
+        } catch (RuntimeException e) {
+            checks.put("store", "unavailable: " + e.getMessage());
+            ok = false;
+        }
+        try {
+            services.index().hasCollection("items_text");
+            checks.put("index", "ok");
+        } catch (RuntimeException e) {
+            checks.put("index", "unavailable: " + e.getMessage());
+            ok = false;
+        }
+        var model = services.model();
+        checks.put("model", model == null ? "none trained yet" : model.version());
+        ok &= model != null;
+        ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "not ready", "checks", checks));
+    }
+
+    private Handler write(Handler h) {
+        return ctx -> {
+            requireKey(ctx);
+            h.handle(ctx);
+        };
+    }
+
+    private Handler read(Handler h) {
+        return ctx -> {
+            if (config.readsRequireKey()) {
+                requireKey(ctx);
+            }
+            h.handle(ctx);
+        };
+    }
+
+    private void requireKey(Context ctx) {
+        String sent = ctx.header(API_KEY_HEADER);
+        if (sent == null || sent.isEmpty()) {
+            throw new ApiException(401, API_KEY_HEADER, "this endpoint needs an API key in the " + API_KEY_HEADER
+                    + " header");
+        }
+        if (!java.security.MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8),
+                apiKey.getBytes(StandardCharsets.UTF_8))) {
+            throw new ApiException(403, API_KEY_HEADER, "the API key is not valid");
+        }
+    }
+
+    /** Runs a handler on a worker with the request timeout; past it the client gets 503 and the work is cancelled. */
+    private Handler timed(Handler h) {
+        return ctx -> {
+            Future<?> f = work.submit(() -> {
+                h.handle(ctx);
+                return null;
+            });
+            try {
+                f.get(config.requestTimeoutMs(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                f.cancel(true);
+                throw new ApiException(503, null, "the request took longer than " + config.requestTimeoutMs()
+                        + " ms (server.requestTimeoutMs)", 1);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof Exception ex) {
+                    throw ex;
+                }
+                throw e;
+            }
+        };
+    }
+
+    private void error(Context ctx, int status, String detail, String field, int retryAfter) {
+        if (retryAfter > 0) {
+            ctx.header("Retry-After", Integer.toString(retryAfter));
+        }
+        ctx.status(status).json(new ApiError(HttpStatus.forStatus(status).getMessage(), status, detail, field));
+    }
+
+    private void record(Context ctx) {
+        Long start = ctx.attribute("kindling.start");
+        if (start == null) {
+            return;
+        }
+        String route = ctx.endpointHandlerPath();
+        Timer.builder("kindling.http.requests").tag("method", ctx.method().name())
+                .tag("route", route == null || route.isEmpty() ? "unmatched" : route)
+                .tag("status", Integer.toString(ctx.statusCode())).publishPercentileHistogram()
+                .register(registry).record(Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = KindlingServer.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        work.shutdownNow();
+        registry.close();
+    }
+}

@@ -1,0 +1,138 @@
+package dev.kindling.server.http;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+
+import dev.kindling.core.domain.Interaction;
+import dev.kindling.meta.ServingModel;
+
+/**
+ * {@code POST /v1/recommendations}: top-k items for a new user known only by a few interactions sent with the
+ * request (MML's cold-start setting: the model adapts to them with J inner steps), and {@code GET
+ * /v1/users/{id}/recommendations} for a user whose interactions are stored.
+ */
+final class RecommendationsResource {
+    static final int MAX_INTERACTIONS = 1000;
+    static final int MAX_K = 1000;
+
+    private final ServerServices services;
+    private final ObjectMapper mapper;
+
+    RecommendationsResource(ServerServices services, ObjectMapper mapper) {
+        this.services = services;
+        this.mapper = mapper;
+    }
+
+    /** One interaction of the request, in the user's order. */
+    private record Event(String itemId, Double rating, Instant timestamp, int position) {
+    }
+
+    void recommend(Context ctx) {
+        JsonRequest body = JsonRequest.parse(mapper, ctx.body())
+                .only("userId", "interactions", "k", "excludeSeen", "filter", "explain");
+        String userId = body.string("userId", false);
+        List<Event> events = body.objects("interactions", 1, MAX_INTERACTIONS, (e, i) -> {
+            e.only("itemId", "rating", "timestamp");
+            String itemId = e.string("itemId", true);
+            if (itemId.isBlank()) {
+                throw ApiException.badField(e.path("itemId"), e.path("itemId") + " must not be empty");
+            }
+            Double rating = e.number("rating");
+            Instant timestamp = e.instant("timestamp");
+            if (rating != null || timestamp != null) {
+                // The same rules as imports: range from configuration, plausible timestamps.
+                check(e, new Interaction(userId == null || userId.isBlank() ? "request" : userId, itemId, rating,
+                        timestamp == null ? Instant.now() : timestamp, null));
+            }
+            return new Event(itemId, rating, timestamp, i);
+        });
+        int k = body.integer("k", 1, MAX_K, 10);
+        boolean excludeSeen = body.bool("excludeSeen", true);
+        boolean explain = body.bool("explain", false);
+        Predicate<String> filter = filter(body);
+        if (services.config().ingest().strict()) {
+            Set<String> missing = services.store().missingItems(events.stream().map(Event::itemId).toList());
+            for (Event e : events) {
+                if (missing.contains(e.itemId())) {
+                    throw ApiException.badField("interactions[" + e.position() + "].itemId", "item '" + e.itemId()
+                            + "' is not in the catalog (ingest.strict is on)");
+                }
+            }
+        }
+        // Oldest first: timestamps when every event has one, else the order sent.
+        List<Event> ordered = new ArrayList<>(events);
+        if (events.stream().allMatch(e -> e.timestamp() != null)) {
+            ordered.sort(Comparator.comparing(Event::timestamp).thenComparingInt(Event::position));
+        }
+        ctx.json(answer(userId, ordered.stream().map(Event::itemId).toList(), k, excludeSeen, filter, explain));
+    }
+
+    void recommendForStoredUser(Context ctx) {
+        String userId = ctx.pathParam("id");
+        int k = ctx.queryParamAsClass("k", Integer.class).check(n -> n >= 1 && n <= MAX_K, "k must be 1.." + MAX_K)
+                .getOrDefault(10);
+        List<Interaction> sequence = services.store().sequence(userId);
+        if (sequence.isEmpty()) {
+            throw ApiException.notFound("id", "user '" + userId + "' has no stored interactions");
+        }
+        List<String> items = sequence.stream().map(Interaction::itemId).toList();
+        ctx.json(answer(userId, items, k, true, id -> true, false));
+    }
+
+    private Map<String, Object> answer(String userId, List<String> items, int k, boolean excludeSeen,
+                                       Predicate<String> filter, boolean explain) {
+        ServingModel model = services.model();
+        if (model == null) {
+            throw new ApiException(503, null, "no trained model yet: run ./kindling train (or POST /v1/train)", 30);
+        }
+        ServingModel.Ranking ranking = model.recommend(items, k, excludeSeen, filter);
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (userId != null) {
+            out.put("userId", userId);
+        }
+        out.put("items", ranking.items());
+        out.put("model", model.version());
+        if (explain) {
+            Map<String, Object> why = new LinkedHashMap<>();
+            why.put("method", ranking.method());
+            why.put("innerSteps", ranking.steps());
+            why.put("learningRate", ranking.learningRate());
+            why.put("adaptedOn", ranking.used());
+            why.put("unknownToModel", ranking.unknown());
+            out.put("explanation", why);
+        }
+        return out;
+    }
+
+    private Predicate<String> filter(JsonRequest body) {
+        if (!body.has("filter")) {
+            return id -> true;
+        }
+        JsonRequest f = JsonRequest.of(body.node().get("filter"), "filter").only("categories", "excludeItemIds");
+        Set<String> categories = new HashSet<>(f.strings("categories"));
+        Set<String> excluded = new HashSet<>(f.strings("excludeItemIds"));
+        Predicate<String> p = id -> !excluded.contains(id);
+        if (!categories.isEmpty()) {
+            p = p.and(id -> services.categories(id).stream().anyMatch(categories::contains));
+        }
+        return p;
+    }
+
+    private void check(JsonRequest e, Interaction interaction) {
+        try {
+            services.config().interactionRules().check(interaction);
+        } catch (dev.kindling.core.domain.InvalidRecordException ex) {
+            throw ApiException.badField(e.path(ex.field()), e.path(ex.field()) + " " + ex.problem());
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.kindling.server.http;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+
+import ai.djl.ndarray.NDManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.core.config.KindlingConfig;
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.store.Store;
+import dev.kindling.generator.SimilarItems;
+import dev.kindling.ingest.ItemEncodingPipeline;
+import dev.kindling.meta.ServingModel;
+
+/**
+ * What the HTTP handlers work with: the store, the vector index, the encode pipeline (for items added through the
+ * API), similar-item search and the current trained model, which can be swapped while requests are in flight.
+ */
+public final class ServerServices implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerServices.class);
+
+    private final KindlingConfig config;
+    private final Store store;
+    private final VectorIndex index;
+    private final ItemEncodingPipeline pipeline;
+    private final Path imagesDir;
+    private final NDManager manager;
+    private final AtomicReference<ServingModel> model = new AtomicReference<>();
+    private final java.util.Map<String, java.util.List<String>> categories = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * @param pipeline  encodes items added through the API (null: items are stored but not encoded)
+     * @param imagesDir where {@code <itemId>.jpg} pictures are looked up, or null
+     */
+    public ServerServices(KindlingConfig config, Store store, VectorIndex index, ItemEncodingPipeline pipeline,
+                          Path imagesDir, NDManager manager) {
+        this.config = config;
+        this.store = store;
+        this.index = index;
+        this.pipeline = pipeline;
+        this.imagesDir = imagesDir;
+        this.manager = manager;
+    }
+
+    public KindlingConfig config() {
+        return config;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public VectorIndex index() {
+        return index;
+    }
+
+    public ItemEncodingPipeline pipeline() {
+        return pipeline;
+    }
+
+    public Path imagesDir() {
+        return imagesDir;
+    }
+
+    public SimilarItems similarItems() {
+        return new SimilarItems(index);
+    }
+
+    /** An item's categories (cached; {@link #forget} drops an item that changed). Empty for an unknown item. */
+    public java.util.List<String> categories(String itemId) {
+        return categories.computeIfAbsent(itemId, id -> store.item(id).map(dev.kindling.core.domain.Item::categories)
+                .orElse(java.util.List.of()));
+    }
+
+    /** Forgets cached facts about an item that was changed or deleted. */
+    public void forget(String itemId) {
+        categories.remove(itemId);
+    }
+
+    /** The model serving now, or null before one is loaded. */
+    public ServingModel model() {
+        return model.get();
+    }
+
+    /**
+     * Loads the current model version from {@code <home>/models} and swaps it in; requests already running finish on
+     * the model they started with. Returns false when no model has been trained yet.
+     */
+    public boolean reloadModel() {
+        Path models = config.home().resolve("models");
+        if (!Files.exists(models.resolve("current"))) {
+            LOG.warn("no trained model under {}: recommendations fall back to 503 until ./kindling train runs", models);
+            return false;
+        }
+        ServingModel fresh = ServingModel.load(models, store, manager);
+        ServingModel old = model.getAndSet(fresh);
+        if (old != null) {
+            LOG.info("model {} replaced by {}", old.version(), fresh.version());
+            // The old model's tensors may still be in use by a request: let them go with the manager at shutdown.
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        ServingModel m = model.getAndSet(null);
+        if (m != null) {
+            m.close();
+        }
+    }
+}

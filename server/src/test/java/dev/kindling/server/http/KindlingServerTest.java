@@ -1,0 +1,313 @@
+package dev.kindling.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.kindling.core.config.ConfigLoader;
+import dev.kindling.core.config.KindlingConfig;
+import dev.kindling.core.domain.Item;
+import dev.kindling.core.store.Page;
+import dev.kindling.core.store.SqliteStore;
+import dev.kindling.core.store.StoreStats;
+import dev.kindling.encoders.BundledModels;
+import ai.djl.Device;
+import dev.kindling.encoders.ItemText;
+import dev.kindling.encoders.TextEncoder;
+import dev.kindling.index.LuceneIndexSettings;
+import dev.kindling.index.LuceneVectorIndex;
+import dev.kindling.ingest.ImportOptions;
+import dev.kindling.ingest.ImportListener;
+import dev.kindling.ingest.Ingestor;
+import dev.kindling.ingest.ItemEncodingPipeline;
+import dev.kindling.meta.ItemFeatures;
+import dev.kindling.meta.LearnerConfig;
+import dev.kindling.meta.MetaDataset;
+import dev.kindling.meta.MmlModel;
+import dev.kindling.meta.ModelDirectory;
+import dev.kindling.meta.Training;
+import dev.kindling.tensor.DjlRuntime;
+import dev.kindling.tensor.Scalars;
+
+/**
+ * The HTTP API over real HTTP on a random port, on the real ml-latest-small data (bundled in data/), the real MiniLM
+ * text encoder, a Lucene index and a small MML model trained here: recommendations for a new user, a new item found
+ * by similar-item search at once, bad input answered with 4xx JSON naming the field and nothing stored, API keys.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KindlingServerTest {
+    private static final String KEY = "test-key-123";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Path home;
+    private SqliteStore store;
+    private LuceneVectorIndex index;
+    private TextEncoder text;
+    private NDManager manager;
+    private ServerServices services;
+    private KindlingServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start() throws Exception {
+        DjlRuntime.ensureOffline();
+        DjlRuntime.singleThreadedOps();
+        home = Files.createTempDirectory("kindling-server-test");
+        KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
+                "server.apiKey", KEY, "server.port", "0", "server.maxBodyBytes", "1048576"));
+        store = new SqliteStore(home.resolve("kindling.db"), "NORMAL");
+        new Ingestor(store, ImportOptions.from(config), ImportListener.NONE)
+                .importMovieLens(repositoryRoot().resolve("data/ml-latest-small"));
+        index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT);
+        Path[] minilm = BundledModels.miniLm(home.resolve("models-cache"));
+        text = new TextEncoder(minilm[0], minilm[1], BundledModels.MINILM, 64, 32, Device.cpu());
+        ItemEncodingPipeline pipeline = new ItemEncodingPipeline(store, index, text, null,
+                new ItemText(config.encoders().textFields()));
+        pipeline.encode(someItems(), null, ItemEncodingPipeline.Listener.NONE);
+
+        manager = NDManager.newBaseManager("PyTorch");
+        trainSmallModel(config);
+        services = new ServerServices(config, store, index, pipeline, null, manager);
+        assertThat(services.reloadModel()).isTrue();
+        server = new KindlingServer(services);
+        server.start();
+    }
+
+    /** Toy Story and its sequels plus the first 400 items by id: enough neighbours for text similarity. */
+    private List<Item> someItems() {
+        List<Item> out = new ArrayList<>();
+        Page<Item> page = store.items(null, 400);
+        out.addAll(page.rows());
+        for (String id : List.of("1", "2355", "3114", "78499", "6377", "4886", "8961", "60069", "68954")) {
+            store.item(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private void trainSmallModel(KindlingConfig config) {
+        MetaDataset data = MetaDataset.load(store, 0.8);
+        ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
+        LearnerConfig learner = new LearnerConfig(16, 1, 2, 32, 0.1, 20);
+        MmlModel model = new MmlModel(data, features, learner, new Scalars(manager, DataType.FLOAT32), manager);
+        model.train(new Training.MamlSettings(1, 32, 1, 0.05, 1e-3, false), new MmlModel.Stages(1, 1, 0.1, 3, 1e-3, 1e-3),
+                1, msg -> { });
+        ModelDirectory.save(config.home().resolve("models"), learner, data, Map.of("text", text.identity()),
+                model.parameters());
+    }
+
+    private static Path repositoryRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isDirectory(p.resolve("data/ml-latest-small"))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("data/ml-latest-small not found above the working directory");
+        }
+        return p;
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (services != null) {
+            services.close();
+        }
+        if (manager != null) {
+            manager.close();
+        }
+        if (text != null) {
+            text.close();
+        }
+        if (index != null) {
+            index.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+        if (home != null) {
+            try (var paths = Files.walk(home)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private HttpResponse<String> send(String method, String path, String body, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Content-Type", "application/json");
+        if (key != null) {
+            b.header("X-API-Key", key);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void aNewUserWithFiveRealMoviesGetsKRecommendations() throws Exception {
+        String body = "{\"interactions\":[{\"itemId\":\"1\"},{\"itemId\":\"2355\"},{\"itemId\":\"3114\"},"
+                + "{\"itemId\":\"6377\"},{\"itemId\":\"4886\"}],\"k\":7,\"explain\":true}";
+        HttpResponse<String> r = send("POST", "/v1/recommendations", body, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode out = json(r);
+        assertThat(out.get("items")).hasSize(7);
+        List<String> ids = new ArrayList<>();
+        double previous = Double.POSITIVE_INFINITY;
+        for (JsonNode item : out.get("items")) {
+            ids.add(item.get("itemId").asText());
+            double score = item.get("score").asDouble();
+            assertThat(score).as("best first").isLessThanOrEqualTo(previous);
+            previous = score;
+        }
+        assertThat(ids).as("seen items are excluded").doesNotContain("1", "2355", "3114", "6377", "4886")
+                .doesNotHaveDuplicates();
+        assertThat(out.at("/explanation/method").asText()).isEqualTo("mml");
+        assertThat(out.at("/explanation/innerSteps").asInt()).isEqualTo(5);
+        assertThat(out.at("/explanation/adaptedOn")).hasSize(5);
+        assertThat(out.get("model").asText()).isEqualTo(services.model().version());
+    }
+
+    @Test
+    void aStoredUserGetsRecommendationsFromTheStoredSequence() throws Exception {
+        HttpResponse<String> r = send("GET", "/v1/users/1/recommendations?k=3", null, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(json(r).get("items")).hasSize(3);
+        HttpResponse<String> unknown = send("GET", "/v1/users/no-such-user/recommendations", null, null);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json(unknown).get("field").asText()).isEqualTo("id");
+    }
+
+    @Test
+    void aBrandNewItemIsFoundBySimilarItemSearchAtOnce() throws Exception {
+        String item = "{\"id\":\"new-toy-story-4\",\"title\":\"Toy Story 4 (2019)\","
+                + "\"categories\":[\"Adventure\",\"Animation\",\"Children\",\"Comedy\",\"Fantasy\"]}";
+        HttpResponse<String> created = send("POST", "/v1/items", item, KEY);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(json(created).at("/encoded/text").asBoolean()).isTrue();
+
+        HttpResponse<String> similar = send("GET", "/v1/items/3114/similar?by=text&k=5", null, null);
+        assertThat(similar.statusCode()).as(similar.body()).isEqualTo(200);
+        List<String> ids = new ArrayList<>();
+        json(similar).get("items").forEach(n -> ids.add(n.get("itemId").asText()));
+        assertThat(ids).as("Toy Story 2's text neighbours").contains("new-toy-story-4");
+
+        HttpResponse<String> own = send("GET", "/v1/items/new-toy-story-4/similar?k=3", null, null);
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(json(own).get("items").get(0).get("itemId").asText()).isIn("1", "3114", "78499");
+
+        HttpResponse<String> deleted = send("DELETE", "/v1/items/new-toy-story-4", null, KEY);
+        assertThat(deleted.statusCode()).isEqualTo(204);
+        HttpResponse<String> after = send("GET", "/v1/items/3114/similar?by=text&k=5", null, null);
+        assertThat(after.body()).doesNotContain("new-toy-story-4");
+        assertThat(send("GET", "/v1/items/new-toy-story-4/similar", null, null).statusCode()).isEqualTo(404);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "malformed JSON            | {\"interactions\": [ |",
+        "empty body                | `` |",
+        "empty interactions        | {\"interactions\":[]} | interactions",
+        "interactions not an array | {\"interactions\":\"1\"} | interactions",
+        "item id not a string      | {\"interactions\":[{\"itemId\":1}]} | interactions[0].itemId",
+        "k of the wrong type       | {\"interactions\":[{\"itemId\":\"1\"}],\"k\":\"ten\"} | k",
+        "k out of range            | {\"interactions\":[{\"itemId\":\"1\"}],\"k\":0} | k",
+        "NaN rating (a string)     | {\"interactions\":[{\"itemId\":\"1\",\"rating\":\"NaN\"}]} | interactions[0].rating",
+        "NaN rating (a token)      | {\"interactions\":[{\"itemId\":\"1\",\"rating\":NaN}]} |",
+        "rating out of range       | {\"interactions\":[{\"itemId\":\"1\",\"rating\":7}]} | interactions[0].rating",
+        "unknown item, strict mode | {\"interactions\":[{\"itemId\":\"1\"},{\"itemId\":\"no-such\"}]} | interactions[1].itemId",
+        "bad timestamp             | {\"interactions\":[{\"itemId\":\"1\",\"timestamp\":\"yesterday\"}]} | interactions[0].timestamp",
+        "unknown field             | {\"interactions\":[{\"itemId\":\"1\"}],\"kk\":3} | kk",
+    })
+    void badRecommendationRequestsAre400WithTheFieldNamed(String name, String body, String field) throws Exception {
+        HttpResponse<String> r = send("POST", "/v1/recommendations", body == null ? "" : body, null);
+        assertThat(r.statusCode()).as(name + ": " + r.body()).isEqualTo(400);
+        JsonNode error = json(r);
+        assertThat(error.get("status").asInt()).isEqualTo(400);
+        assertThat(error.get("detail").asText()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
+        if (field != null) {
+            assertThat(error.get("field").asText()).isEqualTo(field);
+        }
+    }
+
+    @Test
+    void badWritesAreRefusedAndStoreNothing() throws Exception {
+        StoreStats before = store.stats();
+        String good = "{\"userId\":\"api-user\",\"itemId\":\"1\",\"rating\":4,\"timestamp\":\"2024-01-01T00:00:00Z\"}";
+        String badRating = "{\"userId\":\"api-user\",\"itemId\":\"2\",\"rating\":9,\"timestamp\":\"2024-01-01T00:00:01Z\"}";
+        HttpResponse<String> mixed = send("POST", "/v1/interactions", "{\"interactions\":[" + good + "," + badRating + "]}", KEY);
+        assertThat(mixed.statusCode()).as(mixed.body()).isEqualTo(400);
+        assertThat(json(mixed).get("field").asText()).isEqualTo("interactions[1].rating");
+
+        HttpResponse<String> noKey = send("POST", "/v1/interactions", "{\"interactions\":[" + good + "]}", null);
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        assertThat(json(noKey).get("field").asText()).isEqualTo("X-API-Key");
+        assertThat(send("POST", "/v1/interactions", "{\"interactions\":[" + good + "]}", "wrong").statusCode())
+                .isEqualTo(403);
+        assertThat(send("POST", "/v1/items", "{\"id\":\"x1\",\"title\":\"X\"}", null).statusCode()).isEqualTo(401);
+        assertThat(send("POST", "/v1/items", "{\"id\":\"\",\"title\":\"X\"}", KEY).statusCode()).isEqualTo(400);
+        assertThat(send("POST", "/v1/items", "{\"id\":\"x2\",\"image\":\"ftp://host/a.jpg\"}", KEY).statusCode())
+                .isEqualTo(400);
+
+        String tenMegabytes = "{\"interactions\":[{\"itemId\":\"" + "1".repeat(10 * 1024 * 1024) + "\"}]}";
+        HttpResponse<String> huge = send("POST", "/v1/interactions", tenMegabytes, KEY);
+        assertThat(huge.statusCode()).isEqualTo(413);
+        assertThat(json(huge).get("status").asInt()).isEqualTo(413);
+
+        assertThat(store.stats()).as("nothing stored").isEqualTo(before);
+        assertThat(store.item("x1")).isEmpty();
+
+        HttpResponse<String> ok = send("POST", "/v1/interactions", "{\"interactions\":[" + good + "]}", KEY);
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(201);
+        assertThat(json(ok).get("stored").asInt()).isEqualTo(1);
+        HttpResponse<String> again = send("POST", "/v1/interactions", "{\"interactions\":[" + good + "]}", KEY);
+        assertThat(json(again).get("duplicates").asInt()).isEqualTo(1);
+        assertThat(store.stats().interactions()).isEqualTo(before.interactions() + 1);
+    }
+
+    @Test
+    void healthMetricsDocsAndUnknownRoutes() throws Exception {
+        assertThat(send("GET", "/health/live", null, null).statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = send("GET", "/health/ready", null, null);
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        send("GET", "/v1/items/1/similar?by=text&k=2", null, null);
+        HttpResponse<String> metrics = send("GET", "/metrics", null, null);
+        assertThat(metrics.body()).contains("kindling_http_requests_seconds_count")
+                .contains("route=\"/v1/items/{id}/similar\"");
+        JsonNode openapi = json(send("GET", "/openapi.json", null, null));
+        assertThat(openapi.get("openapi").asText()).startsWith("3.");
+        for (String path : List.of("/v1/recommendations", "/v1/users/{id}/recommendations", "/v1/items",
+                "/v1/items/{id}", "/v1/items/{id}/similar", "/v1/interactions", "/health/live", "/health/ready",
+                "/metrics")) {
+            assertThat(openapi.get("paths").has(path)).as("openapi documents " + path).isTrue();
+        }
+        HttpResponse<String> missing = send("GET", "/v1/nothing-here", null, null);
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(json(missing).get("detail").asText()).contains("/v1/nothing-here");
+        HttpResponse<String> badParam = send("GET", "/v1/items/1/similar?by=smell", null, null);
+        assertThat(badParam.statusCode()).isEqualTo(400);
+        assertThat(json(badParam).get("field").asText()).isEqualTo("by");
+    }
+}
