@@ -45,6 +45,7 @@ public final class ItemEncodingPipeline {
     private final TextEncoder text;
     private final ImageEncoder image;
     private final ItemText itemText;
+    private int pageSize = PAGE;
 
     /** What a run did. */
     public record Report(long items, long textEncoded, long textUnchanged, long noText, long imagesEncoded,
@@ -82,6 +83,15 @@ public final class ItemEncodingPipeline {
         this.itemText = itemText;
     }
 
+    /** Items per page (default 1,024): smaller pages show progress and reach the index sooner. */
+    public ItemEncodingPipeline withPageSize(int items) {
+        if (items < 1) {
+            throw new IllegalArgumentException("page size must be positive, was " + items);
+        }
+        this.pageSize = items;
+        return this;
+    }
+
     /**
      * Encodes every item (or the first {@code limit} in id order) whose input changed.
      *
@@ -105,7 +115,7 @@ public final class ItemEncodingPipeline {
         String cursor = null;
         try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES)) {
             do {
-                int want = limit > 0 ? (int) Math.min(PAGE, limit - done) : PAGE;
+                int want = limit > 0 ? (int) Math.min(pageSize, limit - done) : pageSize;
                 Page<Item> page = store.items(cursor, want);
                 if (text != null) {
                     encodeTexts(page.rows(), c, writer);

@@ -97,7 +97,7 @@ class IngestionThroughMilvusOutageTest {
                 }
             };
             ItemEncodingPipeline pipeline = new ItemEncodingPipeline(store, index, text, null,
-                    new ItemText(List.of("title", "categories")));
+                    new ItemText(List.of("title", "categories"))).withPageSize(256);
             ItemEncodingPipeline.Report report = pipeline.run(null, 0, killAfterFirstPage);
             restart[0].get(60, TimeUnit.SECONDS);
             LOG.info("phase 1: {} texts encoded through the outage; requests while down failed in {} ms",
