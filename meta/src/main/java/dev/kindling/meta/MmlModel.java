@@ -405,6 +405,23 @@ public final class MmlModel {
         };
     }
 
+    /**
+     * A user's embedding h: the main learner's output at the last position of the user's recent window (global
+     * parameters, generated embeddings for cold items, no dropout); PAML's h_i and what similar users are found by.
+     */
+    public int userDimension() {
+        return config.hidden();
+    }
+
+    public float[] userEmbedding(int[] sequence) {
+        try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
+            Params p = mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable)).detached();
+            SequenceBatch batch = tasks.batch(List.of(tasks.recentWindow(sequence)), sub);
+            NDArray encoded = main.encode(p, batch, false, s);
+            return encoded.get("0, " + (batch.length() - 1) + ", :").toType(DataType.FLOAT32, false).toFloatArray();
+        }
+    }
+
     private List<int[]> sequences() {
         List<int[]> out = new ArrayList<>();
         for (UserSequence u : data.oldUsers()) {

@@ -35,6 +35,7 @@ public final class ServingModel implements AutoCloseable {
     private final NDManager manager;
     private final Recommender adapted;
     private final Recommender popular;
+    private final MmlModel model;
 
     /** One recommended item. */
     public record Scored(String itemId, double score) {
@@ -54,8 +55,10 @@ public final class ServingModel implements AutoCloseable {
                           List<String> unknown) {
     }
 
-    private ServingModel(String version, MetaDataset data, NDManager manager, Recommender adapted, Recommender popular) {
+    private ServingModel(String version, MetaDataset data, NDManager manager, MmlModel model, Recommender adapted,
+                         Recommender popular) {
         this.version = version;
+        this.model = model;
         this.data = data;
         this.manager = manager;
         this.adapted = adapted;
@@ -77,7 +80,7 @@ public final class ServingModel implements AutoCloseable {
             Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
             LOG.info("model {} loaded in {} s: {} items", loaded.manifest().version(),
                     String.format("%.1f", (System.nanoTime() - start) / 1e9), data.itemCount());
-            return new ServingModel(loaded.manifest().version(), data, manager, adapted, popular);
+            return new ServingModel(loaded.manifest().version(), data, manager, model, adapted, popular);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -86,6 +89,18 @@ public final class ServingModel implements AutoCloseable {
 
     public String version() {
         return version;
+    }
+
+    /** The user embedding h (see {@link MmlModel#userEmbedding}) from a history, or null when no item is known. */
+    public synchronized float[] userEmbedding(List<String> history) {
+        int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
+                .mapToInt(Integer::intValue).toArray();
+        return sequence.length == 0 ? null : model.userEmbedding(sequence);
+    }
+
+    /** The embedding's dimension. */
+    public int userDimension() {
+        return model.userDimension();
     }
 
     /** Whether the model has an ID embedding for this item. */

@@ -51,6 +51,9 @@ final class InteractionsResource {
             }
         }
         int stored = services.store().appendInteractions(interactions);
+        if (stored > 0) {
+            services.refreshUsers(interactions.stream().map(Interaction::userId).distinct().toList());
+        }
         ctx.status(201).json(Map.of("received", interactions.size(), "stored", stored,
                 "duplicates", interactions.size() - stored));
     }

@@ -20,6 +20,7 @@ import dev.kindling.ingest.ItemEncodingPipeline;
  */
 final class ItemsResource {
     static final int MAX_K = 1000;
+    static final int MAX_BULK_ROWS = 100_000;
 
     private final ServerServices services;
     private final ObjectMapper mapper;
@@ -63,6 +64,95 @@ final class ItemsResource {
         } catch (InvalidRecordException e) {
             throw ApiException.badField(body.path(e.field()), e.getMessage());
         }
+    }
+
+    /**
+     * {@code POST /v1/items:bulk}: JSON lines, one item per line. Every row is checked first (valid item, id not
+     * repeated in the upload); if any row is bad the answer is 400 with a result per row and nothing is stored.
+     * Otherwise all rows are upserted in one transaction and a job encodes them (202 with the job).
+     */
+    void bulk(Context ctx, Jobs jobs) throws java.io.IOException {
+        List<Item> items = new java.util.ArrayList<>();
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int bad = 0;
+        var decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT);
+        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(ctx.bodyInputStream(), decoder))) {
+            String line;
+            int number = 0;
+            while ((line = reader.readLine()) != null) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                if (items.size() + bad >= MAX_BULK_ROWS) {
+                    throw new ApiException(413, null, "a bulk upload holds at most " + MAX_BULK_ROWS
+                            + " rows; split the file");
+                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("line", number);
+                try {
+                    Item item = item(JsonRequest.parse(mapper, line));
+                    row.put("id", item.id());
+                    if (!seen.add(item.id())) {
+                        throw ApiException.badField("id", "id '" + item.id() + "' appears more than once in this upload");
+                    }
+                    items.add(item);
+                    row.put("result", "ok");
+                } catch (ApiException e) {
+                    bad++;
+                    row.put("result", "invalid");
+                    if (e.field() != null) {
+                        row.put("field", e.field());
+                    }
+                    row.put("detail", e.getMessage());
+                }
+                rows.add(row);
+            }
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw ApiException.badField(null, "the upload is not valid UTF-8");
+        }
+        if (rows.isEmpty()) {
+            throw ApiException.badField(null, "the upload has no rows; send one JSON item per line");
+        }
+        if (bad > 0) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("title", "Bad Request");
+            out.put("status", 400);
+            out.put("detail", bad + " of " + rows.size() + " rows are invalid; nothing was stored");
+            out.put("rows", rows);
+            ctx.status(400).json(out);
+            return;
+        }
+        java.util.Set<String> existing = new java.util.HashSet<>();
+        for (Item item : items) {
+            if (services.store().item(item.id()).isPresent()) {
+                existing.add(item.id());
+            }
+        }
+        services.store().upsertItems(items);
+        items.forEach(i -> services.forget(i.id()));
+        for (Map<String, Object> row : rows) {
+            row.put("result", existing.contains((String) row.get("id")) ? "updated" : "created");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("received", rows.size());
+        out.put("created", rows.size() - existing.size());
+        out.put("updated", existing.size());
+        if (services.pipeline() != null) {
+            Jobs.Job job = jobs.submit("encode", j -> {
+                j.progress(0, items.size(), "encoding " + items.size() + " items");
+                ItemEncodingPipeline.Report r = services.pipeline().encode(items, services.imagesDir(),
+                        ItemEncodingPipeline.Listener.NONE);
+                j.progress(items.size(), items.size(), "encoded");
+                return Map.of("textEncoded", r.textEncoded(), "imagesEncoded", r.imagesEncoded(),
+                        "imageErrors", r.imageErrors(), "seconds", r.seconds());
+            });
+            out.put("job", job.id());
+        }
+        out.put("rows", rows);
+        ctx.status(202).json(out);
     }
 
     void delete(Context ctx) {

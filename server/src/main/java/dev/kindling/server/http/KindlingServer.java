@@ -50,6 +50,7 @@ public final class KindlingServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final Jobs jobs = new Jobs();
     private final Javalin app;
 
     public KindlingServer(ServerServices services) {
@@ -59,6 +60,7 @@ public final class KindlingServer implements AutoCloseable {
         RecommendationsResource recommendations = new RecommendationsResource(services, mapper);
         ItemsResource items = new ItemsResource(services, mapper);
         InteractionsResource interactions = new InteractionsResource(services, mapper);
+        JobsResource jobsResource = new JobsResource(services, jobs, mapper);
         this.app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxBodyBytes();
@@ -77,8 +79,13 @@ public final class KindlingServer implements AutoCloseable {
         app.post("/v1/recommendations", read(timed(recommendations::recommend)));
         app.get("/v1/users/{id}/recommendations", read(timed(recommendations::recommendForStoredUser)));
         app.get("/v1/items/{id}/similar", read(timed(items::similar)));
+        UsersResource users = new UsersResource(services);
+        app.get("/v1/users/{id}/similar", read(timed(users::similar)));
         app.post("/v1/items", write(timed(items::upsert)));
+        app.post("/v1/items:bulk", write(ctx -> items.bulk(ctx, jobs)));
         app.delete("/v1/items/{id}", write(timed(items::delete)));
+        app.post("/v1/train", write(jobsResource::train));
+        app.get("/v1/jobs/{id}", read(jobsResource::get));
         app.post("/v1/interactions", write(timed(interactions::append)));
 
         app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field(),
@@ -233,6 +240,7 @@ public final class KindlingServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        jobs.close();
         work.shutdownNow();
         registry.close();
     }

@@ -96,12 +96,66 @@ public final class ServerServices implements AutoCloseable {
             return false;
         }
         ServingModel fresh = ServingModel.load(models, store, manager);
+        indexUsers(fresh);
         ServingModel old = model.getAndSet(fresh);
         if (old != null) {
             LOG.info("model {} replaced by {}", old.version(), fresh.version());
             // The old model's tensors may still be in use by a request: let them go with the manager at shutdown.
         }
         return true;
+    }
+
+    /** The index collection of users' embeddings h (similar users). */
+    public static final String USERS = "user_embeddings";
+
+    /** Puts every stored user's embedding under the given model into the index (replacing the collection). */
+    private void indexUsers(ServingModel m) {
+        long start = System.nanoTime();
+        index.dropCollection(USERS);
+        index.createCollection(dev.kindling.core.index.CollectionSpec.of(USERS, m.userDimension(),
+                dev.kindling.core.index.Metric.COSINE));
+        String cursor = null;
+        long n = 0;
+        do {
+            var page = store.users(cursor, 1000);
+            java.util.List<dev.kindling.core.index.VectorRecord> records = new java.util.ArrayList<>();
+            for (var user : page.rows()) {
+                float[] h = m.userEmbedding(history(user.id()));
+                if (h != null) {
+                    records.add(dev.kindling.core.index.VectorRecord.of(user.id(), h));
+                }
+            }
+            if (!records.isEmpty()) {
+                index.upsert(USERS, records);
+                n += records.size();
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        index.flush();
+        LOG.info("{} user embeddings indexed in {} s", n, String.format("%.1f", (System.nanoTime() - start) / 1e9));
+    }
+
+    /** Re-embeds users whose interactions changed (after new interactions were stored). */
+    public void refreshUsers(java.util.Collection<String> userIds) {
+        ServingModel m = model.get();
+        if (m == null) {
+            return;
+        }
+        java.util.List<dev.kindling.core.index.VectorRecord> records = new java.util.ArrayList<>();
+        for (String id : userIds) {
+            float[] h = m.userEmbedding(history(id));
+            if (h != null) {
+                records.add(dev.kindling.core.index.VectorRecord.of(id, h));
+            }
+        }
+        if (!records.isEmpty()) {
+            index.upsert(USERS, records);
+        }
+    }
+
+    /** A stored user's items, oldest first. */
+    public java.util.List<String> history(String userId) {
+        return store.sequence(userId).stream().map(dev.kindling.core.domain.Interaction::itemId).toList();
     }
 
     @Override

@@ -300,7 +300,7 @@ class KindlingServerTest {
         assertThat(openapi.get("openapi").asText()).startsWith("3.");
         for (String path : List.of("/v1/recommendations", "/v1/users/{id}/recommendations", "/v1/items",
                 "/v1/items/{id}", "/v1/items/{id}/similar", "/v1/interactions", "/health/live", "/health/ready",
-                "/metrics")) {
+                "/metrics", "/v1/items:bulk", "/v1/train", "/v1/jobs/{id}", "/v1/users/{id}/similar")) {
             assertThat(openapi.get("paths").has(path)).as("openapi documents " + path).isTrue();
         }
         HttpResponse<String> missing = send("GET", "/v1/nothing-here", null, null);
@@ -309,5 +309,69 @@ class KindlingServerTest {
         HttpResponse<String> badParam = send("GET", "/v1/items/1/similar?by=smell", null, null);
         assertThat(badParam.statusCode()).isEqualTo(400);
         assertThat(json(badParam).get("field").asText()).isEqualTo("by");
+    }
+
+    @Test
+    void bulkUploadsAreAllOrNothingAndEncodedByAJob() throws Exception {
+        StoreStats before = store.stats();
+        String dup = "{\"id\":\"bulk-1\",\"title\":\"Shrek the Third (2007)\"}\n"
+                + "{\"id\":\"bulk-2\",\"title\":\"Kung Fu Panda (2008)\"}\n"
+                + "{\"id\":\"bulk-1\",\"title\":\"again\"}\n";
+        HttpResponse<String> refused = send("POST", "/v1/items:bulk", dup, KEY);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        JsonNode rows = json(refused).get("rows");
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(2).get("result").asText()).isEqualTo("invalid");
+        assertThat(rows.get(2).get("field").asText()).isEqualTo("id");
+        HttpResponse<String> badRow = send("POST", "/v1/items:bulk",
+                "{\"id\":\"bulk-3\",\"title\":\"ok\"}\n{\"id\":\"bulk-4\",\"tags\":\"not-a-list\"}\n", KEY);
+        assertThat(badRow.statusCode()).isEqualTo(400);
+        assertThat(json(badRow).get("rows").get(1).get("field").asText()).isEqualTo("tags");
+        assertThat(send("POST", "/v1/items:bulk", "{\"id\":\"x\"}\n", null).statusCode()).isEqualTo(401);
+        assertThat(store.stats()).as("nothing stored").isEqualTo(before);
+
+        String good = "{\"id\":\"bulk-1\",\"title\":\"Shrek the Third (2007)\",\"categories\":[\"Animation\"]}\n\n"
+                + "{\"id\":\"bulk-2\",\"title\":\"Kung Fu Panda (2008)\"}\n";
+        HttpResponse<String> accepted = send("POST", "/v1/items:bulk", good, KEY);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        JsonNode out = json(accepted);
+        assertThat(out.get("created").asInt()).isEqualTo(2);
+        assertThat(out.get("rows").get(1).get("line").asInt()).isEqualTo(3);
+        String job = out.get("job").asText();
+        JsonNode state = null;
+        for (int i = 0; i < 300; i++) {
+            state = json(send("GET", "/v1/jobs/" + job, null, null));
+            if (!state.get("state").asText().equals("queued") && !state.get("state").asText().equals("running")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(state.get("state").asText()).as(state.toString()).isEqualTo("succeeded");
+        assertThat(state.at("/result/textEncoded").asInt()).isEqualTo(2);
+        assertThat(store.stats().items()).isEqualTo(before.items() + 2);
+        HttpResponse<String> similar = send("GET", "/v1/items/bulk-1/similar?by=text&k=3", null, null);
+        assertThat(similar.statusCode()).as(similar.body()).isEqualTo(200);
+        assertThat(send("GET", "/v1/jobs/no-such-job", null, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void similarUsersComeFromTheIndexAndTrainingRequestsAreValidated() throws Exception {
+        HttpResponse<String> r = send("GET", "/v1/users/1/similar?k=4", null, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode users = json(r).get("users");
+        assertThat(users).hasSize(4);
+        for (JsonNode u : users) {
+            assertThat(u.get("userId").asText()).isNotEqualTo("1");
+            assertThat(u.get("score").asDouble()).isBetween(-1.0, 1.0001);
+        }
+        assertThat(index.count(ServerServices.USERS)).as("every stored user (610) plus those other tests add")
+                .isGreaterThanOrEqualTo(610);
+        assertThat(send("GET", "/v1/users/nobody/similar", null, null).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> badProfile = send("POST", "/v1/train", "{\"profile\":\"huge\"}", KEY);
+        assertThat(badProfile.statusCode()).isEqualTo(400);
+        assertThat(json(badProfile).get("field").asText()).isEqualTo("profile");
+        assertThat(send("POST", "/v1/train", "{\"quantile\":1.5}", KEY).statusCode()).isEqualTo(400);
+        assertThat(send("POST", "/v1/train", "{}", null).statusCode()).isEqualTo(401);
     }
 }

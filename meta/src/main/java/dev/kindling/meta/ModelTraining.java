@@ -1,0 +1,75 @@
+package dev.kindling.meta;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import dev.kindling.core.domain.Modality;
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.store.ItemVector;
+import dev.kindling.core.store.Store;
+import dev.kindling.generator.SimilarItems;
+import dev.kindling.tensor.Scalars;
+
+/**
+ * Trains MML on everything in the store and saves it as the current model version: what {@code ./kindling train}
+ * and the server's training job both run. The generator's neighbours (Eq. 14) come from the vector index.
+ */
+public final class ModelTraining {
+    /** Training profiles: quick (3 meta-epochs per learner) and full (10, the MML authors' setting). */
+    public static Training.MamlSettings profile(String name) {
+        return switch (name) {
+            case "quick" -> new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false);
+            case "full" -> new Training.MamlSettings(10, 16, 5, 0.05, 1e-3, false);
+            default -> throw new IllegalArgumentException("profile must be quick or full, was '" + name + "'");
+        };
+    }
+
+    private ModelTraining() {
+    }
+
+    /**
+     * @param quantile T as a quantile of users' first-interaction times
+     * @param paml     learn PAML's per-user rates for the main learner (users kept in the index)
+     * @param progress receives a line per stage
+     * @return the saved model version's directory
+     */
+    public static Path train(Store store, VectorIndex index, Path models, Training.MamlSettings maml, double quantile,
+                             boolean paml, Consumer<String> progress) {
+        long start = System.nanoTime();
+        Consumer<String> timed = line -> progress.accept(String.format("[%5.0f s] %s", (System.nanoTime() - start) / 1e9,
+                line));
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            MetaDataset data = MetaDataset.load(store, quantile);
+            ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
+            Scalars s = new Scalars(manager, DataType.FLOAT32);
+            MmlModel model = new MmlModel(data, features, LearnerConfig.DEFAULT, s, manager);
+            model.withNeighbours(NeighbourTable.fromIndex(new SimilarItems(index), features, data,
+                    MmlModel.Stages.DEFAULT.neighbours(), manager, done -> { }));
+            timed.accept("generator neighbours found through the index");
+            if (paml) {
+                model.withPaml(new MmlModel.Paml(new UserRateMemory(index, LearnerConfig.DEFAULT.hidden(), 100_000), 10,
+                        1.0, 1e-3));
+            }
+            model.train(maml, MmlModel.Stages.DEFAULT, 1, timed);
+            Path saved = ModelDirectory.save(models, LearnerConfig.DEFAULT, data, encoders(store), model.parameters());
+            timed.accept("saved " + saved.getFileName() + " (now current)");
+            return saved;
+        }
+    }
+
+    /** The identity of the encoders that made the stored vectors, so serving can check it encodes the same way. */
+    static Map<String, String> encoders(Store store) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Modality m : Modality.values()) {
+            for (ItemVector v : store.itemVectors(m.key(), null, 1).rows()) {
+                out.put(m.key(), v.encoder());
+            }
+        }
+        return out;
+    }
+}

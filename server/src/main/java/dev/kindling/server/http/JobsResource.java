@@ -1,0 +1,65 @@
+package dev.kindling.server.http;
+
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+
+import dev.kindling.meta.ModelTraining;
+import dev.kindling.meta.Training;
+
+/**
+ * {@code POST /v1/train} (an asynchronous training job; the new model version is swapped in when it is saved, while
+ * requests in flight finish on the old one) and {@code GET /v1/jobs/{id}}.
+ */
+final class JobsResource {
+    private final ServerServices services;
+    private final Jobs jobs;
+    private final ObjectMapper mapper;
+
+    JobsResource(ServerServices services, Jobs jobs, ObjectMapper mapper) {
+        this.services = services;
+        this.jobs = jobs;
+        this.mapper = mapper;
+    }
+
+    void train(Context ctx) {
+        String body = ctx.body();
+        JsonRequest request = body.isBlank() ? JsonRequest.parse(mapper, "{}") : JsonRequest.parse(mapper, body);
+        request.only("profile", "paml", "quantile");
+        String profile = request.has("profile") ? request.string("profile", true) : "quick";
+        Training.MamlSettings maml;
+        try {
+            maml = ModelTraining.profile(profile);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badField("profile", "profile must be quick or full, was '" + profile + "'");
+        }
+        boolean paml = request.bool("paml", false);
+        Double quantile = request.number("quantile");
+        double q = quantile == null ? 0.8 : quantile;
+        if (q <= 0 || q >= 1) {
+            throw ApiException.badField("quantile", "quantile must be between 0 and 1 (exclusive), was " + q);
+        }
+        if (!jobs.active("train").isEmpty()) {
+            throw new ApiException(409, null, "a training job is already queued or running: "
+                    + jobs.active("train").get(0).id());
+        }
+        Jobs.Job job = jobs.submit("train", j -> {
+            var saved = ModelTraining.train(services.store(), services.index(),
+                    services.config().home().resolve("models"), maml, q, paml, j::message);
+            j.message("loading the new model");
+            services.reloadModel();
+            return Map.of("model", saved.getFileName().toString());
+        });
+        ctx.status(202).header("Location", "/v1/jobs/" + job.id()).json(job.snapshot());
+    }
+
+    void get(Context ctx) {
+        Jobs.Job job = jobs.get(ctx.pathParam("id"));
+        if (job == null) {
+            throw ApiException.notFound("id", "no job '" + ctx.pathParam("id") + "' (jobs are kept in memory until "
+                    + "the server restarts)");
+        }
+        ctx.json(job.snapshot());
+    }
+}
