@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kindling", mixinStandardHelpOptions = true, version = "Kindling 0.1.0",
         description = "Cold-start recommendations: import data, build the index, train, serve.",
         subcommands = {ImportCommand.class, StatsCommand.class, EncodeCommand.class, SimilarCommand.class, EvaluateCommand.class, TrainCommand.class,
-                IndexCommand.class, ServeCommand.class})
+                IndexCommand.class, ServeCommand.class, DemoCommand.class})
 public final class KindlingCli implements Runnable {
 
     @CommandLine.Spec

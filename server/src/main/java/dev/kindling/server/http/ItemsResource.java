@@ -155,6 +155,44 @@ final class ItemsResource {
         ctx.status(202).json(out);
     }
 
+    /** {@code GET /v1/items/{id}}: the stored item. */
+    void get(Context ctx) {
+        String id = ctx.pathParam("id");
+        Item item = services.store().item(id).orElseThrow(() -> ApiException.notFound("id", "item '" + id
+                + "' is not in the catalog"));
+        ctx.json(item);
+    }
+
+    /** {@code GET /v1/items?q=words&limit=}: items whose title contains every word. */
+    void search(Context ctx) {
+        String q = ctx.queryParamAsClass("q", String.class).check(v -> !v.isBlank(), "q must not be empty").get();
+        int limit = ctx.queryParamAsClass("limit", Integer.class).check(n -> n >= 1 && n <= 100, "limit must be 1..100")
+                .getOrDefault(20);
+        ctx.json(Map.of("items", services.searchTitles(q, limit)));
+    }
+
+    /**
+     * {@code GET /v1/items/{id}/image}: the item's picture from the images directory ({@code <id>.jpg}), or a redirect
+     * to its http(s) image URL; 404 when it has none.
+     */
+    void image(Context ctx) throws java.io.IOException {
+        String id = ctx.pathParam("id");
+        if (services.imagesDir() != null && id.matches("[A-Za-z0-9._-]+") && !id.startsWith(".")) {
+            java.nio.file.Path p = services.imagesDir().resolve(id + ".jpg");
+            if (java.nio.file.Files.isRegularFile(p)) {
+                ctx.contentType("image/jpeg").header("Cache-Control", "max-age=3600")
+                        .result(java.nio.file.Files.readAllBytes(p));
+                return;
+            }
+        }
+        String ref = services.store().item(id).map(Item::image).orElse(null);
+        if (ref != null && (ref.startsWith("http://") || ref.startsWith("https://"))) {
+            ctx.redirect(ref);
+            return;
+        }
+        throw ApiException.notFound("id", "item '" + id + "' has no picture here");
+    }
+
     void delete(Context ctx) {
         String id = ctx.pathParam("id");
         if (!services.store().deleteItem(id)) {

@@ -75,10 +75,14 @@ public final class KindlingServer implements AutoCloseable {
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(registry.scrape()));
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("http/openapi.json")));
         app.get("/docs", ctx -> ctx.html(resource("http/docs.html")));
+        app.get("/", ctx -> ctx.html(resource("http/index.html")));
 
         app.post("/v1/recommendations", read(timed(recommendations::recommend)));
         app.get("/v1/users/{id}/recommendations", read(timed(recommendations::recommendForStoredUser)));
         app.get("/v1/items/{id}/similar", read(timed(items::similar)));
+        app.get("/v1/items", read(timed(items::search)));
+        app.get("/v1/items/{id}", read(timed(items::get)));
+        app.get("/v1/items/{id}/image", read(items::image));
         UsersResource users = new UsersResource(services);
         app.get("/v1/users/{id}/similar", read(timed(users::similar)));
         app.post("/v1/items", write(timed(items::upsert)));

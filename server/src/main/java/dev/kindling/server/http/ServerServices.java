@@ -78,6 +78,40 @@ public final class ServerServices implements AutoCloseable {
     /** Forgets cached facts about an item that was changed or deleted. */
     public void forget(String itemId) {
         categories.remove(itemId);
+        titles = null;
+    }
+
+    /** Item id and title, for title search (kept in memory, rebuilt after a change). */
+    public record Titled(String id, String title) {
+    }
+
+    private volatile java.util.List<Titled> titles;
+
+    /** Items whose title contains every word of the query (case-insensitive), in catalog order, at most limit. */
+    public java.util.List<Titled> searchTitles(String query, int limit) {
+        java.util.List<Titled> all = titles;
+        if (all == null) {
+            java.util.List<Titled> built = new java.util.ArrayList<>();
+            String cursor = null;
+            do {
+                var page = store.items(cursor, 10_000);
+                page.rows().forEach(i -> built.add(new Titled(i.id(), i.title())));
+                cursor = page.next();
+            } while (cursor != null);
+            titles = all = java.util.List.copyOf(built);
+        }
+        String[] words = query.toLowerCase(java.util.Locale.ROOT).trim().split("\\s+");
+        java.util.List<Titled> out = new java.util.ArrayList<>();
+        for (Titled t : all) {
+            String title = t.title().toLowerCase(java.util.Locale.ROOT);
+            if (java.util.Arrays.stream(words).allMatch(title::contains)) {
+                out.add(t);
+                if (out.size() == limit) {
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     /** The model serving now, or null before one is loaded. */

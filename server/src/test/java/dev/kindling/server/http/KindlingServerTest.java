@@ -374,4 +374,58 @@ class KindlingServerTest {
         assertThat(send("POST", "/v1/train", "{\"quantile\":1.5}", KEY).statusCode()).isEqualTo(400);
         assertThat(send("POST", "/v1/train", "{}", null).statusCode()).isEqualTo(401);
     }
+
+    /** Debian's chromium (CI installs it); locally the test skips when there is none, under CI=true it fails. */
+    private static String chromium() {
+        String configured = System.getenv("KINDLING_CHROMIUM");
+        List<String> candidates = configured != null ? List.of(configured)
+                : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
+        for (String c : candidates) {
+            if (Files.isExecutable(Path.of(c))) {
+                return c;
+            }
+        }
+        if ("true".equals(System.getenv("CI"))) {
+            throw new AssertionError("no chromium found (CI must install Debian's chromium): " + candidates);
+        }
+        org.junit.jupiter.api.Assumptions.abort("no chromium on this machine: the browser test needs Debian's chromium");
+        return null;
+    }
+
+    private static String headless(String chromium, Path profile, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile, "--virtual-time-budget=20000",
+                "--window-size=1280,1600"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("chromium finished").isTrue();
+        return out;
+    }
+
+    @Test
+    void theDemoPageShowsRecommendationsAndSimilarItemsInHeadlessChromium() throws Exception {
+        String chromium = chromium();
+        Path profile = Files.createTempDirectory(home, "chromium");
+        String url = "http://127.0.0.1:" + server.port() + "/?pick=1,3114,2355&similar=1";
+        org.jsoup.nodes.Document dom = org.jsoup.Jsoup.parse(headless(chromium, profile, "--dump-dom", url));
+        assertThat(dom.body().attr("data-loaded")).as("the page's script ran to the end").isEqualTo("true");
+        assertThat(dom.select("#picked li")).extracting(e -> e.attr("data-id")).containsExactly("1", "3114", "2355");
+        assertThat(dom.select("#picked li span").first().text()).isEqualTo("Toy Story (1995)");
+        var recommended = dom.select("#recommendations .card");
+        assertThat(recommended).hasSize(12);
+        assertThat(recommended).extracting(e -> e.attr("data-id")).doesNotContain("1", "3114", "2355");
+        assertThat(recommended.select(".title")).allSatisfy(t -> assertThat(t.text()).matches(".+\\(\\d{4}\\).*"));
+        assertThat(dom.select("#explanation").text()).contains("5 adaptation steps").contains("on 3 movies");
+        assertThat(dom.select("#similar-to").text()).isEqualTo("Toy Story (1995)");
+        assertThat(dom.select("#similar .card")).extracting(e -> e.attr("data-id")).contains("3114");
+        assertThat(dom.select("#status").text()).as("no error shown").isEmpty();
+
+        Path png = Path.of("target", "demo-page.png").toAbsolutePath();
+        Files.deleteIfExists(png);
+        headless(chromium, profile, "--screenshot=" + png, url);
+        byte[] bytes = Files.readAllBytes(png);
+        assertThat(bytes.length).as("a real screenshot").isGreaterThan(20_000);
+        assertThat(java.util.Arrays.copyOf(bytes, 4)).containsExactly(0x89, 'P', 'N', 'G');
+    }
 }

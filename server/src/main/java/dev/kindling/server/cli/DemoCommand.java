@@ -1,0 +1,107 @@
+package dev.kindling.server.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import dev.kindling.core.config.KindlingConfig;
+
+/**
+ * {@code kindling demo [--images DIR]}: the whole product on the bundled ml-latest-small: import, encode, train a quick
+ * model (only when none exists, or with {@code --retrain}), then serve the API and the demo page. Each step is the
+ * command of the same name, so a second run skips what is already done (imports and encoding are idempotent).
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Import the bundled MovieLens data, encode it, train a quick model and serve the demo page.")
+final class DemoCommand implements Callable<Integer> {
+    @Mixin
+    HomeOptions home = new HomeOptions();
+
+    @Option(names = "--images", paramLabel = "DIR",
+            description = "Posters as <movieId>.jpg (e.g. ../shared/data/movielens-posters/MovieImages).")
+    Path images;
+
+    @Option(names = "--retrain", description = "Train a new model even when one exists.")
+    boolean retrain;
+
+    @Option(names = "--no-serve", description = "Stop after training (for scripts and tests).")
+    boolean noServe;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        KindlingConfig config = home.load();
+        if (images != null && !Files.isDirectory(images)) {
+            throw new IllegalArgumentException("--images: not a directory: " + images);
+        }
+        var err = spec.commandLine().getErr();
+        List<String> shared = shared();
+        int code = step(err, "1/4 import the bundled ml-latest-small", join(List.of("import", "movielens"), shared));
+        if (code == 0) {
+            List<String> encode = join(List.of("encode"), shared);
+            if (images != null) {
+                encode.addAll(List.of("--images", images.toString()));
+            }
+            code = step(err, "2/4 encode titles, genres and tags" + (images != null ? " and posters" : ""), encode);
+        }
+        if (code == 0) {
+            if (retrain || !Files.exists(config.home().resolve("models").resolve("current"))) {
+                code = step(err, "3/4 train a quick MML model", join(List.of("train", "--profile", "quick"), shared));
+            } else {
+                err.println("== 3/4 a trained model exists (use --retrain to train again)");
+            }
+        }
+        if (code != 0 || noServe) {
+            return code;
+        }
+        List<String> serve = join(List.of("serve"), shared);
+        if (images != null) {
+            serve.addAll(List.of("--images", images.toString()));
+        }
+        err.println("== 4/4 serve; open http://" + config.server().host() + ":" + config.server().port() + "/");
+        err.flush();
+        return KindlingCli.commandLine().execute(serve.toArray(String[]::new));
+    }
+
+    private int step(java.io.PrintWriter err, String title, List<String> args) {
+        err.println("== " + title);
+        err.flush();
+        int code = KindlingCli.commandLine().execute(args.toArray(String[]::new));
+        if (code != 0) {
+            err.println("demo stopped: '" + String.join(" ", args) + "' failed (exit " + code + ")");
+        }
+        return code;
+    }
+
+    /** --home, --config and --set, passed on to every step. */
+    private List<String> shared() {
+        List<String> out = new ArrayList<>();
+        if (home.home != null) {
+            out.addAll(List.of("--home", home.home.toString()));
+        }
+        if (home.config != null) {
+            out.addAll(List.of("--config", home.config.toString()));
+        }
+        for (Map.Entry<String, String> e : home.overrides.entrySet()) {
+            out.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
+        }
+        return out;
+    }
+
+    private static List<String> join(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+}
