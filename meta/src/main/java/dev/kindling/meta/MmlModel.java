@@ -155,15 +155,39 @@ public final class MmlModel {
         return out;
     }
 
-    /** Puts saved parameters back (see {@link ModelDirectory}); the neighbour table is rebuilt from the features. */
+    /**
+     * Puts saved parameters back (see {@link ModelDirectory}); the neighbour table is rebuilt from the features. When
+     * this data set has more items than the model was trained on (items added since, appended after the model's own),
+     * those items get generated ID embeddings (Eq. 15-17) on both sides, as inputs and as candidates: they can be
+     * recommended without retraining.
+     */
     public void restore(Map<String, Params> groups, int neighbourCount) {
         mainParams = groups.get("main");
+        NDArray table = mainParams.get("item.emb");
+        int trained = (int) table.getShape().get(0) - 1;
+        if (trained > data.itemCount()) {
+            throw new IllegalArgumentException("the model has " + trained + " items, the data set only "
+                    + data.itemCount());
+        }
+        if (trained < data.itemCount()) {
+            NDArray pad = table.getManager().zeros(new Shape(data.itemCount() - trained, table.getShape().get(1)),
+                    table.getDataType());
+            mainParams.put("item.emb", table.concat(pad, 0));
+        }
         textParams = groups.get("text");
         imageParams = groups.get("image");
         generatorParams = groups.get("generator");
         fusionParams = groups.get("fusion");
         neighbours = neighbourTable(neighbourCount);
         warmTable = warmTable(null).stopGradient();
+        if (trained < data.itemCount()) {
+            int[] added = new int[data.itemCount() - trained];
+            for (int i = 0; i < added.length; i++) {
+                added[i] = trained + 1 + i;
+            }
+            NDArray candidates = mainParams.get("item.emb").get("0:" + (trained + 1)).concat(generated(added), 0);
+            mainParams.put("item.emb", candidates.stopGradient());
+        }
     }
 
     /** All three stages. */

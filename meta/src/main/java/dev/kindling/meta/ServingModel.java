@@ -18,9 +18,10 @@ import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.Scalars;
 
 /**
- * A trained MML model ready to answer requests: the current model version loaded with the features of its items,
- * adapting to each new user's few interactions (J inner steps on their prefixes, MML 3) before ranking every item the
- * model knows. Items added after training are not in the model's ID table yet; they are reported as unknown. A user
+ * A trained MML model ready to answer requests: the current model version loaded with the features of the catalogue,
+ * adapting to each new user's few interactions (J inner steps on their prefixes, MML 3) before ranking every item.
+ * Items added to the catalogue after training get generated ID embeddings (MML 4.3) when the model is loaded, so they
+ * are recommended without retraining; items added after loading are reported as unknown until the next load. A user
  * with no known item gets the most popular items of the training users.
  */
 public final class ServingModel implements AutoCloseable {
@@ -36,6 +37,7 @@ public final class ServingModel implements AutoCloseable {
     private final Recommender adapted;
     private final Recommender popular;
     private final MmlModel model;
+    private final Set<String> removed;
 
     /** One recommended item. */
     public record Scored(String itemId, double score) {
@@ -56,8 +58,9 @@ public final class ServingModel implements AutoCloseable {
     }
 
     private ServingModel(String version, MetaDataset data, NDManager manager, MmlModel model, Recommender adapted,
-                         Recommender popular) {
+                         Recommender popular, Set<String> removed) {
         this.version = version;
+        this.removed = Set.copyOf(removed);
         this.model = model;
         this.data = data;
         this.manager = manager;
@@ -71,16 +74,32 @@ public final class ServingModel implements AutoCloseable {
         NDManager manager = parent.newSubManager();
         try {
             ModelDirectory.Loaded loaded = ModelDirectory.load(models, manager);
-            MetaDataset data = MetaDataset.forModel(store, loaded.itemIds(), loaded.manifest().cut());
+            List<String> ids = new ArrayList<>(loaded.itemIds());
+            int trained = ids.size();
+            Set<String> known = new HashSet<>(ids);
+            Set<String> removed = new HashSet<>(ids);
+            String cursor = null;
+            do {
+                var page = store.items(cursor, 10_000);
+                for (var item : page.rows()) {
+                    removed.remove(item.id());
+                    if (!known.contains(item.id())) {
+                        ids.add(item.id());
+                    }
+                }
+                cursor = page.next();
+            } while (cursor != null);
+            MetaDataset data = MetaDataset.forModel(store, ids, loaded.manifest().cut());
             ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
             Scalars s = new Scalars(manager, DataType.FLOAT32);
             MmlModel model = new MmlModel(data, features, loaded.manifest().learner(), s, manager);
             model.restore(loaded.groups(), MmlModel.Stages.DEFAULT.neighbours());
             Recommender adapted = model.recommender("mml", STEPS, RATE, 1);
             Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
-            LOG.info("model {} loaded in {} s: {} items", loaded.manifest().version(),
-                    String.format("%.1f", (System.nanoTime() - start) / 1e9), data.itemCount());
-            return new ServingModel(loaded.manifest().version(), data, manager, model, adapted, popular);
+            LOG.info("model {} loaded in {} s: {} items ({} added since training, with generated embeddings)",
+                    loaded.manifest().version(), String.format("%.1f", (System.nanoTime() - start) / 1e9),
+                    data.itemCount(), data.itemCount() - trained);
+            return new ServingModel(loaded.manifest().version(), data, manager, model, adapted, popular, removed);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -101,6 +120,11 @@ public final class ServingModel implements AutoCloseable {
     /** The embedding's dimension. */
     public int userDimension() {
         return model.userDimension();
+    }
+
+    /** Items this model ranks. */
+    public int itemCount() {
+        return data.itemCount();
     }
 
     /** Whether the model has an ID embedding for this item. */
@@ -144,10 +168,11 @@ public final class ServingModel implements AutoCloseable {
         Set<Integer> seen = excludeSeen ? new HashSet<>(sequence) : Set.of();
         PriorityQueue<Scored> top = new PriorityQueue<>((a, b) -> Double.compare(a.score(), b.score()));
         for (int i = 1; i < scores.length; i++) {
-            if (seen.contains(i) || !allowed.test(data.itemId(i))) {
+            String id = data.itemId(i);
+            if (seen.contains(i) || removed.contains(id) || !allowed.test(id)) {
                 continue;
             }
-            top.add(new Scored(data.itemId(i), scores[i]));
+            top.add(new Scored(id, scores[i]));
             if (top.size() > k) {
                 top.poll();
             }

@@ -50,6 +50,7 @@ final class ItemsResource {
             }
             out.put("encoded", encoded);
         }
+        services.catalogueChanged();
         ctx.status(existed ? 200 : 201).json(out);
     }
 
@@ -146,6 +147,7 @@ final class ItemsResource {
                 ItemEncodingPipeline.Report r = services.pipeline().encode(items, services.imagesDir(),
                         ItemEncodingPipeline.Listener.NONE);
                 j.progress(items.size(), items.size(), "encoded");
+                services.catalogueChanged();
                 return Map.of("textEncoded", r.textEncoded(), "imagesEncoded", r.imagesEncoded(),
                         "imageErrors", r.imageErrors(), "seconds", r.seconds());
             });
@@ -202,6 +204,7 @@ final class ItemsResource {
         if (services.pipeline() != null) {
             services.pipeline().applyDeletions();
         }
+        services.catalogueChanged();
         ctx.status(204);
     }
 

@@ -156,7 +156,7 @@ public final class KindlingServer implements AutoCloseable {
             ok = false;
         }
         var model = services.model();
-        checks.put("model", model == null ? "none trained yet" : model.version());
+        checks.put("model", model == null ? "none trained yet" : model.version() + " (" + model.itemCount() + " items)");
         ok &= model != null;
         ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "not ready", "checks", checks));
     }

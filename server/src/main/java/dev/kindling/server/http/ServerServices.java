@@ -123,7 +123,7 @@ public final class ServerServices implements AutoCloseable {
      * Loads the current model version from {@code <home>/models} and swaps it in; requests already running finish on
      * the model they started with. Returns false when no model has been trained yet.
      */
-    public boolean reloadModel() {
+    public synchronized boolean reloadModel() {
         Path models = config.home().resolve("models");
         if (!Files.exists(models.resolve("current"))) {
             LOG.warn("no trained model under {}: recommendations fall back to 503 until ./kindling train runs", models);
@@ -137,6 +137,33 @@ public final class ServerServices implements AutoCloseable {
             // The old model's tensors may still be in use by a request: let them go with the manager at shutdown.
         }
         return true;
+    }
+
+    private final java.util.concurrent.ScheduledExecutorService refresher =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kindling-model-refresh");
+                t.setDaemon(true);
+                return t;
+            });
+    private final java.util.concurrent.atomic.AtomicBoolean refreshPending = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * The catalogue changed (items added or deleted through the API): reload the model shortly, so that new items get
+     * generated ID embeddings and can be recommended (and deleted ones are no longer), without retraining. Changes
+     * within the delay share one reload.
+     */
+    public void catalogueChanged() {
+        if (model.get() == null || !refreshPending.compareAndSet(false, true)) {
+            return;
+        }
+        refresher.schedule(() -> {
+            refreshPending.set(false);
+            try {
+                reloadModel();
+            } catch (RuntimeException e) {
+                LOG.error("reloading the model after a catalogue change failed; the previous one keeps serving", e);
+            }
+        }, 2, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** The index collection of users' embeddings h (similar users). */
@@ -194,6 +221,7 @@ public final class ServerServices implements AutoCloseable {
 
     @Override
     public void close() {
+        refresher.shutdownNow();
         ServingModel m = model.getAndSet(null);
         if (m != null) {
             m.close();
