@@ -35,6 +35,7 @@ public final class ServingModel implements AutoCloseable {
     private final MetaDataset data;
     private final NDManager manager;
     private final Recommender adapted;
+    private final Recommender forwardOnly;
     private final Recommender popular;
     private final MmlModel model;
     private final Set<String> removed;
@@ -58,7 +59,8 @@ public final class ServingModel implements AutoCloseable {
     }
 
     private ServingModel(String version, MetaDataset data, NDManager manager, MmlModel model, Recommender adapted,
-                         Recommender popular, Set<String> removed) {
+                         Recommender forwardOnly, Recommender popular, Set<String> removed) {
+        this.forwardOnly = forwardOnly;
         this.version = version;
         this.removed = Set.copyOf(removed);
         this.model = model;
@@ -99,7 +101,9 @@ public final class ServingModel implements AutoCloseable {
             LOG.info("model {} loaded in {} s: {} items ({} added since training, with generated embeddings)",
                     loaded.manifest().version(), String.format("%.1f", (System.nanoTime() - start) / 1e9),
                     data.itemCount(), data.itemCount() - trained);
-            return new ServingModel(loaded.manifest().version(), data, manager, model, adapted, popular, removed);
+            Recommender forwardOnly = model.recommender("mml", 0, RATE, 1);
+            return new ServingModel(loaded.manifest().version(), data, manager, model, adapted, forwardOnly, popular,
+                    removed);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -120,6 +124,17 @@ public final class ServingModel implements AutoCloseable {
     /** The embedding's dimension. */
     public int userDimension() {
         return model.userDimension();
+    }
+
+    /**
+     * Scores every item for a history without adapting (the plain forward pass: what each request would cost without
+     * MML's inner steps); for benchmarks. Returns the number of items scored.
+     */
+    public synchronized int scoreWithoutAdaptation(List<String> history) {
+        int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
+                .mapToInt(Integer::intValue).toArray();
+        Autograd.record(true);
+        return forwardOnly.scores(sequence).length - 1;
     }
 
     /** Items this model ranks. */

@@ -1,0 +1,202 @@
+package dev.kindling.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import ai.djl.ndarray.NDManager;
+
+import dev.kindling.core.config.ConfigLoader;
+import dev.kindling.core.config.KindlingConfig;
+import dev.kindling.core.domain.Interaction;
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.store.Store;
+import dev.kindling.core.store.Stores;
+import dev.kindling.index.LuceneIndexSettings;
+import dev.kindling.index.LuceneVectorIndex;
+import dev.kindling.meta.ServingModel;
+import dev.kindling.server.http.KindlingServer;
+import dev.kindling.server.http.ServerServices;
+import dev.kindling.tensor.DjlRuntime;
+
+/**
+ * Load on {@code POST /v1/recommendations} (issue 5): new-user requests with 5-10 interactions taken from real
+ * ml-latest-small users, sent over real HTTP at a constant rate to a Kindling server started in this process on a
+ * home that holds the imported data, the encoded items and a trained model ({@code ./kindling demo --no-serve}).
+ * Latency is measured from each request's scheduled send time (open loop: a slow server cannot slow the load down
+ * and hide its own queueing). Then, on the same model, the per-request adaptation cost: a request's ranking with J
+ * inner steps against the plain forward pass without adaptation.
+ *
+ * <pre>bench/run Load [--home DIR] [--rate 50] [--seconds 30] [--warmup 5] [--samples 200] [--seed 7]</pre>
+ */
+public final class LoadBenchmark {
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(System.getProperty("user.home"), ".kindling");
+        double rate = 50;
+        int seconds = 30;
+        int warmup = 5;
+        int samples = 200;
+        long seed = 7;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--home" -> home = Path.of(args[++i]);
+                case "--rate" -> rate = Double.parseDouble(args[++i]);
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--samples" -> samples = Integer.parseInt(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--help" -> {
+                    System.out.println("bench/run Load [--home DIR] [--rate 50] [--seconds 30] [--warmup 5] "
+                            + "[--samples 200] [--seed 7]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        DjlRuntime.ensureOffline();
+        DjlRuntime.singleThreadedOps();
+        KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
+                "server.port", "0", "server.apiKey", "bench"));
+        try (Store store = Stores.open(config.store());
+             VectorIndex index = new LuceneVectorIndex(config.index().path(), LuceneIndexSettings.DEFAULT);
+             NDManager manager = NDManager.newBaseManager("PyTorch");
+             ServerServices services = new ServerServices(config, store, index, null, null, manager)) {
+            if (!services.reloadModel()) {
+                throw new IllegalStateException("no trained model under " + home + ": run ./kindling demo --no-serve");
+            }
+            List<List<String>> histories = histories(store, seed);
+            System.out.printf("Load benchmark: %d request histories (5-10 interactions from real users), model %s, "
+                    + "%d cores%n", histories.size(), services.model().version(), Runtime.getRuntime().availableProcessors());
+            try (KindlingServer server = new KindlingServer(services)) {
+                int port = server.start();
+                String url = "http://127.0.0.1:" + port + "/v1/recommendations";
+                HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(64)).build();
+                run(http, url, histories, rate, warmup, new Random(seed), "warm-up");
+                Result r = run(http, url, histories, rate, seconds, new Random(seed + 1), "measured");
+                System.out.printf("  %d requests in %d s at %.0f/s offered: %.1f/s answered, %d errors%n", r.count(),
+                        seconds, rate, r.count() / (double) seconds, r.errors());
+                System.out.printf("  latency from scheduled send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms "
+                        + "(goal p99 <= 50 ms at 50/s)%n", r.p(0.5), r.p(0.9), r.p(0.99), r.p(1.0));
+                double[] cost = adaptationCost(services.model(), histories, samples);
+                System.out.printf("  per request, in process: adapted ranking %.2f ms, plain forward pass %.2f ms: "
+                        + "adaptation costs %.1fx a forward pass (J = %d inner steps)%n", cost[0], cost[1],
+                        cost[0] / cost[1], ServingModel.STEPS);
+                System.out.printf("{\"benchmark\":\"load\",\"rate\":%.1f,\"seconds\":%d,\"requests\":%d,\"errors\":%d,"
+                                + "\"throughput\":%.2f,\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f,"
+                                + "\"adaptedMs\":%.3f,\"forwardMs\":%.3f,\"adaptationRatio\":%.2f}%n", rate, seconds,
+                        r.count(), r.errors(), r.count() / (double) seconds, r.p(0.5), r.p(0.9), r.p(0.99), r.p(1.0),
+                        cost[0], cost[1], cost[0] / cost[1]);
+            }
+        }
+    }
+
+    /** The first 5-10 interactions of every stored user with at least 5. */
+    private static List<List<String>> histories(Store store, long seed) {
+        Random random = new Random(seed);
+        List<List<String>> out = new ArrayList<>();
+        String cursor = null;
+        do {
+            var page = store.users(cursor, 1000);
+            for (var u : page.rows()) {
+                List<Interaction> seq = store.sequence(u.id());
+                if (seq.size() >= 5) {
+                    int n = Math.min(seq.size(), 5 + random.nextInt(6));
+                    out.add(seq.subList(0, n).stream().map(Interaction::itemId).toList());
+                }
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        return out;
+    }
+
+    private record Result(double[] millis, int errors) {
+        int count() {
+            return millis.length;
+        }
+
+        double p(double q) {
+            if (millis.length == 0) {
+                return Double.NaN;
+            }
+            int i = (int) Math.min(millis.length - 1, Math.ceil(q * millis.length) - 1);
+            return millis[Math.max(0, i)];
+        }
+    }
+
+    private static Result run(HttpClient http, String url, List<List<String>> histories, double rate, int seconds,
+                              Random random, String phase) throws Exception {
+        int total = (int) Math.round(rate * seconds);
+        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+        AtomicInteger errors = new AtomicInteger();
+        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
+        long start = System.nanoTime() + 50_000_000L;
+        long intervalNanos = (long) (1e9 / rate);
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            List<String> history = histories.get(random.nextInt(histories.size()));
+            StringBuilder body = new StringBuilder("{\"k\":10,\"interactions\":[");
+            for (int j = 0; j < history.size(); j++) {
+                body.append(j == 0 ? "" : ",").append("{\"itemId\":\"").append(history.get(j)).append("\"}");
+            }
+            body.append("]}");
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                    .build();
+            long scheduled = start + i * intervalNanos;
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            sent.add(done);
+            clock.schedule(() -> {
+                http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
+                    if (error != null || response.statusCode() != 200) {
+                        errors.incrementAndGet();
+                    } else {
+                        latencies.add((System.nanoTime() - scheduled) / 1e6);
+                    }
+                    done.complete(null);
+                });
+            }, scheduled - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(seconds + 120L, TimeUnit.SECONDS);
+        clock.shutdown();
+        double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        System.out.printf("%s: %d requests at %.0f/s%n", phase, total, rate);
+        return new Result(sorted, errors.get());
+    }
+
+    /** Mean milliseconds per request: ranking with adaptation, ranking with the plain forward pass. */
+    private static double[] adaptationCost(ServingModel model, List<List<String>> histories, int samples) {
+        for (int i = 0; i < 20; i++) {
+            model.recommend(histories.get(i % histories.size()), 10, true, id -> true);
+            model.scoreWithoutAdaptation(histories.get(i % histories.size()));
+        }
+        long adapted = 0;
+        long plain = 0;
+        for (int i = 0; i < samples; i++) {
+            List<String> h = histories.get(i % histories.size());
+            long t0 = System.nanoTime();
+            model.recommend(h, 10, true, id -> true);
+            long t1 = System.nanoTime();
+            model.scoreWithoutAdaptation(h);
+            long t2 = System.nanoTime();
+            adapted += t1 - t0;
+            plain += t2 - t1;
+        }
+        return new double[] {adapted / 1e6 / samples, plain / 1e6 / samples};
+    }
+
+    private LoadBenchmark() {
+    }
+}
