@@ -1,5 +1,9 @@
 package dev.kindling.bench;
 
+import static dev.kindling.bench.BenchVectors.exactTopK;
+import static dev.kindling.bench.BenchVectors.gaussianUnit;
+import static dev.kindling.bench.BenchVectors.normalise;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,9 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import dev.kindling.core.index.CollectionSpec;
@@ -256,68 +257,6 @@ public final class MilvusBenchmark {
             v[i] = (float) (centre[i] + sigma * random.nextGaussian());
         }
         return normalise(v);
-    }
-
-    private static float[] gaussianUnit(int dimension, Random random) {
-        float[] v = new float[dimension];
-        for (int i = 0; i < dimension; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return normalise(v);
-    }
-
-    private static float[] normalise(float[] v) {
-        double sum = 0;
-        for (float x : v) {
-            sum += (double) x * x;
-        }
-        double norm = Math.sqrt(sum);
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (v[i] / norm);
-        }
-        return v;
-    }
-
-    /** Exact top-k ids by dot product (= cosine for unit vectors), one query per task on every core. */
-    private static int[][] exactTopK(float[][] data, float[][] queries, int k) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
-        try {
-            List<Future<int[]>> futures = new ArrayList<>();
-            for (float[] query : queries) {
-                futures.add(pool.submit(() -> topK(data, query, k)));
-            }
-            int[][] result = new int[queries.length][];
-            for (int q = 0; q < queries.length; q++) {
-                result[q] = futures.get(q).get();
-            }
-            return result;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private static int[] topK(float[][] data, float[] query, int k) {
-        int[] best = new int[k];
-        double[] bestScore = new double[k];
-        Arrays.fill(bestScore, Double.NEGATIVE_INFINITY);
-        for (int i = 0; i < data.length; i++) {
-            double s = 0;
-            for (int j = 0; j < query.length; j++) {
-                s += data[i][j] * query[j];
-            }
-            if (s <= bestScore[k - 1]) {
-                continue;
-            }
-            int j = k - 1;
-            while (j > 0 && bestScore[j - 1] < s) {
-                bestScore[j] = bestScore[j - 1];
-                best[j] = best[j - 1];
-                j--;
-            }
-            bestScore[j] = s;
-            best[j] = i;
-        }
-        return best;
     }
 
     private static double seconds(long nanos) {
