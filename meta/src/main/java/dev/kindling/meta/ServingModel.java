@@ -116,6 +116,7 @@ public final class ServingModel implements AutoCloseable {
 
     /** The user embedding h (see {@link MmlModel#userEmbedding}) from a history, or null when no item is known. */
     public synchronized float[] userEmbedding(List<String> history) {
+        requireOpen();
         int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
                 .mapToInt(Integer::intValue).toArray();
         return sequence.length == 0 ? null : model.userEmbedding(sequence);
@@ -131,6 +132,7 @@ public final class ServingModel implements AutoCloseable {
      * MML's inner steps); for benchmarks. Returns the number of items scored.
      */
     public synchronized int scoreWithoutAdaptation(List<String> history) {
+        requireOpen();
         int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
                 .mapToInt(Integer::intValue).toArray();
         Autograd.record(true);
@@ -154,6 +156,7 @@ public final class ServingModel implements AutoCloseable {
      * @param allowed     only items passing this filter are returned
      */
     public synchronized Ranking recommend(List<String> history, int k, boolean excludeSeen, Predicate<String> allowed) {
+        requireOpen();
         List<String> used = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         List<Integer> sequence = new ArrayList<>();
@@ -197,8 +200,20 @@ public final class ServingModel implements AutoCloseable {
         return new Ranking(out, method, steps, rate, used, unknown);
     }
 
+    private boolean closed;
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("model " + version + " was replaced and closed");
+        }
+    }
+
+    /** Frees the model's tensors; waits for a ranking in progress (the methods share this object's lock). */
     @Override
-    public void close() {
-        manager.close();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            manager.close();
+        }
     }
 }

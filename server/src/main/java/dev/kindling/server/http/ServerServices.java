@@ -134,7 +134,10 @@ public final class ServerServices implements AutoCloseable {
         ServingModel old = model.getAndSet(fresh);
         if (old != null) {
             LOG.info("model {} replaced by {}", old.version(), fresh.version());
-            // The old model's tensors may still be in use by a request: let them go with the manager at shutdown.
+            // Requests that took the old model before the swap finish on it (at most the request timeout); then its
+            // tensors are freed. close() also waits for a ranking in progress.
+            refresher.schedule(old::close, config.server().requestTimeoutMs() + 1000L,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         return true;
     }
