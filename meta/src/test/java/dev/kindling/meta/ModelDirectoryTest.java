@@ -14,6 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.kindling.tensor.DjlRuntime;
@@ -77,6 +78,50 @@ class ModelDirectoryTest {
             Files.writeString(saved.resolve("model.json"), Files.readString(saved.resolve("model.json"))
                     .replace("\"formatVersion\" : 1", "\"formatVersion\" : 99"));
             assertThatThrownBy(() -> ModelDirectory.load(models, m)).hasMessageContaining("format version 99");
+        }
+    }
+
+    @Test
+    void itemsAddedAfterTrainingGetGeneratedEmbeddingsAndAreRanked() throws Exception {
+        DjlRuntime.ensureOffline();
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            Scalars s = new Scalars(m, DataType.FLOAT32);
+            MetaDataset data = synthetic(30, 40, 1);
+            ItemFeatures f = ItemFeatures.random(m, 32, 6, 5, 0.3, 2, DataType.FLOAT32);
+            LearnerConfig config = new LearnerConfig(8, 1, 2, 16, 0.1, 12);
+            MmlModel model = new MmlModel(data, new ItemFeatures(f.text().get("0:31"), f.image().get("0:31"),
+                    f.hasImage().get("0:31")), config, s, m);
+            model.train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
+                    new MmlModel.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
+            Path saved = ModelDirectory.save(home.resolve("models"), config, data, Map.of(), model.parameters());
+            ModelDirectory.Loaded loaded = ModelDirectory.load(saved, m);
+
+            // The catalogue grew by two items after training: the model's 30 first, then the new ones.
+            List<String> ids = new ArrayList<>(loaded.itemIds());
+            ids.add("item31");
+            ids.add("item32");
+            Map<String, Integer> index = new HashMap<>();
+            for (int i = 0; i < ids.size(); i++) {
+                index.put(ids.get(i), i + 1);
+            }
+            List<UserSequence> users = new ArrayList<>(data.oldUsers());
+            users.addAll(data.newUsers());
+            MetaDataset grown = MetaDataset.splitAt(ids, index, users, data.cut());
+            MmlModel restored = new MmlModel(grown, f, config, s, m);
+            restored.restore(loaded.groups(), 3);
+            NDArray table = restored.parameters().get("main").get("item.emb");
+            assertThat(table.getShape().get(0)).isEqualTo(33);
+            NDArray generated = restored.generated(new int[] {31, 32});
+            assertThat(table.get("31:33").toFloatArray())
+                    .as("new items' candidate rows are their generated embeddings (Eq. 15-17)")
+                    .containsExactly(generated.toFloatArray(), org.assertj.core.data.Offset.offset(1e-6f));
+            assertThat(table.get("1:31").toFloatArray()).as("trained rows unchanged").containsExactly(
+                    loaded.groups().get("main").get("item.emb").get("1:31").toFloatArray(),
+                    org.assertj.core.data.Offset.offset(0f));
+            float[] scores = restored.recommender("mml", 1, 0.1, 1).scores(new int[] {3, 4, 31});
+            assertThat(scores).hasSize(33);
+            assertThat(scores[31]).isFinite();
+            assertThat(scores[32]).isFinite().isNotEqualTo(scores[31]);
         }
     }
 }
