@@ -45,10 +45,12 @@ public final class ColdStartEvaluation {
      * @param rateGrid       adaptation rates tried on the validation half for each adaptive method (empty: the
      *                       meta-training inner rate only)
      * @param regPaml        REG-PAML's gamma for {@code mml-paml} (0: plain PAML)
+     * @param pretrainInit   meta-trained methods start from pre-trained learners (pretrainEpochs of next-item
+     *                       training) instead of random weights
      */
     public record Settings(List<Integer> supportSizes, List<Long> seeds, LearnerConfig learner, int pretrainEpochs,
                            Training.MamlSettings maml, MmlModel.Stages stages, List<String> methods, int patience,
-                           List<Double> rateGrid, double regPaml) {
+                           List<Double> rateGrid, double regPaml, boolean pretrainInit) {
         public Settings {
             if (supportSizes.isEmpty() || seeds.isEmpty()) {
                 throw new IllegalArgumentException("supportSizes and seeds must not be empty");
@@ -239,6 +241,9 @@ public final class ColdStartEvaluation {
         if (settings.patience() > 0) {
             model.withValidation(valHalf, k, settings.patience());
         }
+        if (settings.pretrainInit()) {
+            model.withPretraining(settings.pretrainEpochs());
+        }
         return model;
     }
 
@@ -282,6 +287,11 @@ public final class ColdStartEvaluation {
             case "maml-id", "mml-main" -> {
                 IdLearner learner = new IdLearner(c, data.itemCount(), method.equals("mml-main"), m, s.type());
                 Params p = learner.initialise(seed);
+                if (settings.pretrainInit()) {
+                    Training.pretrain(learner, p, data.oldUsers(), tasks, settings.pretrainEpochs(), 64, 1e-3, seed, s, m,
+                            e -> { }, validation(method + " pre-training", learner, tasks, maml.innerSteps(),
+                                    maml.innerRate(), s, m, seed, valHalf, k, 5));
+                }
                 Training.metaTrain(learner, p, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s), seed,
                         s, m, e -> { }, validation(method, learner, tasks, maml.innerSteps(), maml.innerRate(), s, m, seed,
                                 valHalf, k, 1));

@@ -69,6 +69,28 @@ public final class MmlModel {
         return givenNeighbours != null ? givenNeighbours : NeighbourTable.build(features, data, count, manager);
     }
 
+    private int pretrainEpochs;
+
+    /**
+     * Initialise each learner by plain next-item training (SASRec-style, at most {@code epochs} epochs, early-stopped on
+     * the validation users when given) before its MAML stage: meta-training then starts from a useful model rather
+     * than from random weights. Not in the MML paper; an option for small data sets.
+     */
+    public MmlModel withPretraining(int epochs) {
+        this.pretrainEpochs = epochs;
+        return this;
+    }
+
+    private void pretrain(String name, SequenceLearner learner, Params params, Training.MamlSettings maml, long seed) {
+        if (pretrainEpochs <= 0) {
+            return;
+        }
+        Training.Validation v = validationUsers == null ? null : new Training.Validation(new EarlyStopping(
+                name + " pre-training", p -> ColdStartEvaluation.ndcg10(new AdaptedRecommender(learner, p, tasks,
+                maml.innerSteps(), maml.innerRate(), s, manager, seed), validationUsers, validationK), patience, manager), 5);
+        Training.pretrain(learner, params, data.oldUsers(), tasks, pretrainEpochs, 64, 1e-3, seed, s, manager, e -> { }, v);
+    }
+
     private List<UserSequence> validationUsers;
     private int validationK;
     private int patience;
@@ -195,6 +217,9 @@ public final class MmlModel {
         mainParams = main.initialise(seed);
         textParams = text.initialise(seed + 1);
         imageParams = image.initialise(seed + 2);
+        pretrain("main learner", main, mainParams, maml, seed);
+        pretrain("text learner", text, textParams, maml, seed + 1);
+        pretrain("image learner", image, imageParams, maml, seed + 2);
         if (pamlSettings == null) {
             Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s), seed,
                     s, manager, e -> { }, validation("main learner", main, maml, seed));

@@ -94,6 +94,11 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "roughly halves a 3-seed run).")
     int parallel;
 
+    @Option(names = "--pretrain-init",
+            description = "Meta-trained methods start from learners pre-trained on next-item prediction (not in the "
+                    + "MML paper; an option for small data sets).")
+    boolean pretrainInit;
+
     @Option(names = "--reg-paml", paramLabel = "GAMMA", defaultValue = "0",
             description = "REG-PAML's regulariser weight gamma for mml-paml (default ${DEFAULT-VALUE}: plain PAML).")
     double regPaml;
@@ -107,11 +112,11 @@ final class EvaluateCommand implements Callable<Integer> {
         ColdStartEvaluation.Settings settings = switch (profile) {
             case "quick" -> new ColdStartEvaluation.Settings(List.of(10), List.of(1L), LearnerConfig.DEFAULT, 20,
                     new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false), MmlModel.Stages.DEFAULT,
-                    methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid, regPaml);
+                    methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid, regPaml, pretrainInit);
             case "full" -> new ColdStartEvaluation.Settings(List.of(5, 10, 20), List.of(1L, 2L, 3L),
                     LearnerConfig.DEFAULT, 50, new Training.MamlSettings(10, 16, 5, 0.05, 1e-3, false),
                     MmlModel.Stages.DEFAULT, methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid,
-                    regPaml);
+                    regPaml, pretrainInit);
             default -> throw new IllegalArgumentException("--profile must be quick or full, was " + profile);
         };
         settings = overridden(settings);
@@ -166,7 +171,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 m.secondOrder());
         return new ColdStartEvaluation.Settings(base.supportSizes(), seeds != null ? seeds : base.seeds(),
                 base.learner(), pretrainEpochs != null ? pretrainEpochs : base.pretrainEpochs(), maml, base.stages(),
-                base.methods(), base.patience(), base.rateGrid(), base.regPaml());
+                base.methods(), base.patience(), base.rateGrid(), base.regPaml(), base.pretrainInit());
     }
 
     static String markdown(List<ColdStartEvaluation.MethodResult> results, String profile) {
