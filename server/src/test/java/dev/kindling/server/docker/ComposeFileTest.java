@@ -129,6 +129,10 @@ class ComposeFileTest {
                     .as("every KINDLING_ variable names a configuration key").allMatch(known::contains);
             assertThat(env.get("KINDLING_STORE_POSTGRES_PASSWORD")).as("no secret in the file").matches(VARIABLE);
             assertThat(env.get("KINDLING_STORE_POSTGRES_PASSWORD")).isEqualTo(postgres.get("POSTGRES_PASSWORD"));
+            assertThat(env.get("KINDLING_SERVER_API_KEY")).as("one API key for both replicas, from docker/.env")
+                    .matches(VARIABLE);
+            assertThat(strings(services.get(replica).get("command"))).as("listens beyond the container's loopback")
+                    .containsSequence("--host", "0.0.0.0").containsSequence("--port", "7070");
 
             KindlingConfig config = ConfigLoader.load(null, withVariablesFilled(env), Map.of());
             URI store = URI.create(config.store().postgres().url().substring("jdbc:".length()));
