@@ -35,15 +35,16 @@ public final class ModelTraining {
     /**
      * @param quantile T as a quantile of users' first-interaction times
      * @param paml     learn PAML's per-user rates for the main learner (users kept in the index)
+     * @param device   where the tensors live (see {@code meta.device})
      * @param progress receives a line per stage
      * @return the saved model version's directory
      */
     public static Path train(Store store, VectorIndex index, Path models, Training.MamlSettings maml, double quantile,
-                             boolean paml, Consumer<String> progress) {
+                             boolean paml, ai.djl.Device device, Consumer<String> progress) {
         long start = System.nanoTime();
         Consumer<String> timed = line -> progress.accept(String.format("[%5.0f s] %s", (System.nanoTime() - start) / 1e9,
                 line));
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
             MetaDataset data = MetaDataset.load(store, quantile);
             ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
             Scalars s = new Scalars(manager, DataType.FLOAT32);

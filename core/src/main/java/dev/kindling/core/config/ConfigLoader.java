@@ -141,7 +141,8 @@ public final class ConfigLoader {
                 bool(v, ConfigKeys.SERVER_READS_REQUIRE_KEY),
                 integer(v, ConfigKeys.SERVER_MAX_BODY_BYTES, 1024, 1_073_741_824),
                 integer(v, ConfigKeys.SERVER_REQUEST_TIMEOUT_MS, 100, 600_000));
-        return new KindlingConfig(home, store, index, ingest, encoders, server);
+        return new KindlingConfig(home, store, index, ingest, encoders,
+                choice(v, ConfigKeys.META_DEVICE, "auto", "cpu", "gpu"), server);
     }
 
     private static String text(Map<String, Value> v, ConfigKey key) {

@@ -14,10 +14,11 @@ import dev.kindling.core.domain.InteractionRules;
  * @param index  vector index
  * @param ingest bulk import
  * @param encoders item encoders
+ * @param metaDevice where the meta-learners run: auto, cpu or gpu
  * @param server   the HTTP server
  */
 public record KindlingConfig(Path home, StoreConfig store, IndexConfig index, IngestConfig ingest,
-                             EncodersConfig encoders, ServerConfig server) {
+                             EncodersConfig encoders, String metaDevice, ServerConfig server) {
 
     /** The defaults, with state under the given home. */
     public static KindlingConfig defaults(Path home) {

@@ -126,7 +126,7 @@ final class EvaluateCommand implements Callable<Integer> {
         // PAML's users live in scratch indexes (one per seed), so an evaluation never touches the served users.
         Path scratch = Files.createTempDirectory("kindling-evaluate-users");
         List<VectorIndex> scratchIndexes = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager("PyTorch");
+        try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager(DjlRuntime.device(config.metaDevice(), "PyTorch"), "PyTorch");
              VectorIndex index = Services.openIndex(config)) {
             MetaDataset data = MetaDataset.load(store, quantile);
             ItemFeatures features = data.features(store, manager, DataType.FLOAT32);

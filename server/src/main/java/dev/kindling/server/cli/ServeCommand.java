@@ -64,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
              TextEncoder text = TextEncoder.open(config.encoders());
              ImageEncoder image = images != null || !config.encoders().imageModel().equals("auto")
                      ? ImageEncoder.open(config.encoders(), BundledData.root()) : null;
-             NDManager manager = NDManager.newBaseManager("PyTorch");
+             NDManager manager = NDManager.newBaseManager(DjlRuntime.device(config.metaDevice(), "PyTorch"), "PyTorch");
              ServerServices services = new ServerServices(config, store, index,
                      new ItemEncodingPipeline(store, index, text, image, new ItemText(config.encoders().textFields())),
                      images, manager)) {

@@ -50,7 +50,8 @@ final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         var err = spec.commandLine().getErr();
         try (Store store = Stores.open(config.store()); VectorIndex index = Services.openIndex(config)) {
-            Path saved = ModelTraining.train(store, index, config.home().resolve("models"), maml, quantile, paml, line -> {
+            Path saved = ModelTraining.train(store, index, config.home().resolve("models"), maml, quantile, paml,
+                    DjlRuntime.device(config.metaDevice(), "PyTorch"), line -> {
                 err.println(line);
                 err.flush();
             });

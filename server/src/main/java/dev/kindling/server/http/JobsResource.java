@@ -46,7 +46,8 @@ final class JobsResource {
         }
         Jobs.Job job = jobs.submit("train", j -> {
             var saved = ModelTraining.train(services.store(), services.index(),
-                    services.config().home().resolve("models"), maml, q, paml, j::message);
+                    services.config().home().resolve("models"), maml, q, paml,
+                    dev.kindling.tensor.DjlRuntime.device(services.config().metaDevice(), "PyTorch"), j::message);
             j.message("loading the new model");
             services.reloadModel();
             return Map.of("model", saved.getFileName().toString());
