@@ -422,7 +422,7 @@ public final class MmlModel {
             throw new IllegalStateException("mml-paml needs a model trained with PAML");
         }
         Random random = new Random(seed);
-        int[] users = {0};
+        java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger();
         return sequence -> {
             try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
                 Params mainP = useGenerator ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable)) : mainParams;
@@ -432,7 +432,7 @@ public final class MmlModel {
                 SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, random, sub) : null;
                 double mainRate = rate;
                 if (pamlRates != null && support != null) {
-                    String user = "new-user-" + (++users[0]);
+                    String user = "new-user-" + users.incrementAndGet();
                     mainRate = pamlRates.rateFor(user, support, sub);
                 }
                 for (int i = 0; i < (useFusion ? 3 : 1); i++) {

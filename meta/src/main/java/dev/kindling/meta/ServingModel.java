@@ -115,11 +115,16 @@ public final class ServingModel implements AutoCloseable {
     }
 
     /** The user embedding h (see {@link MmlModel#userEmbedding}) from a history, or null when no item is known. */
-    public synchronized float[] userEmbedding(List<String> history) {
-        requireOpen();
-        int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
-                .mapToInt(Integer::intValue).toArray();
-        return sequence.length == 0 ? null : model.userEmbedding(sequence);
+    public float[] userEmbedding(List<String> history) {
+        lock.readLock().lock();
+        try {
+            requireOpen();
+            int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
+                    .mapToInt(Integer::intValue).toArray();
+            return sequence.length == 0 ? null : model.userEmbedding(sequence);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** The embedding's dimension. */
@@ -131,12 +136,17 @@ public final class ServingModel implements AutoCloseable {
      * Scores every item for a history without adapting (the plain forward pass: what each request would cost without
      * MML's inner steps); for benchmarks. Returns the number of items scored.
      */
-    public synchronized int scoreWithoutAdaptation(List<String> history) {
-        requireOpen();
-        int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
-                .mapToInt(Integer::intValue).toArray();
-        Autograd.record(true);
-        return forwardOnly.scores(sequence).length - 1;
+    public int scoreWithoutAdaptation(List<String> history) {
+        lock.readLock().lock();
+        try {
+            requireOpen();
+            int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
+                    .mapToInt(Integer::intValue).toArray();
+            Autograd.record(true);
+            return forwardOnly.scores(sequence).length - 1;
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Items this model ranks. */
@@ -155,8 +165,17 @@ public final class ServingModel implements AutoCloseable {
      * @param excludeSeen leave out the user's own items
      * @param allowed     only items passing this filter are returned
      */
-    public synchronized Ranking recommend(List<String> history, int k, boolean excludeSeen, Predicate<String> allowed) {
-        requireOpen();
+    public Ranking recommend(List<String> history, int k, boolean excludeSeen, Predicate<String> allowed) {
+        lock.readLock().lock();
+        try {
+            requireOpen();
+            return rank(history, k, excludeSeen, allowed);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private Ranking rank(List<String> history, int k, boolean excludeSeen, Predicate<String> allowed) {
         List<String> used = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         List<Integer> sequence = new ArrayList<>();
@@ -200,7 +219,9 @@ public final class ServingModel implements AutoCloseable {
         return new Ranking(out, method, steps, rate, used, unknown);
     }
 
-    private boolean closed;
+    /** Rankings run concurrently (each on its own adapted copy of Theta); closing waits for them. */
+    private final java.util.concurrent.locks.ReadWriteLock lock = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private volatile boolean closed;
 
     private void requireOpen() {
         if (closed) {
@@ -208,12 +229,17 @@ public final class ServingModel implements AutoCloseable {
         }
     }
 
-    /** Frees the model's tensors; waits for a ranking in progress (the methods share this object's lock). */
+    /** Frees the model's tensors once the rankings in progress are done. */
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            manager.close();
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                manager.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 }

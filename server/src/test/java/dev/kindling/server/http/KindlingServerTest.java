@@ -445,4 +445,29 @@ class KindlingServerTest {
         assertThat(bytes.length).as("a real screenshot").isGreaterThan(20_000);
         assertThat(java.util.Arrays.copyOf(bytes, 4)).containsExactly(0x89, 'P', 'N', 'G');
     }
+
+    @Test
+    void concurrentRecommendationRequestsAllSucceed() throws Exception {
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+        String[][] users = {{"1", "2355", "3114"}, {"260", "1196", "1210", "2571"}, {"318", "356", "593", "296", "50"}};
+        for (int i = 0; i < 16; i++) {
+            String[] items = users[i % users.length];
+            StringBuilder body = new StringBuilder("{\"k\":10,\"interactions\":[");
+            for (int j = 0; j < items.length; j++) {
+                body.append(j == 0 ? "" : ",").append("{\"itemId\":\"").append(items[j]).append("\"}");
+            }
+            body.append("]}");
+            futures.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/v1/recommendations")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < futures.size(); i++) {
+            HttpResponse<String> r = futures.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            List<String> ids = new ArrayList<>();
+            json(r).get("items").forEach(n -> ids.add(n.get("itemId").asText()));
+            assertThat(ids).hasSize(10).doesNotHaveDuplicates().doesNotContain(users[i % users.length]);
+        }
+    }
 }
