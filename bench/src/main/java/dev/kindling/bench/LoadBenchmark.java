@@ -101,6 +101,7 @@ public final class LoadBenchmark {
                         cost[0], cost[1], cost[0] / cost[1]);
             }
         }
+        System.exit(0); // the HTTP client's threads would keep the JVM alive
     }
 
     /** The first 5-10 interactions of every stored user with at least 5. */

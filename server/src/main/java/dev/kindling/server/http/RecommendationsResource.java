@@ -95,7 +95,7 @@ final class RecommendationsResource {
         if (model == null) {
             throw new ApiException(503, null, "no trained model yet: run ./kindling train (or POST /v1/train)", 30);
         }
-        ServingModel.Ranking ranking = model.recommend(items, k, excludeSeen, filter);
+        ServingModel.Ranking ranking = services.ranking(() -> model.recommend(items, k, excludeSeen, filter));
         Map<String, Object> out = new LinkedHashMap<>();
         if (userId != null) {
             out.put("userId", userId);

@@ -169,6 +169,33 @@ public final class ServerServices implements AutoCloseable {
         }, 2, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /**
+     * Rankings running at once: one per core (each uses one libtorch thread). More would only slow all of them down
+     * past the request timeout under load; requests beyond this wait briefly, then get 503 (load shedding).
+     */
+    private final java.util.concurrent.Semaphore rankingSlots =
+            new java.util.concurrent.Semaphore(Runtime.getRuntime().availableProcessors(), true);
+
+    /** Runs a ranking in one of the slots, or refuses with 503 when none frees up within a second. */
+    public <T> T ranking(java.util.function.Supplier<T> work) {
+        boolean acquired;
+        try {
+            acquired = rankingSlots.tryAcquire(Math.min(1000, config.server().requestTimeoutMs() / 2),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, null, "interrupted while waiting for a free ranking slot", 1);
+        }
+        if (!acquired) {
+            throw new ApiException(503, null, "the server is busy: every ranking slot was taken for a second", 1);
+        }
+        try {
+            return work.get();
+        } finally {
+            rankingSlots.release();
+        }
+    }
+
     /** The index collection of users' embeddings h (similar users). */
     public static final String USERS = "user_embeddings";
 
