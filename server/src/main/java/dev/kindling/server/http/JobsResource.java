@@ -26,7 +26,7 @@ final class JobsResource {
     void train(Context ctx) {
         String body = ctx.body();
         JsonRequest request = body.isBlank() ? JsonRequest.parse(mapper, "{}") : JsonRequest.parse(mapper, body);
-        request.only("profile", "paml", "quantile");
+        request.only("profile", "paml", "quantile", "pretrainEpochs");
         String profile = request.has("profile") ? request.string("profile", true) : "quick";
         Training.MamlSettings maml;
         try {
@@ -35,6 +35,7 @@ final class JobsResource {
             throw ApiException.badField("profile", "profile must be quick or full, was '" + profile + "'");
         }
         boolean paml = request.bool("paml", false);
+        int pretrainEpochs = request.integer("pretrainEpochs", 0, 200, 0);
         Double quantile = request.number("quantile");
         double q = quantile == null ? 0.8 : quantile;
         if (q <= 0 || q >= 1) {
@@ -47,7 +48,8 @@ final class JobsResource {
         Jobs.Job job = jobs.submit("train", j -> {
             var saved = ModelTraining.train(services.store(), services.index(),
                     services.config().home().resolve("models"), maml, q, paml,
-                    dev.kindling.tensor.DjlRuntime.device(services.config().metaDevice(), "PyTorch"), j::message);
+                    dev.kindling.tensor.DjlRuntime.device(services.config().metaDevice(), "PyTorch"), pretrainEpochs,
+                    j::message);
             j.message("loading the new model");
             services.reloadModel();
             return Map.of("model", saved.getFileName().toString());
