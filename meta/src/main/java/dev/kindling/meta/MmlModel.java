@@ -415,7 +415,7 @@ public final class MmlModel {
      * A recommender for one of MML's variants: {@code mml}, {@code mml-no-gen}, {@code mml-no-fusion}, or
      * {@code mml-paml} (the main learner adapts at the user's PAML rate; the model must be trained with PAML).
      */
-    public Recommender recommender(String variant, int steps, double rate, long seed) {
+    public FusedRecommender recommender(String variant, int steps, double rate, long seed) {
         boolean useGenerator = !variant.equals("mml-no-gen");
         boolean useFusion = !variant.equals("mml-no-fusion");
         if (variant.equals("mml-paml") && pamlRates == null) {
@@ -446,12 +446,33 @@ public final class MmlModel {
                 }
                 long[] window = tasks.recentWindow(sequence);
                 SequenceBatch batch = tasks.batch(List.of(window), sub);
-                NDArray scores = useFusion
-                        ? fuse(adapted[0].detached(), adapted[1].detached(), adapted[2].detached(), batch).get(0)
-                        : main.scoreAll(adapted[0].detached(), batch, s);
-                return scores.toType(DataType.FLOAT32, false).toFloatArray();
+                if (!useFusion) {
+                    NDArray scores = main.scoreAll(adapted[0].detached(), batch, s);
+                    return new FusedScores(scores.toType(DataType.FLOAT32, false).toFloatArray(), null);
+                }
+                NDList fused = fuse(adapted[0].detached(), adapted[1].detached(), adapted[2].detached(), batch);
+                return new FusedScores(fused.get(0).toType(DataType.FLOAT32, false).toFloatArray(),
+                        fused.get(1).toType(DataType.FLOAT32, false).toFloatArray());
             }
         };
+    }
+
+    /**
+     * Scores over all items and the fusion layer's attention weights over the ID, text and image learners (Eq. 12-13;
+     * null without fusion).
+     */
+    public record FusedScores(float[] scores, float[] weights) {
+    }
+
+    /** A recommender that can also say how much each learner counted for this user. */
+    @FunctionalInterface
+    public interface FusedRecommender extends Recommender {
+        FusedScores fusedScores(int[] sequence);
+
+        @Override
+        default float[] scores(int[] sequence) {
+            return fusedScores(sequence).scores();
+        }
     }
 
     /**

@@ -34,7 +34,7 @@ public final class ServingModel implements AutoCloseable {
     private final String version;
     private final MetaDataset data;
     private final NDManager manager;
-    private final Recommender adapted;
+    private final MmlModel.FusedRecommender adapted;
     private final Recommender forwardOnly;
     private final Recommender popular;
     private final MmlModel model;
@@ -53,12 +53,15 @@ public final class ServingModel implements AutoCloseable {
      * @param learningRate their rate
      * @param used         the request's items the model adapted on, oldest first
      * @param unknown      the request's items the model has no ID embedding for (added after training)
+     * @param fusionWeights how much the ID, text and image learners counted for this user (MML Eq. 12-13); empty for
+     *                     popularity
      */
     public record Ranking(List<Scored> items, String method, int steps, double learningRate, List<String> used,
-                          List<String> unknown) {
+                          List<String> unknown, java.util.Map<String, Double> fusionWeights) {
     }
 
-    private ServingModel(String version, MetaDataset data, NDManager manager, MmlModel model, Recommender adapted,
+    private ServingModel(String version, MetaDataset data, NDManager manager, MmlModel model,
+                         MmlModel.FusedRecommender adapted,
                          Recommender forwardOnly, Recommender popular, Set<String> removed) {
         this.forwardOnly = forwardOnly;
         this.version = version;
@@ -96,7 +99,7 @@ public final class ServingModel implements AutoCloseable {
             Scalars s = new Scalars(manager, DataType.FLOAT32);
             MmlModel model = new MmlModel(data, features, loaded.manifest().learner(), s, manager);
             model.restore(loaded.groups(), MmlModel.Stages.DEFAULT.neighbours());
-            Recommender adapted = model.recommender("mml", STEPS, RATE, 1);
+            MmlModel.FusedRecommender adapted = model.recommender("mml", STEPS, RATE, 1);
             Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
             LOG.info("model {} loaded in {} s: {} items ({} added since training, with generated embeddings)",
                     loaded.manifest().version(), String.format("%.1f", (System.nanoTime() - start) / 1e9),
@@ -192,12 +195,19 @@ public final class ServingModel implements AutoCloseable {
         String method;
         int steps = 0;
         double rate = 0;
+        java.util.Map<String, Double> weights = new java.util.LinkedHashMap<>();
         if (sequence.isEmpty()) {
             scores = popular.scores(new int[0]);
             method = "popularity";
         } else {
             Autograd.record(true); // per thread: adaptation takes gradients
-            scores = adapted.scores(sequence.stream().mapToInt(Integer::intValue).toArray());
+            MmlModel.FusedScores fused = adapted.fusedScores(sequence.stream().mapToInt(Integer::intValue).toArray());
+            scores = fused.scores();
+            if (fused.weights() != null && fused.weights().length == 3) {
+                weights.put("id", (double) fused.weights()[0]);
+                weights.put("text", (double) fused.weights()[1]);
+                weights.put("image", (double) fused.weights()[2]);
+            }
             method = "mml";
             steps = sequence.size() >= 2 ? STEPS : 0;
             rate = steps > 0 ? RATE : 0;
@@ -216,7 +226,7 @@ public final class ServingModel implements AutoCloseable {
         }
         List<Scored> out = new ArrayList<>(top);
         out.sort((a, b) -> Double.compare(b.score(), a.score()));
-        return new Ranking(out, method, steps, rate, used, unknown);
+        return new Ranking(out, method, steps, rate, used, unknown, weights);
     }
 
     /** Rankings run concurrently (each on its own adapted copy of Theta); closing waits for them. */

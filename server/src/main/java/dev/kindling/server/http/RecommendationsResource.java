@@ -109,6 +109,7 @@ final class RecommendationsResource {
             why.put("learningRate", ranking.learningRate());
             why.put("adaptedOn", ranking.used());
             why.put("unknownToModel", ranking.unknown());
+            why.put("fusionWeights", ranking.fusionWeights());
             out.put("explanation", why);
         }
         return out;

@@ -171,23 +171,25 @@ public final class ServerServices implements AutoCloseable {
 
     /**
      * Rankings running at once: one per core (each uses one libtorch thread). More would only slow all of them down
-     * past the request timeout under load; requests beyond this wait briefly, then get 503 (load shedding).
+     * past the request timeout under load; requests beyond this wait up to half the request timeout, then get 503
+     * (load shedding).
      */
     private final java.util.concurrent.Semaphore rankingSlots =
             new java.util.concurrent.Semaphore(Runtime.getRuntime().availableProcessors(), true);
 
-    /** Runs a ranking in one of the slots, or refuses with 503 when none frees up within a second. */
+    /** Runs a ranking in one of the slots, or refuses with 503 when none frees up within half the request timeout. */
     public <T> T ranking(java.util.function.Supplier<T> work) {
         boolean acquired;
         try {
-            acquired = rankingSlots.tryAcquire(Math.min(1000, config.server().requestTimeoutMs() / 2),
+            acquired = rankingSlots.tryAcquire(config.server().requestTimeoutMs() / 2,
                     java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, null, "interrupted while waiting for a free ranking slot", 1);
         }
         if (!acquired) {
-            throw new ApiException(503, null, "the server is busy: every ranking slot was taken for a second", 1);
+            throw new ApiException(503, null, "the server is busy: every ranking slot stayed taken for "
+                    + config.server().requestTimeoutMs() / 2 + " ms", 1);
         }
         try {
             return work.get();

@@ -187,6 +187,10 @@ class KindlingServerTest {
         assertThat(out.at("/explanation/method").asText()).isEqualTo("mml");
         assertThat(out.at("/explanation/innerSteps").asInt()).isEqualTo(5);
         assertThat(out.at("/explanation/adaptedOn")).hasSize(5);
+        JsonNode weights = out.at("/explanation/fusionWeights");
+        double sum = weights.get("id").asDouble() + weights.get("text").asDouble() + weights.get("image").asDouble();
+        assertThat(sum).as("attention weights over the three learners (Eq. 13)").isCloseTo(1.0,
+                org.assertj.core.data.Offset.offset(1e-4));
         assertThat(out.get("model").asText()).isEqualTo(services.model().version());
     }
 
@@ -433,7 +437,8 @@ class KindlingServerTest {
         assertThat(recommended.select(".title")).hasSize(12).allSatisfy(t -> assertThat(t.text()).isNotBlank());
         assertThat(recommended.select(".title")).filteredOn(t -> t.text().matches(".+\\(\\d{4}\\).*"))
                 .as("MovieLens titles (other tests add items of their own)").hasSizeGreaterThanOrEqualTo(9);
-        assertThat(dom.select("#explanation").text()).contains("5 adaptation steps").contains("on 3 movies");
+        assertThat(dom.select("#explanation").text()).contains("5 adaptation steps").contains("on 3 movies")
+                .contains("learner weights: ID ");
         assertThat(dom.select("#similar-to").text()).isEqualTo("Toy Story (1995)");
         assertThat(dom.select("#similar .card")).extracting(e -> e.attr("data-id")).contains("3114");
         assertThat(dom.select("#status").text()).as("no error shown").isEmpty();
