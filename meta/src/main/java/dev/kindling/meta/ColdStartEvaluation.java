@@ -307,9 +307,8 @@ public final class ColdStartEvaluation {
         if (settings.patience() <= 0) {
             return null;
         }
-        return new Training.Validation(new EarlyStopping(name, p -> ndcg10(
-                new AdaptedRecommender(learner, p, tasks, steps, rate, s, m, seed), valHalf, k), settings.patience(), m),
-                every);
+        return Training.Validation.ofAdaptation(name, learner, tasks, steps, rate, s, m, seed, valHalf, k,
+                settings.patience(), every);
     }
 
     /** NDCG@10 of the k-th interaction of these users (the validation score for early stopping and tuning). */

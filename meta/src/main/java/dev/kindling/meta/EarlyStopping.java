@@ -76,9 +76,10 @@ public final class EarlyStopping implements AutoCloseable {
         if (best == null) {
             return;
         }
+        // Copied in place, array to array (no temporary scalar), so every holder of params sees the best values.
         Autograd.withoutRecording(() -> {
             for (String n : params.names()) {
-                params.get(n).muli(0).addi(best.get(n)); // in place: every holder of params sees the best values
+                best.get(n).copyTo(params.get(n));
             }
         });
         LOG.info("{}: kept epoch {} (validation {})", name, bestEpoch, String.format("%.4f", bestScore));

@@ -85,9 +85,9 @@ public final class MmlModel {
         if (pretrainEpochs <= 0) {
             return;
         }
-        Training.Validation v = validationUsers == null ? null : new Training.Validation(new EarlyStopping(
-                name + " pre-training", p -> ColdStartEvaluation.ndcg10(new AdaptedRecommender(learner, p, tasks,
-                maml.innerSteps(), maml.innerRate(), s, manager, seed), validationUsers, validationK), patience, manager), 5);
+        Training.Validation v = validationUsers == null ? null : Training.Validation.ofAdaptation(name + " pre-training",
+                learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager, seed, validationUsers, validationK,
+                patience, 5);
         Training.pretrain(learner, params, data.oldUsers(), tasks, pretrainEpochs, 64, 1e-3, seed, s, manager, e -> { }, v);
     }
 
@@ -111,9 +111,8 @@ public final class MmlModel {
         if (validationUsers == null) {
             return null;
         }
-        return new Training.Validation(new EarlyStopping(name, p -> ColdStartEvaluation.ndcg10(
-                new AdaptedRecommender(learner, p, tasks, maml.innerSteps(), maml.innerRate(), s, manager, seed),
-                validationUsers, validationK), patience, manager), 1);
+        return Training.Validation.ofAdaptation(name, learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager,
+                seed, validationUsers, validationK, patience, 1);
     }
 
     /** Use PAML's per-user inner rates for the main learner (call before {@link #train}). */

@@ -74,8 +74,7 @@ public final class Training {
             }
         }
         if (stop != null) {
-            stop.stopping().restoreBest(params);
-            stop.stopping().close();
+            stop.finish(params);
         }
     }
 
@@ -126,8 +125,7 @@ public final class Training {
             }
         }
         if (stop != null) {
-            stop.stopping().restoreBest(params);
-            stop.stopping().close();
+            stop.finish(params);
         }
     }
 
@@ -138,6 +136,24 @@ public final class Training {
      * @param every    epochs between checks (validation costs an adaptation per validation user)
      */
     public record Validation(EarlyStopping stopping, int every) {
+        /**
+         * Early stopping by the NDCG@10 of validation users' k-th interaction after adapting the learner on their first
+         * k-1 (J steps at the given rate), as the evaluation scores it.
+         */
+        static Validation ofAdaptation(String name, SequenceLearner learner, Tasks tasks, int steps, double rate,
+                                       Scalars s, NDManager manager, long seed, List<UserSequence> users, int k,
+                                       int patience, int every) {
+            return new Validation(new EarlyStopping(name, p -> ColdStartEvaluation.ndcg10(
+                    new AdaptedRecommender(learner, p, tasks, steps, rate, s, manager, seed), users, k), patience, manager),
+                    every);
+        }
+
+        /** Puts the best epoch's values back and frees the kept copy. */
+        void finish(Params params) {
+            stopping.restoreBest(params);
+            stopping.close();
+        }
+
         boolean afterEpoch(int epoch, int epochs, Params params) {
             if (epoch % every != 0 && epoch != epochs) {
                 return true;
