@@ -122,8 +122,7 @@ public final class ServingModel implements AutoCloseable {
         lock.readLock().lock();
         try {
             requireOpen();
-            int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
-                    .mapToInt(Integer::intValue).toArray();
+            int[] sequence = knownIndices(history);
             return sequence.length == 0 ? null : model.userEmbedding(sequence);
         } finally {
             lock.readLock().unlock();
@@ -143,13 +142,18 @@ public final class ServingModel implements AutoCloseable {
         lock.readLock().lock();
         try {
             requireOpen();
-            int[] sequence = history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull)
-                    .mapToInt(Integer::intValue).toArray();
+            int[] sequence = knownIndices(history);
             Autograd.record(true);
             return forwardOnly.scores(sequence).length - 1;
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** The model's item indices of the known items of a history, in order (unknown ids are skipped). */
+    private int[] knownIndices(List<String> history) {
+        return history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull).mapToInt(Integer::intValue)
+                .toArray();
     }
 
     /** Items this model ranks. */

@@ -3,7 +3,6 @@ package dev.kindling.server.http;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
@@ -41,15 +40,7 @@ final class InteractionsResource {
                 throw ApiException.badField(e.path(ex.field()), e.path(ex.field()) + " " + ex.problem());
             }
         });
-        if (services.config().ingest().strict()) {
-            Set<String> missing = services.store().missingItems(interactions.stream().map(Interaction::itemId).toList());
-            for (int i = 0; i < interactions.size(); i++) {
-                if (missing.contains(interactions.get(i).itemId())) {
-                    throw ApiException.badField("interactions[" + i + "].itemId", "item '" + interactions.get(i).itemId()
-                            + "' is not in the catalog (ingest.strict is on)");
-                }
-            }
-        }
+        services.requireCatalogued("interactions", interactions.stream().map(Interaction::itemId).toList());
         int stored = services.store().appendInteractions(interactions);
         if (stored > 0) {
             services.refreshUsers(interactions.stream().map(Interaction::userId).distinct().toList());

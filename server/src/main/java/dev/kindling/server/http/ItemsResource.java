@@ -126,12 +126,8 @@ final class ItemsResource {
             ctx.status(400).json(out);
             return;
         }
-        java.util.Set<String> existing = new java.util.HashSet<>();
-        for (Item item : items) {
-            if (services.store().item(item.id()).isPresent()) {
-                existing.add(item.id());
-            }
-        }
+        java.util.Set<String> existing = new java.util.HashSet<>(seen);
+        existing.removeAll(services.store().missingItems(seen)); // one query instead of one per row
         services.store().upsertItems(items);
         items.forEach(i -> services.forget(i.id()));
         for (Map<String, Object> row : rows) {

@@ -60,15 +60,7 @@ final class RecommendationsResource {
         boolean excludeSeen = body.bool("excludeSeen", true);
         boolean explain = body.bool("explain", false);
         Predicate<String> filter = filter(body);
-        if (services.config().ingest().strict()) {
-            Set<String> missing = services.store().missingItems(events.stream().map(Event::itemId).toList());
-            for (Event e : events) {
-                if (missing.contains(e.itemId())) {
-                    throw ApiException.badField("interactions[" + e.position() + "].itemId", "item '" + e.itemId()
-                            + "' is not in the catalog (ingest.strict is on)");
-                }
-            }
-        }
+        services.requireCatalogued("interactions", events.stream().map(Event::itemId).toList());
         // Oldest first: timestamps when every event has one, else the order sent.
         List<Event> ordered = new ArrayList<>(events);
         if (events.stream().allMatch(e -> e.timestamp() != null)) {

@@ -75,6 +75,23 @@ public final class ServerServices implements AutoCloseable {
                 .orElse(java.util.List.of()));
     }
 
+    /**
+     * In strict mode (ingest.strict), refuses a request naming an item that is not in the catalog, with the field
+     * {@code <array>[i].itemId} of the first one; otherwise does nothing.
+     */
+    public void requireCatalogued(String array, java.util.List<String> itemIds) {
+        if (!config.ingest().strict()) {
+            return;
+        }
+        java.util.Set<String> missing = store.missingItems(itemIds);
+        for (int i = 0; i < itemIds.size(); i++) {
+            if (missing.contains(itemIds.get(i))) {
+                throw ApiException.badField(array + "[" + i + "].itemId", "item '" + itemIds.get(i)
+                        + "' is not in the catalog (ingest.strict is on)");
+            }
+        }
+    }
+
     /** Forgets cached facts about an item that was changed or deleted. */
     public void forget(String itemId) {
         categories.remove(itemId);
