@@ -13,6 +13,17 @@ final class BenchVectors {
     private BenchVectors() {
     }
 
+    /** A unit vector near a random centre: Gaussian noise of total scale {@code noise}, normalised. */
+    static float[] nearCentre(float[][] centres, double noise, Random random) {
+        float[] centre = centres[random.nextInt(centres.length)];
+        double sigma = noise / Math.sqrt(centre.length);
+        float[] v = new float[centre.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (centre[i] + sigma * random.nextGaussian());
+        }
+        return normalise(v);
+    }
+
     static float[] gaussianUnit(int dimension, Random random) {
         float[] v = new float[dimension];
         for (int i = 0; i < dimension; i++) {

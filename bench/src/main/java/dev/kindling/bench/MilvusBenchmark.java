@@ -2,7 +2,7 @@ package dev.kindling.bench;
 
 import static dev.kindling.bench.BenchVectors.exactTopK;
 import static dev.kindling.bench.BenchVectors.gaussianUnit;
-import static dev.kindling.bench.BenchVectors.normalise;
+import static dev.kindling.bench.BenchVectors.nearCentre;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -135,15 +135,15 @@ public final class MilvusBenchmark {
         }
         float[][] data = new float[n][];
         for (int i = 0; i < n; i++) {
-            data[i] = nearCentre(centres, random);
+            data[i] = nearCentre(centres, noise, random);
         }
         float[][] measured = new float[queries][];
         for (int q = 0; q < queries; q++) {
-            measured[q] = nearCentre(centres, random);
+            measured[q] = nearCentre(centres, noise, random);
         }
         float[][] warm = new float[Math.max(1, warmup)][];
         for (int q = 0; q < warm.length; q++) {
-            warm[q] = nearCentre(centres, random);
+            warm[q] = nearCentre(centres, noise, random);
         }
         long truthStart = System.nanoTime();
         int[][] exact = exactTopK(data, measured, k);
@@ -249,15 +249,6 @@ public final class MilvusBenchmark {
 
     // ---------------------------------------------------------------- data, drawn exactly as IndexBenchmark draws it
 
-    private float[] nearCentre(float[][] centres, Random random) {
-        float[] centre = centres[random.nextInt(centres.length)];
-        double sigma = noise / Math.sqrt(centre.length);
-        float[] v = new float[centre.length];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (centre[i] + sigma * random.nextGaussian());
-        }
-        return normalise(v);
-    }
 
     private static double seconds(long nanos) {
         return nanos / 1e9;
