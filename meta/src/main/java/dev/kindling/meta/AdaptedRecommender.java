@@ -43,9 +43,7 @@ public final class AdaptedRecommender implements Recommender {
             Params use = params;
             if (steps > 0 && sequence.length >= 2) {
                 SequenceBatch support = tasks.adaptation(sequence, random, sub);
-                InnerLoop.Adaptation a = new InnerLoop(learner, steps)
-                        .adaptFirstOrder(params, support, s.of(rate), false, s, sub);
-                use = params.with(a.theta().detached());
+                use = params.with(new InnerLoop(learner, steps).adaptForRanking(params, support, s.of(rate), s, sub));
             }
             long[] window = tasks.recentWindow(sequence);
             SequenceBatch batch = tasks.batch(List.of(window), sub);

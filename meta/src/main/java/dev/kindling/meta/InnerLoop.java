@@ -94,6 +94,31 @@ public final class InnerLoop {
         return new Adaptation(adapted, probe, firstNorm);
     }
 
+    /**
+     * Adaptation whose result is only ranked with (serving, evaluation), never differentiated: the same J steps of
+     * Eq. 18, theta_{j+1} = theta_j - rate * grad L_support(theta_j), updated in place on one leaf copy of Theta, with
+     * none of the bookkeeping a meta-gradient needs (no gradient sums, probes or per-step copies). Gives the values of
+     * {@link #adaptFirstOrder} with far fewer tensor operations.
+     *
+     * @param rate a detached scalar tensor
+     * @return the adapted Theta, detached leaves owned by {@code manager}
+     */
+    public Params adaptForRanking(Params global, SequenceBatch support, NDArray rate, Scalars s, NDManager manager) {
+        Params gamma = global.select(n -> !learner.adapted(n)).detached();
+        Params current = global.select(learner::adapted).leafCopy(manager);
+        for (int j = 0; j < steps; j++) {
+            NDArray loss = learner.loss(gamma.with(current), support, false, s);
+            Autograd.backward(loss, false, false);
+            Autograd.withoutRecording(() -> {
+                for (NDArray p : current.asMap().values()) {
+                    p.subi(p.getGradient().muli(rate));
+                    Autograd.zeroGradient(p);
+                }
+            });
+        }
+        return current.detached();
+    }
+
     private static Params zeroLeaves(Params like, NDManager manager) {
         Params out = new Params();
         for (String name : like.names()) {

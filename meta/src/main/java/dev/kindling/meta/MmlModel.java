@@ -49,8 +49,15 @@ public final class MmlModel {
         public Paml(UserRateMemory memory, int neighbours, double delta, double rate) {
             this(memory, neighbours, delta, rate, 0);
         }
+
+        /** What {@code kindling train --paml} uses and serving reads back: K = 10, delta = 1, Adam 1e-3. */
+        public static Paml defaults(UserRateMemory memory) {
+            return new Paml(memory, 10, 1.0, 1e-3);
+        }
     }
 
+    /** Hidden size of PAML's rate MLP alpha'. */
+    private static final int PAML_HIDDEN = 32;
     private Paml pamlSettings;
     private PamlRates pamlRates;
 
@@ -139,6 +146,12 @@ public final class MmlModel {
     private Params fusionParams;
     private NeighbourTable neighbours;
     private NDArray warmTable;
+    /**
+     * The text and image learners' vectors of every item (their Gamma projection, Eq. 8's e_i), computed once the
+     * learners are frozen (stage 3 and serving): the projection of all items is the costliest part of a ranking
+     * otherwise, and adaptation never changes it (Gamma is global only). Null while the learners still train.
+     */
+    private NDArray[] frozenFeatureVectors;
 
     public MmlModel(MetaDataset data, ItemFeatures features, LearnerConfig config, Scalars s, NDManager manager) {
         this.data = data;
@@ -209,10 +222,49 @@ public final class MmlModel {
             NDArray candidates = mainParams.get("item.emb").get("0:" + (trained + 1)).concat(generated(added), 0);
             mainParams.put("item.emb", candidates.stopGradient());
         }
+        if (groups.containsKey("paml") && pamlSettings != null) {
+            // base rate 1 is only an initial value, unused here: the trained MLP parameters are restored.
+            PamlLearningRate paml = new PamlLearningRate(PAML_HIDDEN, pamlSettings.delta(), 1);
+            pamlRates = new PamlRates(paml, groups.get("paml"), pamlSettings.memory(), main, mainParams,
+                    pamlSettings.neighbours(), pamlSettings.rate(), s, manager);
+        }
+        freezeFeatureVectors();
+    }
+
+    /** Whether the main learner adapts at per-user PAML rates (trained with PAML and restored with its memory). */
+    public boolean hasPaml() {
+        return pamlRates != null;
+    }
+
+    private void freezeFeatureVectors() {
+        releaseFeatureVectors();
+        try (NDScope scope = new NDScope()) {
+            NDArray[] vectors = {text.allItemVectors(textParams.detached()).stopGradient(),
+                    image.allItemVectors(imageParams.detached()).stopGradient()};
+            for (NDArray v : vectors) {
+                NDScope.unregister(v);
+            }
+            frozenFeatureVectors = vectors;
+        }
+    }
+
+    private void releaseFeatureVectors() {
+        if (frozenFeatureVectors != null) {
+            for (NDArray v : frozenFeatureVectors) {
+                v.close();
+            }
+            frozenFeatureVectors = null;
+        }
+    }
+
+    /** Every item's vector for learner i (0 main, 1 text, 2 image) under these parameters. */
+    private NDArray allItemVectors(int learner, SequenceLearner l, Params p) {
+        return learner > 0 && frozenFeatureVectors != null ? frozenFeatureVectors[learner - 1] : l.allItemVectors(p);
     }
 
     /** All three stages. */
     public void train(Training.MamlSettings maml, Stages stages, long seed, Consumer<String> progress) {
+        releaseFeatureVectors();
         mainParams = main.initialise(seed);
         textParams = text.initialise(seed + 1);
         imageParams = image.initialise(seed + 2);
@@ -223,7 +275,7 @@ public final class MmlModel {
             Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s), seed,
                     s, manager, e -> { }, validation("main learner", main, maml, seed));
         } else {
-            PamlLearningRate paml = new PamlLearningRate(32, pamlSettings.delta(), maml.innerRate());
+            PamlLearningRate paml = new PamlLearningRate(PAML_HIDDEN, pamlSettings.delta(), maml.innerRate());
             pamlRates = new PamlRates(paml, paml.initialise(config.hidden(), manager, s.type(), seed + 7),
                     pamlSettings.memory(), main, mainParams, pamlSettings.neighbours(), pamlSettings.rate(), s, manager)
                     .withRegularisation(pamlSettings.regularisation());
@@ -241,6 +293,7 @@ public final class MmlModel {
         trainGenerator(stages, seed);
         progress.accept("stage 2: generator trained");
         warmTable = warmTable(null).stopGradient();
+        freezeFeatureVectors();
         fusionParams = fusion.initialise(manager, s.type(), seed + 4);
         trainFusion(stages, seed, maml);
         progress.accept("stage 3: fusion trained");
@@ -268,8 +321,8 @@ public final class MmlModel {
 
     /**
      * The main learner's item table with generated rows for the given items (or, when null, for every item never seen
-     * in D_old: the cold-start items of 4.3). It replaces the table on the input side only: the generator warms up new
-     * items in a user's sequence (4.3), candidates keep their trained (or, for new items, initial) embeddings.
+     * in D_old: the cold-start items of 4.3). In stages 2 and 3 it replaces the table on the input side only (the
+     * forgotten items of a batch); the trained model's recommenders use it on both sides (see {@link #recommender}).
      */
     NDArray warmTable(int[] forgotten) {
         int[] items = forgotten;
@@ -405,7 +458,7 @@ public final class MmlModel {
         for (int i = 0; i < 3; i++) {
             NDArray encoded = learners[i].encode(params[i], batch, false, s);
             outputs[i] = encoded;
-            scores[i] = encoded.get(":, " + (n - 1) + ", :").matMul(learners[i].allItemVectors(params[i]).transpose());
+            scores[i] = encoded.get(":, " + (n - 1) + ", :").matMul(allItemVectors(i, learners[i], params[i]).transpose());
         }
         return fusion.forward(fusionParams, scores, outputs, s);
     }
@@ -421,46 +474,55 @@ public final class MmlModel {
             throw new IllegalStateException("mml-paml needs a model trained with PAML");
         }
         Random random = new Random(seed);
-        java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger();
         return sequence -> {
             try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
-                Params mainP = useGenerator ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable)) : mainParams;
+                // After training, generated embeddings replace the ID embeddings of items never seen in D_old on both
+                // sides (4.3; the authors' code does the same): such items can be recommended, not only adapted on.
+                Params mainP = useGenerator
+                        ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable).put("item.emb", warmTable))
+                        : mainParams;
                 Params[] adapted = new Params[3];
                 SequenceLearner[] learners = {main, text, image};
                 Params[] base = {mainP, textParams, imageParams};
                 SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, random, sub) : null;
                 double mainRate = rate;
+                List<PamlRates.RateSource> rateFrom = List.of();
                 if (pamlRates != null && support != null) {
-                    String user = "new-user-" + users.incrementAndGet();
-                    mainRate = pamlRates.rateFor(user, support, sub);
+                    PamlRates.UserRate personal = pamlRates.rateFor(null, support, sub);
+                    mainRate = personal.rate();
+                    rateFrom = personal.from();
                 }
                 for (int i = 0; i < (useFusion ? 3 : 1); i++) {
                     adapted[i] = base[i];
                     if (steps > 0 && support != null) {
                         NDArray r = i == 0 ? s.temporary(mainRate, sub) : s.of(rate);
-                        InnerLoop.Adaptation a = new InnerLoop(learners[i], steps)
-                                .adaptFirstOrder(base[i], support, r, false, s, sub);
-                        adapted[i] = base[i].with(a.theta().detached());
+                        adapted[i] = base[i].with(new InnerLoop(learners[i], steps)
+                                .adaptForRanking(base[i], support, r, s, sub));
                     }
                 }
                 long[] window = tasks.recentWindow(sequence);
                 SequenceBatch batch = tasks.batch(List.of(window), sub);
                 if (!useFusion) {
                     NDArray scores = main.scoreAll(adapted[0].detached(), batch, s);
-                    return new FusedScores(scores.toType(DataType.FLOAT32, false).toFloatArray(), null);
+                    return new FusedScores(scores.toType(DataType.FLOAT32, false).toFloatArray(), null, mainRate,
+                            rateFrom);
                 }
                 NDList fused = fuse(adapted[0].detached(), adapted[1].detached(), adapted[2].detached(), batch);
                 return new FusedScores(fused.get(0).toType(DataType.FLOAT32, false).toFloatArray(),
-                        fused.get(1).toType(DataType.FLOAT32, false).toFloatArray());
+                        fused.get(1).toType(DataType.FLOAT32, false).toFloatArray(), mainRate, rateFrom);
             }
         };
     }
 
     /**
-     * Scores over all items and the fusion layer's attention weights over the ID, text and image learners (Eq. 12-13;
-     * null without fusion).
+     * Scores over all items and how they were made.
+     *
+     * @param weights  the fusion layer's attention weights over the ID, text and image learners (Eq. 12-13; null
+     *                 without fusion)
+     * @param mainRate the main learner's inner rate for this user (PAML's alpha(h_i) when the model has PAML)
+     * @param rateFrom the remembered users PAML's rate came from (empty without PAML)
      */
-    public record FusedScores(float[] scores, float[] weights) {
+    public record FusedScores(float[] scores, float[] weights, double mainRate, List<PamlRates.RateSource> rateFrom) {
     }
 
     /** A recommender that can also say how much each learner counted for this user. */

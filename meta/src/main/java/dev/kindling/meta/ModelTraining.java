@@ -55,8 +55,8 @@ public final class ModelTraining {
                     MmlModel.Stages.DEFAULT.neighbours(), manager, done -> { }));
             timed.accept("generator neighbours found through the index");
             if (paml) {
-                model.withPaml(new MmlModel.Paml(new UserRateMemory(index, LearnerConfig.DEFAULT.hidden(), 100_000), 10,
-                        1.0, 1e-3));
+                model.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, LearnerConfig.DEFAULT.hidden(),
+                        UserRateMemory.DEFAULT_CAPACITY)));
             }
             if (pretrainEpochs > 0) {
                 model.withPretraining(pretrainEpochs);

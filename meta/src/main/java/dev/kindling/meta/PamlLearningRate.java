@@ -43,8 +43,18 @@ public final class PamlLearningRate {
         this.baseRate = baseRate;
     }
 
-    /** A neighbour user: its embedding and its learning rate. */
-    public record Neighbour(float[] embedding, double rate) {
+    /** A neighbour user: its id, embedding and learning rate. */
+    public record Neighbour(String userId, float[] embedding, double rate) {
+    }
+
+    /** s_k = exp(-delta ||h_i - h_k||^2), the kernel weight of a neighbour (PAML Eq. 1). */
+    public double similarity(float[] h, Neighbour n) {
+        double d2 = 0;
+        for (int i = 0; i < h.length; i++) {
+            double diff = h[i] - n.embedding()[i];
+            d2 += diff * diff;
+        }
+        return Math.exp(-delta * d2);
     }
 
     public Params initialise(int userDimension, NDManager manager, DataType type, long seed) {
@@ -72,12 +82,7 @@ public final class PamlLearningRate {
         double weighted = 0;
         double total = 0;
         for (Neighbour n : neighbours) {
-            double d2 = 0;
-            for (int i = 0; i < hv.length; i++) {
-                double diff = hv[i] - n.embedding()[i];
-                d2 += diff * diff;
-            }
-            double sk = Math.exp(-delta * d2);
+            double sk = similarity(hv, n);
             weighted += sk * n.rate();
             total += sk;
         }

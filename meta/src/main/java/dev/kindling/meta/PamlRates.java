@@ -1,5 +1,7 @@
 package dev.kindling.meta;
 
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -69,12 +71,27 @@ public final class PamlRates implements InnerRates {
         return paml.rate(params, h, memory.nearest(task.userId(), lastEmbedding, neighbours), s);
     }
 
-    /** The rate for a new user known by a support sequence, without learning anything (serving, evaluation). */
-    public double rateFor(String userId, SequenceBatch support, NDManager taskManager) {
+    /** A new user's inner rate (PAML Eq. 1) and the remembered users whose rates went into it. */
+    public record UserRate(double rate, List<RateSource> from) {
+    }
+
+    /** A neighbour user behind a rate: its id, kernel weight s_k and its own rate alpha(h_k). */
+    public record RateSource(String userId, double similarity, double rate) {
+    }
+
+    /**
+     * The rate for a new user known by a support sequence, without learning or remembering anything (serving,
+     * evaluation).
+     *
+     * @param userId the user's id, left out of its own neighbours; null for an anonymous user
+     */
+    public UserRate rateFor(String userId, SequenceBatch support, NDManager taskManager) {
         float[] h = embedding(support);
-        NDArray rate = paml.rate(params.detached(), taskManager.create(h).toType(s.type(), false),
-                memory.nearest(userId, h, neighbours), s);
-        return rate.toType(DataType.FLOAT64, false).getDouble();
+        List<PamlLearningRate.Neighbour> near = memory.nearest(userId, h, neighbours);
+        NDArray rate = paml.rate(params.detached(), taskManager.create(h).toType(s.type(), false), near, s);
+        List<RateSource> from = near.stream()
+                .map(n -> new RateSource(n.userId(), paml.similarity(h, n), n.rate())).toList();
+        return new UserRate(rate.toType(DataType.FLOAT64, false).getDouble(), from);
     }
 
     @Override

@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
 import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.Scalars;
@@ -55,9 +56,11 @@ public final class ServingModel implements AutoCloseable {
      * @param unknown      the request's items the model has no ID embedding for (added after training)
      * @param fusionWeights how much the ID, text and image learners counted for this user (MML Eq. 12-13); empty for
      *                     popularity
+     * @param rateFrom     the remembered users the main learner's PAML rate came from (empty without PAML)
      */
     public record Ranking(List<Scored> items, String method, int steps, double learningRate, List<String> used,
-                          List<String> unknown, java.util.Map<String, Double> fusionWeights) {
+                          List<String> unknown, java.util.Map<String, Double> fusionWeights,
+                          List<PamlRates.RateSource> rateFrom) {
     }
 
     private ServingModel(String version, MetaDataset data, NDManager manager, MmlModel model,
@@ -73,8 +76,11 @@ public final class ServingModel implements AutoCloseable {
         this.popular = popular;
     }
 
-    /** Loads the current version under {@code models} (see {@link ModelDirectory}) with its items' features. */
-    public static ServingModel load(Path models, Store store, NDManager parent) {
+    /**
+     * Loads the current version under {@code models} (see {@link ModelDirectory}) with its items' features. A model
+     * trained with PAML finds each new user's nearest remembered users in the index's {@code users} collection.
+     */
+    public static ServingModel load(Path models, Store store, VectorIndex index, NDManager parent) {
         long start = System.nanoTime();
         NDManager manager = parent.newSubManager();
         try {
@@ -98,6 +104,10 @@ public final class ServingModel implements AutoCloseable {
             ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
             Scalars s = new Scalars(manager, DataType.FLOAT32);
             MmlModel model = new MmlModel(data, features, loaded.manifest().learner(), s, manager);
+            if (loaded.groups().containsKey("paml")) {
+                model.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, loaded.manifest().learner().hidden(),
+                        UserRateMemory.DEFAULT_CAPACITY)));
+            }
             model.restore(loaded.groups(), MmlModel.Stages.DEFAULT.neighbours());
             MmlModel.FusedRecommender adapted = model.recommender("mml", STEPS, RATE, 1);
             Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
@@ -200,6 +210,7 @@ public final class ServingModel implements AutoCloseable {
         int steps = 0;
         double rate = 0;
         java.util.Map<String, Double> weights = new java.util.LinkedHashMap<>();
+        List<PamlRates.RateSource> rateFrom = List.of();
         if (sequence.isEmpty()) {
             scores = popular.scores(new int[0]);
             method = "popularity";
@@ -214,13 +225,21 @@ public final class ServingModel implements AutoCloseable {
             }
             method = "mml";
             steps = sequence.size() >= 2 ? STEPS : 0;
-            rate = steps > 0 ? RATE : 0;
+            rate = steps > 0 ? fused.mainRate() : 0;
+            rateFrom = fused.rateFrom();
         }
-        Set<Integer> seen = excludeSeen ? new HashSet<>(sequence) : Set.of();
+        boolean[] seen = new boolean[scores.length];
+        if (excludeSeen) {
+            sequence.forEach(i -> seen[i] = true);
+        }
         PriorityQueue<Scored> top = new PriorityQueue<>((a, b) -> Double.compare(a.score(), b.score()));
         for (int i = 1; i < scores.length; i++) {
+            // The score test first: once k items are held, most items are skipped without looking at their id.
+            if (seen[i] || top.size() == k && scores[i] <= top.peek().score()) {
+                continue;
+            }
             String id = data.itemId(i);
-            if (seen.contains(i) || removed.contains(id) || !allowed.test(id)) {
+            if (removed.contains(id) || !allowed.test(id)) {
                 continue;
             }
             top.add(new Scored(id, scores[i]));
@@ -230,7 +249,7 @@ public final class ServingModel implements AutoCloseable {
         }
         List<Scored> out = new ArrayList<>(top);
         out.sort((a, b) -> Double.compare(b.score(), a.score()));
-        return new Ranking(out, method, steps, rate, used, unknown, weights);
+        return new Ranking(out, method, steps, rate, used, unknown, weights, rateFrom);
     }
 
     /** Rankings run concurrently (each on its own adapted copy of Theta); closing waits for them. */

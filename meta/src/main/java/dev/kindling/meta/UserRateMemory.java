@@ -22,6 +22,8 @@ import dev.kindling.core.index.VectorRecord;
  */
 public final class UserRateMemory {
     public static final String COLLECTION = "users";
+    /** Users kept before the least recently used are evicted (what training and serving use). */
+    public static final int DEFAULT_CAPACITY = 100_000;
     private static final String RATE = "alpha";
 
     private final VectorIndex index;
@@ -51,7 +53,7 @@ public final class UserRateMemory {
             if (hit.id().equals(userId) || out.size() == k) {
                 continue;
             }
-            index.get(COLLECTION, hit.id()).ifPresent(r -> out.add(new PamlLearningRate.Neighbour(r.vector(),
+            index.get(COLLECTION, hit.id()).ifPresent(r -> out.add(new PamlLearningRate.Neighbour(hit.id(), r.vector(),
                     Double.parseDouble((String) r.attributes().get(RATE)))));
             recency.get(hit.id());
         }

@@ -112,4 +112,31 @@ class MetaGradientTest {
         assertThat(firstOrderGap).isGreaterThan(1e-3);
         assertThat(worst).isLessThan(1e-5);
     }
+
+    @Test
+    void adaptationForRankingGivesTheFirstOrderValues() {
+        Params global = learner.initialise(SEED);
+        global.requireGradients();
+        try (NDManager sub = manager.newSubManager()) {
+            Params reference = new InnerLoop(learner, 3).adaptFirstOrder(global, task.support(), rate, false, s, sub)
+                    .theta();
+            Params lean = new InnerLoop(learner, 3).adaptForRanking(global, task.support(), rate, s, sub);
+            assertThat(lean.names()).containsExactlyElementsOf(reference.names());
+            double moved = 0;
+            for (String name : reference.names()) {
+                double[] want = reference.get(name).toDoubleArray();
+                double[] got = lean.get(name).toDoubleArray();
+                double[] start = global.get(name).toDoubleArray();
+                for (int i = 0; i < want.length; i++) {
+                    assertThat(got[i]).as("%s[%d]", name, i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-12));
+                    moved = Math.max(moved, Math.abs(got[i] - start[i]));
+                }
+            }
+            assertThat(moved).as("the steps changed Theta").isGreaterThan(1e-3);
+            // The global parameters are left as they were, with no gradient collected on them.
+            for (String name : reference.names()) {
+                assertThat(global.get(name).getGradient().abs().sum().toType(DataType.FLOAT64, false).getDouble()).isZero();
+            }
+        }
+    }
 }

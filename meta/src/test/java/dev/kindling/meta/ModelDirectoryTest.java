@@ -124,4 +124,47 @@ class ModelDirectoryTest {
             assertThat(scores[32]).isFinite().isNotEqualTo(scores[31]);
         }
     }
+
+    @Test
+    void aModelTrainedWithPamlAdaptsEachNewUserAtItsOwnRateFromItsNeighbours() throws Exception {
+        DjlRuntime.ensureOffline();
+        try (NDManager m = NDManager.newBaseManager("PyTorch");
+             dev.kindling.index.LuceneVectorIndex index = new dev.kindling.index.LuceneVectorIndex(home.resolve("index"),
+                     dev.kindling.index.LuceneIndexSettings.DEFAULT)) {
+            Scalars s = new Scalars(m, DataType.FLOAT32);
+            MetaDataset data = synthetic(30, 40, 1);
+            ItemFeatures f = ItemFeatures.random(m, 30, 6, 5, 0.3, 2, DataType.FLOAT32);
+            LearnerConfig config = new LearnerConfig(8, 1, 2, 16, 0.1, 12);
+            MmlModel model = new MmlModel(data, f, config, s, m)
+                    .withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000)));
+            model.train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
+                    new MmlModel.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
+            Path saved = ModelDirectory.save(home.resolve("models"), config, data, Map.of(), model.parameters());
+            ModelDirectory.Loaded loaded = ModelDirectory.load(saved, m);
+            assertThat(loaded.groups()).containsKey("paml");
+            assertThat(index.count(UserRateMemory.COLLECTION)).as("training remembered the old users").isPositive();
+
+            MmlModel restored = new MmlModel(data, f, config, s, m)
+                    .withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000)));
+            restored.restore(loaded.groups(), 3);
+            assertThat(restored.hasPaml()).isTrue();
+            MmlModel.FusedScores a = restored.recommender("mml", 2, 0.1, 1).fusedScores(new int[] {3, 4, 5, 6});
+            MmlModel.FusedScores b = restored.recommender("mml", 2, 0.1, 1).fusedScores(new int[] {20, 9, 14});
+            assertThat(a.rateFrom()).hasSize(10).allSatisfy(r -> {
+                assertThat(r.userId()).startsWith("user");
+                assertThat(r.similarity()).isBetween(0.0, 1.0);
+                assertThat(r.rate()).isPositive();
+            });
+            // PAML Eq. 1: alpha'(h_i) plus the kernel-weighted mean of the neighbours' rates, so at least that mean.
+            double mean = a.rateFrom().stream().mapToDouble(r -> r.similarity() * r.rate()).sum()
+                    / (a.rateFrom().stream().mapToDouble(PamlRates.RateSource::similarity).sum() + 1e-5);
+            assertThat(a.mainRate()).isGreaterThan(mean).isNotEqualTo(0.1);
+            assertThat(b.mainRate()).as("a different user, a different rate").isNotEqualTo(a.mainRate());
+
+            MmlModel plain = new MmlModel(data, f, config, s, m);
+            plain.restore(loaded.groups(), 3);
+            assertThat(plain.hasPaml()).as("without its memory the model adapts at the given rate").isFalse();
+            assertThat(plain.recommender("mml", 2, 0.1, 1).fusedScores(new int[] {3, 4, 5, 6}).mainRate()).isEqualTo(0.1);
+        }
+    }
 }

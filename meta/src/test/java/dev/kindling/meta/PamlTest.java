@@ -36,8 +36,8 @@ class PamlTest {
             NDArray h = m.create(new double[] {1, 0, 0});
             double alone = paml.rate(p, h, List.of(), s).getDouble();
             assertThat(alone).isPositive();
-            List<PamlLearningRate.Neighbour> nb = List.of(new PamlLearningRate.Neighbour(new float[] {1, 0, 0}, 0.2),
-                    new PamlLearningRate.Neighbour(new float[] {0, 1, 0}, 0.4));
+            List<PamlLearningRate.Neighbour> nb = List.of(new PamlLearningRate.Neighbour("a", new float[] {1, 0, 0}, 0.2),
+                    new PamlLearningRate.Neighbour("b", new float[] {0, 1, 0}, 0.4));
             double s1 = 1.0;                  // exp(-0.5 * 0)
             double s2 = Math.exp(-0.5 * 2);   // exp(-0.5 * ||(1,-1,0)||^2)
             double expected = alone + (s1 * 0.2 + s2 * 0.4) / (s1 + s2 + PamlLearningRate.SIGMA);

@@ -99,6 +99,7 @@ final class RecommendationsResource {
             why.put("method", ranking.method());
             why.put("innerSteps", ranking.steps());
             why.put("learningRate", ranking.learningRate());
+            why.put("learningRateFrom", ranking.rateFrom());
             why.put("adaptedOn", ranking.used());
             why.put("unknownToModel", ranking.unknown());
             why.put("fusionWeights", ranking.fusionWeights());

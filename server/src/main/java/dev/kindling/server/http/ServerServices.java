@@ -146,7 +146,7 @@ public final class ServerServices implements AutoCloseable {
             LOG.warn("no trained model under {}: recommendations fall back to 503 until ./kindling train runs", models);
             return false;
         }
-        ServingModel fresh = ServingModel.load(models, store, manager);
+        ServingModel fresh = ServingModel.load(models, store, index, manager);
         indexUsers(fresh);
         ServingModel old = model.getAndSet(fresh);
         if (old != null) {

@@ -187,6 +187,9 @@ class KindlingServerTest {
         assertThat(out.at("/explanation/method").asText()).isEqualTo("mml");
         assertThat(out.at("/explanation/innerSteps").asInt()).isEqualTo(5);
         assertThat(out.at("/explanation/adaptedOn")).hasSize(5);
+        assertThat(out.at("/explanation/learningRate").asDouble()).as("trained without PAML: the fixed rate")
+                .isEqualTo(0.05);
+        assertThat(out.at("/explanation/learningRateFrom")).isEmpty();
         JsonNode weights = out.at("/explanation/fusionWeights");
         double sum = weights.get("id").asDouble() + weights.get("text").asDouble() + weights.get("image").asDouble();
         assertThat(sum).as("attention weights over the three learners (Eq. 13)").isCloseTo(1.0,
