@@ -85,6 +85,8 @@ public final class IndexBenchmark {
                           --seed S       random seed (42)
                           --ram-buffer-mb M  indexing buffer before Lucene flushes a segment (256); smaller makes
                                          more segments
+                          --beam-width B HNSW construction beam width (the index default, 100)
+                          --m M          HNSW neighbours per node (the index default, 16)
                           --merge        after measuring, force-merge to one segment and measure again
                           --dir PATH     index directory, kept afterwards (default: a temporary one, deleted);
                                          a collection "bench" in it is replaced""");
@@ -111,6 +113,10 @@ public final class IndexBenchmark {
                 case "--dir" -> dir = Path.of(value);
                 case "--ram-buffer-mb" -> settings = new LuceneIndexSettings(settings.hnswM(), settings.hnswBeamWidth(),
                         settings.ef(), positive(option, value), settings.maxDimensions());
+                case "--beam-width" -> settings = new LuceneIndexSettings(settings.hnswM(), positive(option, value),
+                        settings.ef(), settings.ramBufferMb(), settings.maxDimensions());
+                case "--m" -> settings = new LuceneIndexSettings(positive(option, value), settings.hnswBeamWidth(),
+                        settings.ef(), settings.ramBufferMb(), settings.maxDimensions());
                 default -> throw new IllegalArgumentException("unknown option " + option + " (try --help)");
             }
         }

@@ -9,6 +9,8 @@ final class IndexFields {
     static final String ID = "_id";
     /** The vector: an HNSW-indexed float vector field. */
     static final String VECTOR = "_vector";
+    /** Stored original of a COSINE collection's vector that was rescaled to unit length for the vector field. */
+    static final String RAW_VECTOR = "_raw";
     static final String ATTRIBUTE_PREFIX = "attr.";
 
     private IndexFields() {

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -26,6 +27,7 @@ import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
@@ -70,7 +72,6 @@ final class LuceneCollection implements Closeable {
         this.spec = spec;
         this.root = root;
         this.defaultEf = settings.ef();
-        this.documents = new RecordDocuments(spec);
         this.filters = new FilterTranslator(spec);
         IndexWriterConfig config = new IndexWriterConfig()
                 .setCodec(new HnswCodec(settings))
@@ -84,6 +85,7 @@ final class LuceneCollection implements Closeable {
                 w.commit();
             }
             this.searchers = new SearcherManager(w, true, false, null);
+            this.documents = new RecordDocuments(spec, similarityInUse(searchers, spec));
         } catch (IOException | RuntimeException e) {
             if (w != null) {
                 w.rollback();
@@ -93,6 +95,26 @@ final class LuceneCollection implements Closeable {
         }
         this.directory = dir;
         this.writer = w;
+    }
+
+    /**
+     * The vector field's similarity: what the existing segments have (collections written before COSINE moved to unit
+     * vectors under DOT_PRODUCT keep COSINE), else the one for new collections.
+     */
+    private static VectorSimilarityFunction similarityInUse(SearcherManager searchers, CollectionSpec spec)
+            throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+                FieldInfo info = leaf.reader().getFieldInfos().fieldInfo(IndexFields.VECTOR);
+                if (info != null && info.getVectorDimension() > 0) {
+                    return info.getVectorSimilarityFunction();
+                }
+            }
+            return LuceneMetrics.similarity(spec.metric());
+        } finally {
+            searchers.release(searcher);
+        }
     }
 
     /** Creates the collection's Lucene index under {@code root} and then its metadata file. */
@@ -159,7 +181,8 @@ final class LuceneCollection implements Closeable {
         documents.requireValidVector(request.vector(), "search in collection " + spec.name() + ": query vector");
         Query filter = filters.translate(request.filter());
         int ef = request.ef() == 0 ? defaultEf : request.ef();
-        Query knn = new KnnFloatVectorQuery(IndexFields.VECTOR, request.vector(), Math.max(request.k(), ef), filter);
+        Query knn = new KnnFloatVectorQuery(IndexFields.VECTOR, documents.indexed(request.vector()),
+                Math.max(request.k(), ef), filter);
         IndexSearcher searcher = acquireFresh();
         try {
             TopDocs top = searcher.search(knn, request.k());
@@ -304,8 +327,9 @@ final class LuceneCollection implements Closeable {
         if (vectors == null || vectors.advance(doc) != doc) {
             throw new IllegalStateException("collection " + spec.name() + ": record " + id + " has no vector");
         }
-        float[] vector = vectors.vectorValue().clone();
-        return new VectorRecord(id, vector, documents.attributes(reader.storedFields().document(doc)));
+        Document stored = reader.storedFields().document(doc);
+        float[] vector = documents.original(vectors.vectorValue().clone(), stored);
+        return new VectorRecord(id, vector, documents.attributes(stored));
     }
 
     private static void deleteRecursively(Path path) throws IOException {

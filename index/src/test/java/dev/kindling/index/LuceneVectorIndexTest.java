@@ -97,6 +97,88 @@ class LuceneVectorIndexTest extends AbstractVectorIndexContractTest {
     }
 
     @Test
+    void cosineCollectionsRankAnyVectorLengthByCosineAndKeepItsValues() {
+        Random random = random("lengths");
+        index.createCollection(CollectionSpec.of("scaled", 16, Metric.COSINE));
+        List<VectorRecord> records = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            float[] v = ClusteredVectors.gaussianUnit(16, random);
+            float scale = i % 3 == 0 ? 1f : (float) (0.01 + 50 * random.nextDouble()); // unit and rescaled vectors
+            for (int j = 0; j < v.length; j++) {
+                v[j] *= scale;
+            }
+            records.add(VectorRecord.of("v" + i, v));
+        }
+        index.upsert("scaled", records);
+        float[] query = records.get(5).vector().clone();
+        for (int j = 0; j < query.length; j++) {
+            query[j] *= 7f; // a long query: still cosine
+        }
+        List<SearchHit> hits = index.search("scaled", SearchRequest.of(query, 10).withEf(400));
+        assertThat(hits.get(0).id()).isEqualTo("v5");
+        List<String> exact = records.stream().sorted(java.util.Comparator.comparingDouble(
+                (VectorRecord r) -> -cosine(query, r.vector()))).limit(10).map(VectorRecord::id).toList();
+        assertThat(hits).extracting(SearchHit::id).containsExactlyElementsOf(exact);
+        for (SearchHit hit : hits) {
+            VectorRecord r = records.get(Integer.parseInt(hit.id().substring(1)));
+            assertThat(hit.score()).isCloseTo((float) cosine(query, r.vector()), within(1e-5f));
+        }
+        reopen();
+        for (VectorRecord r : records) {
+            assertThat(index.get("scaled", r.id()).orElseThrow().vector()).containsExactly(r.vector());
+        }
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    /** A collection written before COSINE moved to unit vectors under DOT_PRODUCT keeps working as it was. */
+    @Test
+    void cosineCollectionsWrittenWithLucenesCosineStillOpenAndGrow() throws Exception {
+        index.close();
+        Path root = directory.resolve("legacy");
+        CollectionSpec spec = CollectionSpec.of("legacy", 8, Metric.COSINE);
+        Random random = random("legacy");
+        float[][] old = new float[50][];
+        try (org.apache.lucene.store.Directory dir = org.apache.lucene.store.FSDirectory.open(
+                root.resolve(LuceneCollection.LUCENE_DIRECTORY));
+             org.apache.lucene.index.IndexWriter writer = new org.apache.lucene.index.IndexWriter(dir,
+                     new org.apache.lucene.index.IndexWriterConfig())) {
+            for (int i = 0; i < old.length; i++) {
+                old[i] = ClusteredVectors.gaussianUnit(8, random);
+                old[i][0] *= 3; // not unit: Lucene's COSINE took raw vectors
+                org.apache.lucene.document.Document d = new org.apache.lucene.document.Document();
+                d.add(new org.apache.lucene.document.StringField(IndexFields.ID, "old" + i,
+                        org.apache.lucene.document.Field.Store.YES));
+                d.add(new org.apache.lucene.document.KnnFloatVectorField(IndexFields.VECTOR, old[i],
+                        org.apache.lucene.index.VectorSimilarityFunction.COSINE));
+                writer.addDocument(d);
+            }
+            writer.commit();
+        }
+        CollectionMetadata.write(root, spec);
+        index = openIndex(directory);
+        float[] fresh = ClusteredVectors.gaussianUnit(8, random);
+        fresh[1] *= 5;
+        index.upsert("legacy", List.of(VectorRecord.of("new", fresh)));
+        assertThat(index.search("legacy", SearchRequest.of(old[7], 1)).get(0).id()).isEqualTo("old7");
+        assertThat(index.search("legacy", SearchRequest.of(fresh, 1)).get(0).score()).isCloseTo(1f, within(1e-5f));
+        assertThat(index.get("legacy", "old7").orElseThrow().vector()).containsExactly(old[7]);
+        assertThat(index.get("legacy", "new").orElseThrow().vector()).containsExactly(fresh);
+        lucene().forceMerge("legacy", 1);
+        assertThat(index.count("legacy")).isEqualTo(51);
+    }
+
+    @Test
     void onDiskLayoutIsOneDirectoryPerCollectionWithVersionedMetadata() throws Exception {
         index.createCollection(new CollectionSpec("items", 4, Metric.INNER_PRODUCT,
                 Map.of("year", AttributeType.LONG, "genre", AttributeType.STRING)));
