@@ -92,13 +92,14 @@ public final class LoadBenchmark {
                         + "(goal p99 <= 50 ms at 50/s)%n", r.p(0.5), r.p(0.9), r.p(0.99), r.p(1.0));
                 double[] cost = adaptationCost(services.model(), histories, samples);
                 System.out.printf("  per request, in process: adapted ranking %.2f ms, plain forward pass %.2f ms: "
-                        + "adaptation costs %.1fx a forward pass (J = %d inner steps)%n", cost[0], cost[1],
-                        cost[0] / cost[1], ServingModel.STEPS);
+                        + "adaptation costs %.1fx a forward pass (J = %d inner steps); CPU time %.2f ms and %.2f ms%n",
+                        cost[0], cost[1], cost[0] / cost[1], services.model().adaptation().steps(), cost[2], cost[3]);
                 System.out.printf("{\"benchmark\":\"load\",\"rate\":%.1f,\"seconds\":%d,\"requests\":%d,\"errors\":%d,"
                                 + "\"throughput\":%.2f,\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f,"
-                                + "\"adaptedMs\":%.3f,\"forwardMs\":%.3f,\"adaptationRatio\":%.2f}%n", rate, seconds,
+                                + "\"adaptedMs\":%.3f,\"forwardMs\":%.3f,\"adaptationRatio\":%.2f,\"adaptedCpuMs\":%.3f,"
+                                + "\"forwardCpuMs\":%.3f}%n", rate, seconds,
                         r.count(), r.errors(), r.count() / (double) seconds, r.p(0.5), r.p(0.9), r.p(0.99), r.p(1.0),
-                        cost[0], cost[1], cost[0] / cost[1]);
+                        cost[0], cost[1], cost[0] / cost[1], cost[2], cost[3]);
             }
         }
         System.exit(0); // the HTTP client's threads would keep the JVM alive
@@ -177,25 +178,37 @@ public final class LoadBenchmark {
         return new Result(sorted, errors.get());
     }
 
-    /** Mean milliseconds per request: ranking with adaptation, ranking with the plain forward pass. */
+    /**
+     * Mean milliseconds per request: ranking with adaptation and the plain forward pass, wall clock and this thread's
+     * CPU time (tensor operations run on the calling thread), the latter steady when something else shares the cores.
+     */
     private static double[] adaptationCost(ServingModel model, List<List<String>> histories, int samples) {
         for (int i = 0; i < 20; i++) {
             model.recommend(histories.get(i % histories.size()), 10, true, id -> true);
             model.scoreWithoutAdaptation(histories.get(i % histories.size()));
         }
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
         long adapted = 0;
         long plain = 0;
+        long adaptedCpu = 0;
+        long plainCpu = 0;
         for (int i = 0; i < samples; i++) {
             List<String> h = histories.get(i % histories.size());
+            long c0 = cpu.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             model.recommend(h, 10, true, id -> true);
             long t1 = System.nanoTime();
+            long c1 = cpu.getCurrentThreadCpuTime();
             model.scoreWithoutAdaptation(h);
             long t2 = System.nanoTime();
+            long c2 = cpu.getCurrentThreadCpuTime();
             adapted += t1 - t0;
             plain += t2 - t1;
+            adaptedCpu += c1 - c0;
+            plainCpu += c2 - c1;
         }
-        return new double[] {adapted / 1e6 / samples, plain / 1e6 / samples};
+        return new double[] {adapted / 1e6 / samples, plain / 1e6 / samples, adaptedCpu / 1e6 / samples,
+                plainCpu / 1e6 / samples};
     }
 
     private LoadBenchmark() {

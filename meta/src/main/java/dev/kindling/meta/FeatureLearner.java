@@ -2,6 +2,7 @@ package dev.kindling.meta;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 
 import dev.kindling.tensor.Layers;
@@ -24,6 +25,7 @@ public final class FeatureLearner implements SequenceLearner {
     private final NDArray present;
     private final NDManager manager;
     private final DataType type;
+    private final NDArray frozen;
 
     /**
      * @param features [items + 1, f] encoder vectors (rows of missing items are zero)
@@ -35,6 +37,37 @@ public final class FeatureLearner implements SequenceLearner {
         this.present = present.reshape(-1, 1);
         this.manager = manager;
         this.type = type;
+        this.frozen = null;
+    }
+
+    private FeatureLearner(FeatureLearner of, NDArray frozen) {
+        this.config = of.config;
+        this.features = of.features;
+        this.present = of.present;
+        this.manager = of.manager;
+        this.type = of.type;
+        this.frozen = frozen;
+    }
+
+    /**
+     * This learner with its Gamma fixed: every item's vector computed once from the given parameters (the projection
+     * of all items is the costliest part of a ranking otherwise). Adaptation leaves Gamma alone, so rankings with the
+     * frozen learner equal those with the original; training must use the original.
+     */
+    public FeatureLearner frozen(Params p) {
+        NDArray vectors;
+        try (NDScope scope = new NDScope()) {
+            vectors = allItemVectors(p.detached()).stopGradient();
+            NDScope.unregister(vectors);
+        }
+        return new FeatureLearner(this, vectors);
+    }
+
+    /** Frees a frozen learner's vectors. */
+    public void release() {
+        if (frozen != null) {
+            frozen.close();
+        }
     }
 
     @Override
@@ -75,6 +108,9 @@ public final class FeatureLearner implements SequenceLearner {
 
     @Override
     public NDArray itemVectors(Params p, NDArray ids) {
+        if (frozen != null) {
+            return frozen.get(ids);
+        }
         NDArray projected = Layers.linear(features.get(ids), p.get("proj.w"), p.get("proj.b"));
         NDArray has = present.get(ids);
         // has * projection + (1 - has) * missing
@@ -83,6 +119,9 @@ public final class FeatureLearner implements SequenceLearner {
 
     @Override
     public NDArray allItemVectors(Params p) {
+        if (frozen != null) {
+            return frozen;
+        }
         NDArray projected = Layers.linear(features, p.get("proj.w"), p.get("proj.b"));
         return projected.mul(present).add(p.get("proj.missing").mul(present.neg().add(present.onesLike())));
     }

@@ -147,11 +147,11 @@ public final class MmlModel {
     private NeighbourTable neighbours;
     private NDArray warmTable;
     /**
-     * The text and image learners' vectors of every item (their Gamma projection, Eq. 8's e_i), computed once the
-     * learners are frozen (stage 3 and serving): the projection of all items is the costliest part of a ranking
-     * otherwise, and adaptation never changes it (Gamma is global only). Null while the learners still train.
+     * The text and image learners with their item vectors computed once ({@link FeatureLearner#frozen}), made when the
+     * learners stop training (stage 3, restore); null while they still train.
      */
-    private NDArray[] frozenFeatureVectors;
+    private FeatureLearner frozenText;
+    private FeatureLearner frozenImage;
 
     public MmlModel(MetaDataset data, ItemFeatures features, LearnerConfig config, Scalars s, NDManager manager) {
         this.data = data;
@@ -238,28 +238,23 @@ public final class MmlModel {
 
     private void freezeFeatureVectors() {
         releaseFeatureVectors();
-        try (NDScope scope = new NDScope()) {
-            NDArray[] vectors = {text.allItemVectors(textParams.detached()).stopGradient(),
-                    image.allItemVectors(imageParams.detached()).stopGradient()};
-            for (NDArray v : vectors) {
-                NDScope.unregister(v);
-            }
-            frozenFeatureVectors = vectors;
-        }
+        frozenText = text.frozen(textParams);
+        frozenImage = image.frozen(imageParams);
     }
 
     private void releaseFeatureVectors() {
-        if (frozenFeatureVectors != null) {
-            for (NDArray v : frozenFeatureVectors) {
-                v.close();
-            }
-            frozenFeatureVectors = null;
+        if (frozenText != null) {
+            frozenText.release();
+            frozenImage.release();
+            frozenText = null;
+            frozenImage = null;
         }
     }
 
-    /** Every item's vector for learner i (0 main, 1 text, 2 image) under these parameters. */
-    private NDArray allItemVectors(int learner, SequenceLearner l, Params p) {
-        return learner > 0 && frozenFeatureVectors != null ? frozenFeatureVectors[learner - 1] : l.allItemVectors(p);
+    /** The main, text and image learners to rank with: the feature learners frozen once training is over. */
+    private SequenceLearner[] rankingLearners() {
+        return frozenText == null ? new SequenceLearner[] {main, text, image}
+                : new SequenceLearner[] {main, frozenText, frozenImage};
     }
 
     /** All three stages. */
@@ -450,7 +445,7 @@ public final class MmlModel {
 
     /** Fused scores over all items [batch, items + 1] and the learners' attention weights [batch, 3] (Eq. 9-13). */
     NDList fuse(Params mainP, Params textP, Params imageP, SequenceBatch batch) {
-        SequenceLearner[] learners = {main, text, image};
+        SequenceLearner[] learners = rankingLearners();
         Params[] params = {mainP, textP, imageP};
         NDArray[] scores = new NDArray[3];
         NDArray[] outputs = new NDArray[3];
@@ -458,7 +453,7 @@ public final class MmlModel {
         for (int i = 0; i < 3; i++) {
             NDArray encoded = learners[i].encode(params[i], batch, false, s);
             outputs[i] = encoded;
-            scores[i] = encoded.get(":, " + (n - 1) + ", :").matMul(allItemVectors(i, learners[i], params[i]).transpose());
+            scores[i] = encoded.get(":, " + (n - 1) + ", :").matMul(learners[i].allItemVectors(params[i]).transpose());
         }
         return fusion.forward(fusionParams, scores, outputs, s);
     }
@@ -482,7 +477,7 @@ public final class MmlModel {
                         ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable).put("item.emb", warmTable))
                         : mainParams;
                 Params[] adapted = new Params[3];
-                SequenceLearner[] learners = {main, text, image};
+                SequenceLearner[] learners = rankingLearners();
                 Params[] base = {mainP, textParams, imageParams};
                 SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, random, sub) : null;
                 double mainRate = rate;

@@ -38,8 +38,16 @@ public final class ModelDirectory {
     }
 
     /** What {@code model.json} says. */
+    /**
+     * @param adaptation how serving adapts to a new user, chosen on held-out users when trained (null in models saved
+     *                   without one: serving uses {@link AdaptationTuning.Choice#DEFAULT})
+     */
     public record Manifest(int formatVersion, String version, LearnerConfig learner, long cut, int items,
-                           Map<String, String> encoders, List<String> groups) {
+                           Map<String, String> encoders, List<String> groups, AdaptationTuning.Choice adaptation) {
+        /** The adaptation serving uses. */
+        public AdaptationTuning.Choice servingAdaptation() {
+            return adaptation == null ? AdaptationTuning.Choice.DEFAULT : adaptation;
+        }
     }
 
     /** A loaded model: its manifest, item ids and parameter groups. */
@@ -50,6 +58,12 @@ public final class ModelDirectory {
     /** Writes a new version and makes it current. Returns its directory. */
     public static Path save(Path models, LearnerConfig learner, MetaDataset data, Map<String, String> encoders,
                             Map<String, Params> groups) {
+        return save(models, learner, data, encoders, groups, null);
+    }
+
+    /** Writes a new version with the adaptation serving should use (null: the default) and makes it current. */
+    public static Path save(Path models, LearnerConfig learner, MetaDataset data, Map<String, String> encoders,
+                            Map<String, Params> groups, AdaptationTuning.Choice adaptation) {
         String version = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC).format(Instant.now());
         try {
             Files.createDirectories(models);
@@ -60,6 +74,9 @@ public final class ModelDirectory {
             root.set("learner", JSON.valueToTree(learner));
             root.set("encoders", JSON.valueToTree(encoders));
             root.set("groups", JSON.valueToTree(List.copyOf(groups.keySet())));
+            if (adaptation != null && adaptation.users() > 0) {
+                root.set("adaptation", JSON.valueToTree(adaptation));
+            }
             Files.writeString(tmp.resolve("model.json"), JSON.writeValueAsString(root));
             StringBuilder items = new StringBuilder();
             for (int i = 1; i <= data.itemCount(); i++) {

@@ -62,7 +62,11 @@ public final class ModelTraining {
                 model.withPretraining(pretrainEpochs);
             }
             model.train(maml, MmlModel.Stages.DEFAULT, 1, timed);
-            Path saved = ModelDirectory.save(models, LearnerConfig.DEFAULT, data, encoders(store), model.parameters());
+            // The new users after T were never trained on: they choose how serving adapts (J, alpha).
+            AdaptationTuning.Choice adaptation = AdaptationTuning.choose(model, data.newUsers(), 10,
+                    AdaptationTuning.STEPS, AdaptationTuning.RATES, timed);
+            Path saved = ModelDirectory.save(models, LearnerConfig.DEFAULT, data, encoders(store), model.parameters(),
+                    adaptation);
             timed.accept("saved " + saved.getFileName() + " (now current)");
             return saved;
         }

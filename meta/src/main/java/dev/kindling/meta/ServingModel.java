@@ -28,10 +28,6 @@ import dev.kindling.tensor.Scalars;
 public final class ServingModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServingModel.class);
 
-    /** J and alpha used for each request: the authors' setting, the same as the evaluation's default. */
-    public static final int STEPS = 5;
-    public static final double RATE = 0.05;
-
     private final String version;
     private final MetaDataset data;
     private final NDManager manager;
@@ -40,6 +36,7 @@ public final class ServingModel implements AutoCloseable {
     private final Recommender popular;
     private final MmlModel model;
     private final Set<String> removed;
+    private final AdaptationTuning.Choice adaptation;
 
     /** One recommended item. */
     public record Scored(String itemId, double score) {
@@ -65,7 +62,9 @@ public final class ServingModel implements AutoCloseable {
 
     private ServingModel(String version, MetaDataset data, NDManager manager, MmlModel model,
                          MmlModel.FusedRecommender adapted,
-                         Recommender forwardOnly, Recommender popular, Set<String> removed) {
+                         Recommender forwardOnly, Recommender popular, Set<String> removed,
+                         AdaptationTuning.Choice adaptation) {
+        this.adaptation = adaptation;
         this.forwardOnly = forwardOnly;
         this.version = version;
         this.removed = Set.copyOf(removed);
@@ -109,14 +108,15 @@ public final class ServingModel implements AutoCloseable {
                         UserRateMemory.DEFAULT_CAPACITY)));
             }
             model.restore(loaded.groups(), MmlModel.Stages.DEFAULT.neighbours());
-            MmlModel.FusedRecommender adapted = model.recommender("mml", STEPS, RATE, 1);
+            AdaptationTuning.Choice adaptation = loaded.manifest().servingAdaptation();
+            MmlModel.FusedRecommender adapted = model.recommender("mml", adaptation.steps(), adaptation.rate(), 1);
             Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
             LOG.info("model {} loaded in {} s: {} items ({} added since training, with generated embeddings)",
                     loaded.manifest().version(), String.format("%.1f", (System.nanoTime() - start) / 1e9),
                     data.itemCount(), data.itemCount() - trained);
-            Recommender forwardOnly = model.recommender("mml", 0, RATE, 1);
+            Recommender forwardOnly = model.recommender("mml", 0, adaptation.rate(), 1);
             return new ServingModel(loaded.manifest().version(), data, manager, model, adapted, forwardOnly, popular,
-                    removed);
+                    removed, adaptation);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -125,6 +125,11 @@ public final class ServingModel implements AutoCloseable {
 
     public String version() {
         return version;
+    }
+
+    /** How this model adapts to each new user (J, alpha), as chosen when it was trained. */
+    public AdaptationTuning.Choice adaptation() {
+        return adaptation;
     }
 
     /** The user embedding h (see {@link MmlModel#userEmbedding}) from a history, or null when no item is known. */
@@ -224,7 +229,7 @@ public final class ServingModel implements AutoCloseable {
                 weights.put("image", (double) fused.weights()[2]);
             }
             method = "mml";
-            steps = sequence.size() >= 2 ? STEPS : 0;
+            steps = sequence.size() >= 2 ? adaptation.steps() : 0;
             rate = steps > 0 ? fused.mainRate() : 0;
             rateFrom = fused.rateFrom();
         }

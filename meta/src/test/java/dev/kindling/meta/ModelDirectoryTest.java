@@ -167,4 +167,39 @@ class ModelDirectoryTest {
             assertThat(plain.recommender("mml", 2, 0.1, 1).fusedScores(new int[] {3, 4, 5, 6}).mainRate()).isEqualTo(0.1);
         }
     }
+
+    @Test
+    void theAdaptationChosenOnHeldOutUsersIsSavedWithTheModel() throws Exception {
+        DjlRuntime.ensureOffline();
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            Scalars s = new Scalars(m, DataType.FLOAT32);
+            MetaDataset data = synthetic(30, 60, 1);
+            ItemFeatures f = ItemFeatures.random(m, 30, 6, 5, 0.3, 2, DataType.FLOAT32);
+            LearnerConfig config = new LearnerConfig(8, 1, 2, 16, 0.1, 12);
+            MmlModel model = new MmlModel(data, f, config, s, m);
+            model.train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
+                    new MmlModel.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
+            List<UserSequence> heldOut = new ArrayList<>(data.oldUsers());
+            heldOut.addAll(data.newUsers());
+            List<String> lines = new ArrayList<>();
+            AdaptationTuning.Choice choice = AdaptationTuning.choose(model, heldOut, 6, new int[] {1, 3},
+                    new double[] {0.01, 0.5}, lines::add);
+            assertThat(choice.users()).isEqualTo(heldOut.stream().filter(u -> u.length() >= 6).count()).isGreaterThan(50);
+            assertThat(choice.steps()).isIn(1, 3);
+            assertThat(choice.rate()).isIn(0.01, 0.5);
+            assertThat(choice.ndcg10()).isBetween(0.0, 1.0).isLessThanOrEqualTo(choice.best())
+                    .isGreaterThanOrEqualTo(choice.best() - choice.standardError() - 1e-12);
+            assertThat(lines).singleElement().asString().contains("adaptation: " + choice.steps() + " steps");
+
+            Path saved = ModelDirectory.save(home.resolve("models"), config, data, Map.of(), model.parameters(), choice);
+            assertThat(ModelDirectory.load(saved, m).manifest().servingAdaptation()).isEqualTo(choice);
+            Path plain = ModelDirectory.save(home.resolve("plain"), config, data, Map.of(), model.parameters());
+            assertThat(ModelDirectory.load(plain, m).manifest().servingAdaptation())
+                    .isEqualTo(AdaptationTuning.Choice.DEFAULT);
+
+            AdaptationTuning.Choice few = AdaptationTuning.choose(model, heldOut.subList(0, 5), 6, new int[] {1},
+                    new double[] {0.1}, lines::add);
+            assertThat(few).as("too few users to choose from").isEqualTo(AdaptationTuning.Choice.DEFAULT);
+        }
+    }
 }

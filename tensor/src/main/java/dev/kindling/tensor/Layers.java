@@ -2,6 +2,7 @@ package dev.kindling.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
 /** Stateless layers as functions of explicit parameters. */
@@ -15,12 +16,13 @@ public final class Layers {
         return b == null ? y : y.add(b);
     }
 
-    /** Layer normalisation over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta. */
+    /**
+     * Layer normalisation over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta, eps 1e-12 (SASRec's), as
+     * libtorch's single fused op (one call instead of nine, differentiable twice).
+     */
     public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, Scalars s) {
-        int[] last = {-1};
-        NDArray centred = x.sub(x.mean(last, true));
-        NDArray variance = centred.square().mean(last, true);
-        return centred.div(variance.add(s.of(1e-12)).sqrt()).mul(gamma).add(beta);
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(x.getShape().get(x.getShape().dimension() - 1)), gamma,
+                beta, 1e-12f).singletonOrThrow();
     }
 
     public static NDArray relu(NDArray x) {

@@ -1,0 +1,103 @@
+package dev.kindling.meta;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Chooses how a trained model adapts to a new user when serving: J inner steps and the rate alpha (MML Eq. 18's local
+ * update). Each setting of a small grid is scored on users that meta-training never saw (the new users after T):
+ * NDCG@10 of a user's k-th interaction after adapting on the first k - 1, as the evaluation measures it. The choice is
+ * the cheapest setting (fewest steps, then the best) whose mean is within one standard error of the best mean: fewer
+ * steps answer faster, and a difference below the noise of a few hundred users is no reason to pay for more.
+ */
+public final class AdaptationTuning {
+    /** The grid {@code kindling train} searches. */
+    public static final int[] STEPS = {1, 2, 3, 5};
+    public static final double[] RATES = {0.01, 0.05, 0.2};
+    /** Fewer held-out users than this and the defaults are kept (the choice would be noise). */
+    public static final int MIN_USERS = 20;
+
+    private AdaptationTuning() {
+    }
+
+    /**
+     * A serving adaptation and the evidence for it.
+     *
+     * @param ndcg10        mean NDCG@10 of the held-out users with this setting
+     * @param standardError of that mean
+     * @param best          the best mean of the grid (the chosen one is within a standard error of it)
+     * @param users         held-out users it was measured on (0: not measured, the defaults)
+     */
+    public record Choice(int steps, double rate, double ndcg10, double standardError, double best, int users) {
+        /** What serving uses when a model has no choice recorded: the MML authors' 5 steps, rate 0.05. */
+        public static final Choice DEFAULT = new Choice(5, 0.05, Double.NaN, Double.NaN, Double.NaN, 0);
+    }
+
+    /**
+     * @param users held-out users (only those with at least k interactions count)
+     * @param k     the interaction to predict after adapting on the ones before (10, the evaluation's)
+     */
+    public static Choice choose(MmlModel model, List<UserSequence> users, int k, int[] steps, double[] rates,
+                                Consumer<String> progress) {
+        List<UserSequence> eligible = users.stream().filter(u -> u.length() >= k).toList();
+        if (eligible.size() < MIN_USERS) {
+            progress.accept("adaptation: " + eligible.size() + " held-out users with " + k + " interactions (fewer than "
+                    + MIN_USERS + "), keeping " + Choice.DEFAULT.steps() + " steps at rate " + Choice.DEFAULT.rate());
+            return Choice.DEFAULT;
+        }
+        List<double[]> perUser = new ArrayList<>();
+        List<int[]> settings = new ArrayList<>();
+        for (int s = 0; s < steps.length; s++) {
+            for (int r = 0; r < rates.length; r++) {
+                MmlModel.FusedRecommender recommender = model.recommender("mml", steps[s], rates[r], 1);
+                double[] values = new double[eligible.size()];
+                for (int u = 0; u < eligible.size(); u++) {
+                    int[] items = eligible.get(u).items();
+                    int[] support = Arrays.copyOf(items, k - 1);
+                    RankingMetrics one = new RankingMetrics();
+                    one.add(recommender.scores(support), items[k - 1], support);
+                    values[u] = one.values().get("ndcg@10");
+                }
+                perUser.add(values);
+                settings.add(new int[] {s, r});
+            }
+        }
+        int bestIndex = 0;
+        for (int i = 1; i < perUser.size(); i++) {
+            if (mean(perUser.get(i)) > mean(perUser.get(bestIndex))) {
+                bestIndex = i;
+            }
+        }
+        double best = mean(perUser.get(bestIndex));
+        double threshold = best - standardError(perUser.get(bestIndex));
+        int chosen = bestIndex;
+        for (int i = 0; i < perUser.size(); i++) {
+            double m = mean(perUser.get(i));
+            int[] si = settings.get(i);
+            int[] sc = settings.get(chosen);
+            boolean cheaper = steps[si[0]] < steps[sc[0]] || steps[si[0]] == steps[sc[0]] && m > mean(perUser.get(chosen));
+            if (m >= threshold && cheaper) {
+                chosen = i;
+            }
+        }
+        int[] c = settings.get(chosen);
+        Choice choice = new Choice(steps[c[0]], rates[c[1]], mean(perUser.get(chosen)),
+                standardError(perUser.get(chosen)), best, eligible.size());
+        progress.accept(String.format("adaptation: %d steps at rate %s (held-out NDCG@10 %.4f +- %.4f; best of the grid "
+                + "%.4f; %d users)", choice.steps(), choice.rate(), choice.ndcg10(), choice.standardError(), best,
+                choice.users()));
+        return choice;
+    }
+
+    private static double mean(double[] v) {
+        return Arrays.stream(v).average().orElse(0);
+    }
+
+    private static double standardError(double[] v) {
+        double m = mean(v);
+        double var = Arrays.stream(v).map(x -> (x - m) * (x - m)).sum() / Math.max(1, v.length - 1);
+        return Math.sqrt(var / v.length);
+    }
+}
