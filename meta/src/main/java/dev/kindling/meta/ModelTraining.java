@@ -35,6 +35,7 @@ public final class ModelTraining {
     /**
      * @param quantile T as a quantile of users' first-interaction times
      * @param paml     learn PAML's per-user rates for the main learner (users kept in the index)
+     * @param pamlUsers users PAML's memory keeps (see {@code meta.paml.users})
      * @param device   where the tensors live (see {@code meta.device})
      * @param pretrainEpochs epochs of next-item pre-training of each learner before its MAML stage (0: none, the
      *                 paper's setting; the evaluation found it lifts MML on small data, see the meta README)
@@ -42,7 +43,7 @@ public final class ModelTraining {
      * @return the saved model version's directory
      */
     public static Path train(Store store, VectorIndex index, Path models, Training.MamlSettings maml, double quantile,
-                             boolean paml, ai.djl.Device device, int pretrainEpochs, Consumer<String> progress) {
+                             boolean paml, int pamlUsers, ai.djl.Device device, int pretrainEpochs, Consumer<String> progress) {
         long start = System.nanoTime();
         Consumer<String> timed = line -> progress.accept(String.format("[%5.0f s] %s", (System.nanoTime() - start) / 1e9,
                 line));
@@ -56,7 +57,7 @@ public final class ModelTraining {
             timed.accept("generator neighbours found through the index");
             if (paml) {
                 model.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, LearnerConfig.DEFAULT.hidden(),
-                        UserRateMemory.DEFAULT_CAPACITY)));
+                        pamlUsers)));
             }
             if (pretrainEpochs > 0) {
                 model.withPretraining(pretrainEpochs);

@@ -22,7 +22,7 @@ import dev.kindling.core.index.VectorRecord;
  */
 public final class UserRateMemory {
     public static final String COLLECTION = "users";
-    /** Users kept before the least recently used are evicted (what training and serving use). */
+    /** Users kept before the least recently used are evicted, unless configured otherwise (meta.paml.users). */
     public static final int DEFAULT_CAPACITY = 100_000;
     private static final String RATE = "alpha";
 

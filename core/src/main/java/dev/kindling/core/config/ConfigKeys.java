@@ -84,6 +84,8 @@ public final class ConfigKeys {
 
     public static final ConfigKey META_DEVICE = new ConfigKey("meta.device", "auto", "auto|cpu|gpu",
             "Where the meta-learners train, are evaluated and serve: auto picks the GPU when CUDA is present, else the CPU.");
+    public static final ConfigKey META_PAML_USERS = new ConfigKey("meta.paml.users", "100000", "int 1..100000000",
+            "Users PAML remembers (embedding h and learning rate) in the index's users collection while training with --paml; beyond it the least recently used are evicted.");
 
     public static final ConfigKey SERVER_HOST = new ConfigKey("server.host", "127.0.0.1", "host",
             "Address the HTTP server listens on; 0.0.0.0 for every interface (containers).");
@@ -107,6 +109,6 @@ public final class ConfigKeys {
             INGEST_BATCH_SIZE, INGEST_ON_ERROR, INGEST_STRICT, INGEST_MIN_RATING, INGEST_MAX_RATING,
             ENCODERS_DEVICE, ENCODERS_TEXT_MODEL, ENCODERS_TEXT_TOKENIZER, ENCODERS_TEXT_MAX_LENGTH,
             ENCODERS_TEXT_BATCH_SIZE, ENCODERS_TEXT_FIELDS, ENCODERS_IMAGE_MODEL, ENCODERS_IMAGE_BATCH_SIZE,
-            ENCODERS_MODEL_CACHE, META_DEVICE, SERVER_HOST, SERVER_PORT, SERVER_API_KEY, SERVER_READS_REQUIRE_KEY,
+            ENCODERS_MODEL_CACHE, META_DEVICE, META_PAML_USERS, SERVER_HOST, SERVER_PORT, SERVER_API_KEY, SERVER_READS_REQUIRE_KEY,
             SERVER_MAX_BODY_BYTES, SERVER_REQUEST_TIMEOUT_MS);
 }

@@ -142,7 +142,8 @@ public final class ConfigLoader {
                 integer(v, ConfigKeys.SERVER_MAX_BODY_BYTES, 1024, 1_073_741_824),
                 integer(v, ConfigKeys.SERVER_REQUEST_TIMEOUT_MS, 100, 600_000));
         return new KindlingConfig(home, store, index, ingest, encoders,
-                choice(v, ConfigKeys.META_DEVICE, "auto", "cpu", "gpu"), server);
+                choice(v, ConfigKeys.META_DEVICE, "auto", "cpu", "gpu"),
+                integer(v, ConfigKeys.META_PAML_USERS, 1, 100_000_000), server);
     }
 
     private static String text(Map<String, Value> v, ConfigKey key) {

@@ -15,10 +15,11 @@ import dev.kindling.core.domain.InteractionRules;
  * @param ingest bulk import
  * @param encoders item encoders
  * @param metaDevice where the meta-learners run: auto, cpu or gpu
+ * @param pamlUsers  users PAML's memory keeps before evicting the least recently used
  * @param server   the HTTP server
  */
 public record KindlingConfig(Path home, StoreConfig store, IndexConfig index, IngestConfig ingest,
-                             EncodersConfig encoders, String metaDevice, ServerConfig server) {
+                             EncodersConfig encoders, String metaDevice, int pamlUsers, ServerConfig server) {
 
     /** The defaults, with state under the given home. */
     public static KindlingConfig defaults(Path home) {

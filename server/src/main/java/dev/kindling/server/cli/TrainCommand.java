@@ -57,6 +57,7 @@ final class TrainCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         try (Store store = Stores.open(config.store()); VectorIndex index = Services.openIndex(config)) {
             Path saved = ModelTraining.train(store, index, config.home().resolve("models"), maml, quantile, paml,
+                    config.pamlUsers(),
                     DjlRuntime.device(config.metaDevice(), "PyTorch"), pretrainEpochs, line -> {
                 err.println(line);
                 err.flush();

@@ -47,7 +47,7 @@ final class JobsResource {
         }
         Jobs.Job job = jobs.submit("train", j -> {
             var saved = ModelTraining.train(services.store(), services.index(),
-                    services.config().home().resolve("models"), maml, q, paml,
+                    services.config().home().resolve("models"), maml, q, paml, services.config().pamlUsers(),
                     dev.kindling.tensor.DjlRuntime.device(services.config().metaDevice(), "PyTorch"), pretrainEpochs,
                     j::message);
             j.message("loading the new model");
