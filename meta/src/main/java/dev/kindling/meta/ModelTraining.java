@@ -2,6 +2,7 @@ package dev.kindling.meta;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -20,12 +21,29 @@ import dev.kindling.tensor.Scalars;
  * and the server's training job both run. The generator's neighbours (Eq. 14) come from the vector index.
  */
 public final class ModelTraining {
+    /** Held-out users predict their 10th interaction from the 9 before (the evaluation's k). */
+    private static final int HELD_OUT_K = 10;
+    /** Validation checks without improvement before a training loop stops (the evaluation's default). */
+    private static final int PATIENCE = 2;
     /** Training profiles: quick (3 meta-epochs per learner) and full (10, the MML authors' setting). */
     public static Training.MamlSettings profile(String name) {
         return switch (name) {
             case "quick" -> new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false);
             case "full" -> new Training.MamlSettings(10, 16, 5, 0.05, 1e-3, false);
             default -> throw new IllegalArgumentException("profile must be quick or full, was '" + name + "'");
+        };
+    }
+
+    /**
+     * Next-item pre-training epochs per learner before meta-training, at most (early stopping usually ends sooner):
+     * quick 20, full 50. Not in the MML paper; on ml-latest-small it lifts MML's NDCG@10 from 0.047 to 0.068 (see the
+     * meta README). 0 gives the paper's random initialisation.
+     */
+    public static int pretrainEpochs(String profile) {
+        return switch (profile) {
+            case "quick" -> 20;
+            case "full" -> 50;
+            default -> throw new IllegalArgumentException("profile must be quick or full, was '" + profile + "'");
         };
     }
 
@@ -62,9 +80,16 @@ public final class ModelTraining {
             if (pretrainEpochs > 0) {
                 model.withPretraining(pretrainEpochs);
             }
+            // The new users after T are never trained on: they stop each training loop at its best epoch (as in the
+            // evaluation) and choose the serving adaptation below.
+            List<UserSequence> heldOut = data.newUsers().stream().filter(u -> u.length() >= HELD_OUT_K).toList();
+            if (heldOut.size() >= AdaptationTuning.MIN_USERS) {
+                model.withValidation(heldOut, HELD_OUT_K, PATIENCE);
+                timed.accept("early stopping on " + heldOut.size() + " new users after T");
+            }
             model.train(maml, MmlModel.Stages.DEFAULT, 1, timed);
             // The new users after T were never trained on: they choose how serving adapts (J, alpha).
-            AdaptationTuning.Choice adaptation = AdaptationTuning.choose(model, data.newUsers(), 10,
+            AdaptationTuning.Choice adaptation = AdaptationTuning.choose(model, data.newUsers(), HELD_OUT_K,
                     AdaptationTuning.STEPS, AdaptationTuning.RATES, timed);
             Path saved = ModelDirectory.save(models, LearnerConfig.DEFAULT, data, encoders(store), model.parameters(),
                     adaptation);

@@ -35,7 +35,7 @@ final class JobsResource {
             throw ApiException.badField("profile", "profile must be quick or full, was '" + profile + "'");
         }
         boolean paml = request.bool("paml", false);
-        int pretrainEpochs = request.integer("pretrainEpochs", 0, 200, 0);
+        int pretrainEpochs = request.integer("pretrainEpochs", 0, 200, ModelTraining.pretrainEpochs(profile));
         Double quantile = request.number("quantile");
         double q = quantile == null ? 0.8 : quantile;
         if (q <= 0 || q >= 1) {
