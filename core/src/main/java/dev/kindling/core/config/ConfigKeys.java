@@ -99,6 +99,8 @@ public final class ConfigKeys {
             "int 1024..1073741824", "Largest request body accepted; larger bodies get 413 before they are read.");
     public static final ConfigKey SERVER_REQUEST_TIMEOUT_MS = new ConfigKey("server.requestTimeoutMs", "10000",
             "int 100..600000", "Longest a request may take; past it the client gets 503 and the work is abandoned.");
+    public static final ConfigKey SERVER_MODEL_POLL_SECONDS = new ConfigKey("server.modelPollSeconds", "10",
+            "int 0..86400", "How often the server checks <home>/models/current and loads a version trained elsewhere (another replica sharing the models directory, or ./kindling train); 0: never.");
 
     /** All keys, in documentation order. */
     public static final List<ConfigKey> ALL = List.of(HOME, STORE_BACKEND, STORE_PATH, STORE_SYNCHRONOUS,
@@ -110,5 +112,5 @@ public final class ConfigKeys {
             ENCODERS_DEVICE, ENCODERS_TEXT_MODEL, ENCODERS_TEXT_TOKENIZER, ENCODERS_TEXT_MAX_LENGTH,
             ENCODERS_TEXT_BATCH_SIZE, ENCODERS_TEXT_FIELDS, ENCODERS_IMAGE_MODEL, ENCODERS_IMAGE_BATCH_SIZE,
             ENCODERS_MODEL_CACHE, META_DEVICE, META_PAML_USERS, SERVER_HOST, SERVER_PORT, SERVER_API_KEY, SERVER_READS_REQUIRE_KEY,
-            SERVER_MAX_BODY_BYTES, SERVER_REQUEST_TIMEOUT_MS);
+            SERVER_MAX_BODY_BYTES, SERVER_REQUEST_TIMEOUT_MS, SERVER_MODEL_POLL_SECONDS);
 }

@@ -140,7 +140,8 @@ public final class ConfigLoader {
                 v.get(ConfigKeys.SERVER_API_KEY.name()).text(),
                 bool(v, ConfigKeys.SERVER_READS_REQUIRE_KEY),
                 integer(v, ConfigKeys.SERVER_MAX_BODY_BYTES, 1024, 1_073_741_824),
-                integer(v, ConfigKeys.SERVER_REQUEST_TIMEOUT_MS, 100, 600_000));
+                integer(v, ConfigKeys.SERVER_REQUEST_TIMEOUT_MS, 100, 600_000),
+                integer(v, ConfigKeys.SERVER_MODEL_POLL_SECONDS, 0, 86_400));
         return new KindlingConfig(home, store, index, ingest, encoders,
                 choice(v, ConfigKeys.META_DEVICE, "auto", "cpu", "gpu"),
                 integer(v, ConfigKeys.META_PAML_USERS, 1, 100_000_000), server);

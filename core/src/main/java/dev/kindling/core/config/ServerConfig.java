@@ -9,13 +9,14 @@ package dev.kindling.core.config;
  * @param readsRequireKey  whether reads need the key too
  * @param maxBodyBytes     largest request body
  * @param requestTimeoutMs longest a request may take
+ * @param modelPollSeconds how often the models directory is checked for a version trained elsewhere (0: never)
  */
 public record ServerConfig(String host, int port, String apiKey, boolean readsRequireKey, long maxBodyBytes,
-                           int requestTimeoutMs) {
+                           int requestTimeoutMs, int modelPollSeconds) {
     @Override
     public String toString() {
         return "ServerConfig[host=" + host + ", port=" + port + ", apiKey=" + (apiKey.isEmpty() ? "(generated)" : "***")
                 + ", readsRequireKey=" + readsRequireKey + ", maxBodyBytes=" + maxBodyBytes + ", requestTimeoutMs="
-                + requestTimeoutMs + "]";
+                + requestTimeoutMs + ", modelPollSeconds=" + modelPollSeconds + "]";
     }
 }

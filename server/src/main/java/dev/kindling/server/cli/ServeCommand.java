@@ -69,6 +69,7 @@ final class ServeCommand implements Callable<Integer> {
                      new ItemEncodingPipeline(store, index, text, image, new ItemText(config.encoders().textFields())),
                      images, manager)) {
             services.reloadModel();
+            services.watchModels();
             try (KindlingServer server = new KindlingServer(services)) {
                 int port = server.start();
                 var out = spec.commandLine().getOut();

@@ -146,7 +146,9 @@ public final class ServerServices implements AutoCloseable {
             LOG.warn("no trained model under {}: recommendations fall back to 503 until ./kindling train runs", models);
             return false;
         }
+        String pointer = currentVersion(models);
         ServingModel fresh = ServingModel.load(models, store, index, manager);
+        loadedPointer = pointer;
         indexUsers(fresh);
         ServingModel old = model.getAndSet(fresh);
         if (old != null) {
@@ -166,6 +168,42 @@ public final class ServerServices implements AutoCloseable {
                 return t;
             });
     private final java.util.concurrent.atomic.AtomicBoolean refreshPending = new java.util.concurrent.atomic.AtomicBoolean();
+    /** What {@code models/current} named when the serving model was loaded. */
+    private volatile String loadedPointer;
+
+    private static String currentVersion(Path models) {
+        try {
+            return Files.readString(models.resolve("current")).strip();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Checks {@code <home>/models/current} every {@code server.modelPollSeconds} and loads a version trained elsewhere:
+     * by another replica sharing the models directory, or by {@code ./kindling train} next to the server. Requests in
+     * flight finish on the model they started with.
+     */
+    public void watchModels() {
+        int every = config.server().modelPollSeconds();
+        if (every <= 0) {
+            return;
+        }
+        Path models = config.home().resolve("models");
+        refresher.scheduleWithFixedDelay(() -> {
+            String pointer = currentVersion(models);
+            if (pointer == null || pointer.equals(loadedPointer)) {
+                return;
+            }
+            try {
+                LOG.info("models/current now names {}: loading it", pointer);
+                reloadModel();
+            } catch (RuntimeException e) {
+                loadedPointer = pointer; // one attempt per version; the previous model keeps serving
+                LOG.error("loading model {} failed; the previous one keeps serving", pointer, e);
+            }
+        }, every, every, java.util.concurrent.TimeUnit.SECONDS);
+    }
 
     /**
      * The catalogue changed (items added or deleted through the API): reload the model shortly, so that new items get

@@ -96,14 +96,22 @@ class ComposeFileTest {
     }
 
     @Test
-    void stateLivesInDeclaredNamedVolumesOnePerReplica() {
+    void stateLivesInDeclaredNamedVolumesOnePerReplicaAndTheModelsAreShared() {
         Set<String> declared = map(compose, "volumes").keySet();
         Map<String, String> mountedBy = new HashMap<>();
+        // Both replicas serve the versions either of them trains: one models volume over <home>/models.
+        String sharedModels = "kindling-models:/var/lib/kindling/models";
+        for (String replica : KINDLING) {
+            assertThat(strings(services.get(replica).get("volumes"))).as("volumes of %s", replica).contains(sharedModels);
+        }
+        assertThat(declared).contains("kindling-models");
+        mountedBy.put("kindling-models", "both replicas");
         Map<String, String> targets = Map.of("kindling-1", "/var/lib/kindling", "kindling-2", "/var/lib/kindling",
                 "postgres", "/var/lib/postgresql/data", "milvus", "/var/lib/milvus", "etcd", "/etcd",
                 "minio", "/minio_data");
         for (Map.Entry<String, String> target : targets.entrySet()) {
-            List<String> volumes = strings(services.get(target.getKey()).get("volumes"));
+            List<String> volumes = strings(services.get(target.getKey()).get("volumes")).stream()
+                    .filter(v -> !v.equals(sharedModels)).toList();
             assertThat(volumes).as("volumes of %s", target.getKey()).singleElement().asString()
                     .endsWith(":" + target.getValue());
             String volume = volumes.get(0).split(":")[0];

@@ -73,7 +73,8 @@ class KindlingServerTest {
         DjlRuntime.singleThreadedOps();
         home = Files.createTempDirectory("kindling-server-test");
         KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
-                "server.apiKey", KEY, "server.port", "0", "server.maxBodyBytes", "1048576"));
+                "server.apiKey", KEY, "server.port", "0", "server.maxBodyBytes", "1048576",
+                "server.modelPollSeconds", "1"));
         store = new SqliteStore(home.resolve("kindling.db"), "NORMAL");
         new Ingestor(store, ImportOptions.from(config), ImportListener.NONE)
                 .importMovieLens(repositoryRoot().resolve("data/ml-latest-small"));
@@ -88,6 +89,7 @@ class KindlingServerTest {
         trainSmallModel(config);
         services = new ServerServices(config, store, index, pipeline, null, manager);
         assertThat(services.reloadModel()).isTrue();
+        services.watchModels();
         server = new KindlingServer(services);
         server.start();
     }
@@ -374,6 +376,35 @@ class KindlingServerTest {
         HttpResponse<String> similar = send("GET", "/v1/items/bulk-1/similar?by=text&k=3", null, null);
         assertThat(similar.statusCode()).as(similar.body()).isEqualTo(200);
         assertThat(send("GET", "/v1/jobs/no-such-job", null, null).statusCode()).isEqualTo(404);
+    }
+
+    /** Another replica (or ./kindling train) saves a version into the shared models directory: it is served soon. */
+    @Test
+    void aModelVersionSavedElsewhereIsServedWithoutARestart() throws Exception {
+        Path models = home.resolve("models");
+        String current = Files.readString(models.resolve("current")).strip();
+        String next = "29991231-235959-999";
+        Path copy = models.resolve(next);
+        Files.createDirectories(copy);
+        try (var files = Files.list(models.resolve(current))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Path manifest = copy.resolve("model.json");
+        Files.writeString(manifest, Files.readString(manifest).replace(current, next));
+        Path pointer = Files.writeString(models.resolve("current.tmp"), next);
+        Files.move(pointer, models.resolve("current"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String body = "{\"interactions\":[{\"itemId\":\"1\"},{\"itemId\":\"3114\"}],\"k\":3}";
+        String served = null;
+        for (int i = 0; i < 100 && !next.equals(served); i++) {
+            Thread.sleep(100);
+            HttpResponse<String> r = send("POST", "/v1/recommendations", body, null);
+            assertThat(r.statusCode()).as("requests keep being answered while the model changes").isEqualTo(200);
+            served = json(r).get("model").asText();
+        }
+        assertThat(served).isEqualTo(next);
     }
 
     @Test
