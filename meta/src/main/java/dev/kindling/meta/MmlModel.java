@@ -212,7 +212,9 @@ public final class MmlModel {
         imageParams = groups.get("image");
         generatorParams = groups.get("generator");
         fusionParams = groups.get("fusion");
-        neighbours = neighbourTable(neighbourCount);
+        // Serving generates embeddings only for items never seen in D_old: only their rows are needed.
+        neighbours = givenNeighbours != null ? givenNeighbours
+                : NeighbourTable.build(features, data, neighbourCount, manager, i -> !data.oldItem(i));
         warmTable = warmTable(null).stopGradient();
         if (trained < data.itemCount()) {
             int[] added = new int[data.itemCount() - trained];

@@ -83,39 +83,54 @@ public final class NeighbourTable {
 
     /** Neighbours computed exactly from the features (every item against every old item). */
     public static NeighbourTable build(ItemFeatures features, MetaDataset data, int k, NDManager manager) {
+        return build(features, data, k, manager, i -> true);
+    }
+
+    /**
+     * Neighbours computed exactly from the features for the items {@code rows} accepts (against every old item); the
+     * other rows stay empty. Serving only needs the rows of items it generates embeddings for.
+     */
+    public static NeighbourTable build(ItemFeatures features, MetaDataset data, int k, NDManager manager,
+                                       java.util.function.IntPredicate rows) {
         int items = data.itemCount();
         int[][] out = new int[items + 1][];
+        int[] selected = java.util.stream.IntStream.rangeClosed(1, items).filter(rows).toArray();
         NDArray text = features.text().toType(DataType.FLOAT32, false);
         NDArray image = features.image().toType(DataType.FLOAT32, false);
         NDArray has = features.hasImage().toType(DataType.FLOAT32, false);
         float[] oldMask = new float[items + 1];
+        oldMask[0] = -1e9f; // padding
         for (int i = 1; i <= items; i++) {
             oldMask[i] = data.oldItem(i) ? 0f : -1e9f;
         }
         try (NDManager sub = manager.newSubManager()) {
             NDArray exclude = sub.create(oldMask);
             int chunk = 512;
-            for (int from = 1; from <= items; from += chunk) {
-                int to = Math.min(items + 1, from + chunk);
+            for (int from = 0; from < selected.length; from += chunk) {
+                int to = Math.min(selected.length, from + chunk);
                 try (NDManager c = sub.newSubManager()) {
-                    String rows = from + ":" + to;
-                    NDArray textSim = text.get(rows).matMul(text.transpose());
-                    NDArray imageSim = image.get(rows).matMul(image.transpose());
-                    NDArray both = has.get(rows).expandDims(1).mul(has.expandDims(0)); // 1 where both have a picture
-                    // Eq. 14: (cos_text + both * cos_image) / (1 + both)
-                    NDArray q = textSim.add(imageSim.mul(both)).div(both.add(c.ones(both.getShape())));
-                    q = q.add(exclude);
-                    for (int i = from; i < to; i++) {
-                        q.set(new ai.djl.ndarray.index.NDIndex(i - from + ", " + i), -1e9f);
+                    long[] ids = new long[to - from];
+                    for (int r = 0; r < ids.length; r++) {
+                        ids[r] = selected[from + r];
                     }
-                    q.set(new ai.djl.ndarray.index.NDIndex(":, 0"), -1e9f);
-                    long[] top = q.topK(k, -1).get(1).toLongArray();
-                    for (int i = from; i < to; i++) {
+                    NDArray at = c.create(ids);
+                    NDArray textSim = text.get(at).matMul(text.transpose());
+                    NDArray imageSim = image.get(at).matMul(image.transpose());
+                    NDArray both = has.get(at).expandDims(1).mul(has.expandDims(0)); // 1 where both have a picture
+                    // Eq. 14: (cos_text + both * cos_image) / (1 + both)
+                    NDArray q = textSim.add(imageSim.mul(both)).div(both.add(c.ones(both.getShape()))).add(exclude);
+                    // k + 1: an old item is its own best match and is dropped below
+                    long[] top = q.topK(k + 1, -1).get(1).toLongArray();
+                    for (int r = 0; r < ids.length; r++) {
                         int[] row = new int[k];
-                        for (int j = 0; j < k; j++) {
-                            row[j] = (int) top[(i - from) * k + j];
+                        int n = 0;
+                        for (int j = 0; j <= k && n < k; j++) {
+                            int candidate = (int) top[r * (k + 1) + j];
+                            if (candidate != ids[r]) {
+                                row[n++] = candidate;
+                            }
                         }
-                        out[i] = row;
+                        out[(int) ids[r]] = row;
                     }
                 }
             }

@@ -398,7 +398,7 @@ class KindlingServerTest {
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         String body = "{\"interactions\":[{\"itemId\":\"1\"},{\"itemId\":\"3114\"}],\"k\":3}";
         String served = null;
-        for (int i = 0; i < 100 && !next.equals(served); i++) {
+        for (int i = 0; i < 600 && !next.equals(served); i++) { // polled every second; a reload in progress delays it
             Thread.sleep(100);
             HttpResponse<String> r = send("POST", "/v1/recommendations", body, null);
             assertThat(r.statusCode()).as("requests keep being answered while the model changes").isEqualTo(200);
