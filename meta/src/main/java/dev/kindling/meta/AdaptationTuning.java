@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * steps answer faster, and a difference below the noise of a few hundred users is no reason to pay for more.
  */
 public final class AdaptationTuning {
-    /** The grid {@code kindling train} searches. */
+    /** The grid {@code kindling train} searches (ascending steps). */
     public static final int[] STEPS = {1, 2, 3, 5};
     public static final double[] RATES = {0.01, 0.05, 0.2};
     /** Fewer held-out users than this and the defaults are kept (the choice would be noise). */
@@ -47,21 +47,26 @@ public final class AdaptationTuning {
                     + MIN_USERS + "), keeping " + Choice.DEFAULT.steps() + " steps at rate " + Choice.DEFAULT.rate());
             return Choice.DEFAULT;
         }
+        // perUser.get(s * rates.length + r): every user's NDCG@10 with steps[s] at rates[r]. One adaptation per user
+        // and rate gives every J (the steps are checkpoints of the same inner loop).
         List<double[]> perUser = new ArrayList<>();
         List<int[]> settings = new ArrayList<>();
         for (int s = 0; s < steps.length; s++) {
             for (int r = 0; r < rates.length; r++) {
-                MmlModel.FusedRecommender recommender = model.recommender("mml", steps[s], rates[r], 1);
-                double[] values = new double[eligible.size()];
-                for (int u = 0; u < eligible.size(); u++) {
-                    int[] items = eligible.get(u).items();
-                    int[] support = Arrays.copyOf(items, k - 1);
-                    RankingMetrics one = new RankingMetrics();
-                    one.add(recommender.scores(support), items[k - 1], support);
-                    values[u] = one.values().get("ndcg@10");
-                }
-                perUser.add(values);
+                perUser.add(new double[eligible.size()]);
                 settings.add(new int[] {s, r});
+            }
+        }
+        for (int r = 0; r < rates.length; r++) {
+            for (int u = 0; u < eligible.size(); u++) {
+                int[] items = eligible.get(u).items();
+                int[] support = Arrays.copyOf(items, k - 1);
+                List<MmlModel.FusedScores> byStep = model.fusedScoresAtSteps(support, steps, rates[r], 1);
+                for (int s = 0; s < steps.length; s++) {
+                    RankingMetrics one = new RankingMetrics();
+                    one.add(byStep.get(s).scores(), items[k - 1], support);
+                    perUser.get(s * rates.length + r)[u] = one.values().get("ndcg@10");
+                }
             }
         }
         int bestIndex = 0;

@@ -1,6 +1,8 @@
 package dev.kindling.meta;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
@@ -104,19 +106,38 @@ public final class InnerLoop {
      * @return the adapted Theta, detached leaves owned by {@code manager}
      */
     public Params adaptForRanking(Params global, SequenceBatch support, NDArray rate, Scalars s, NDManager manager) {
+        return adaptForRanking(global, support, rate, new int[] {steps}, s, manager).get(0);
+    }
+
+    /**
+     * {@link #adaptForRanking} once, with Theta kept after each of the given step counts (ascending, at most this
+     * loop's steps; 0 is the global Theta): what several settings of J would give, for the cost of the largest.
+     */
+    public List<Params> adaptForRanking(Params global, SequenceBatch support, NDArray rate, int[] checkpoints,
+                                        Scalars s, NDManager manager) {
         Params gamma = global.select(n -> !learner.adapted(n)).detached();
         Params current = global.select(learner::adapted).leafCopy(manager);
-        for (int j = 0; j < steps; j++) {
-            NDArray loss = learner.loss(gamma.with(current), support, false, s);
-            Autograd.backward(loss, false, false);
-            Autograd.withoutRecording(() -> {
-                for (NDArray p : current.asMap().values()) {
-                    p.subi(p.getGradient().muli(rate));
-                    Autograd.zeroGradient(p);
-                }
-            });
+        List<Params> out = new ArrayList<>();
+        int done = 0;
+        for (int c = 0; c < checkpoints.length; c++) {
+            if (checkpoints[c] < done || checkpoints[c] > steps) {
+                throw new IllegalArgumentException("checkpoints must ascend within 0.." + steps + ", got "
+                        + java.util.Arrays.toString(checkpoints));
+            }
+            for (; done < checkpoints[c]; done++) {
+                NDArray loss = learner.loss(gamma.with(current), support, false, s);
+                Autograd.backward(loss, false, false);
+                Autograd.withoutRecording(() -> {
+                    for (NDArray p : current.asMap().values()) {
+                        p.subi(p.getGradient().muli(rate));
+                        Autograd.zeroGradient(p);
+                    }
+                });
+            }
+            // the last checkpoint hands over the live copy; earlier ones are copied before it changes again
+            out.add(c == checkpoints.length - 1 ? current.detached() : current.leafCopy(manager).detached());
         }
-        return current.detached();
+        return out;
     }
 
     private static Params zeroLeaves(Params like, NDManager manager) {

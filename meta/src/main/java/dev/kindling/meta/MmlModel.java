@@ -471,44 +471,69 @@ public final class MmlModel {
             throw new IllegalStateException("mml-paml needs a model trained with PAML");
         }
         Random random = new Random(seed);
-        return sequence -> {
-            try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
-                // After training, generated embeddings replace the ID embeddings of items never seen in D_old on both
-                // sides (4.3; the authors' code does the same): such items can be recommended, not only adapted on.
-                Params mainP = useGenerator
-                        ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable).put("item.emb", warmTable))
-                        : mainParams;
-                Params[] adapted = new Params[3];
-                SequenceLearner[] learners = rankingLearners();
-                Params[] base = {mainP, textParams, imageParams};
-                SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, random, sub) : null;
-                double mainRate = rate;
-                List<PamlRates.RateSource> rateFrom = List.of();
-                if (pamlRates != null && support != null) {
-                    PamlRates.UserRate personal = pamlRates.rateFor(null, support, sub);
-                    mainRate = personal.rate();
-                    rateFrom = personal.from();
-                }
-                for (int i = 0; i < (useFusion ? 3 : 1); i++) {
-                    adapted[i] = base[i];
-                    if (steps > 0 && support != null) {
-                        NDArray r = i == 0 ? s.temporary(mainRate, sub) : s.of(rate);
-                        adapted[i] = base[i].with(new InnerLoop(learners[i], steps)
-                                .adaptForRanking(base[i], support, r, s, sub));
-                    }
-                }
-                long[] window = tasks.recentWindow(sequence);
-                SequenceBatch batch = tasks.batch(List.of(window), sub);
-                if (!useFusion) {
-                    NDArray scores = main.scoreAll(adapted[0].detached(), batch, s);
-                    return new FusedScores(scores.toType(DataType.FLOAT32, false).toFloatArray(), null, mainRate,
-                            rateFrom);
-                }
-                NDList fused = fuse(adapted[0].detached(), adapted[1].detached(), adapted[2].detached(), batch);
-                return new FusedScores(fused.get(0).toType(DataType.FLOAT32, false).toFloatArray(),
-                        fused.get(1).toType(DataType.FLOAT32, false).toFloatArray(), mainRate, rateFrom);
+        return sequence -> rankAt(sequence, new int[] {steps}, rate, useGenerator, useFusion, random).get(0);
+    }
+
+    /**
+     * MML's fused scores of a user after each of the given numbers of inner steps (ascending) at this rate, from one
+     * adaptation: what serving would answer with each J, for the cost of the largest (see {@link AdaptationTuning}).
+     */
+    public List<FusedScores> fusedScoresAtSteps(int[] sequence, int[] stepCounts, double rate, long seed) {
+        return rankAt(sequence, stepCounts, rate, true, true, new Random(seed));
+    }
+
+    private List<FusedScores> rankAt(int[] sequence, int[] stepCounts, double rate, boolean useGenerator,
+                                     boolean useFusion, Random random) {
+        try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
+            // After training, generated embeddings replace the ID embeddings of items never seen in D_old on both
+            // sides (4.3; the authors' code does the same): such items can be recommended, not only adapted on.
+            Params mainP = useGenerator
+                    ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable).put("item.emb", warmTable))
+                    : mainParams;
+            SequenceLearner[] learners = rankingLearners();
+            Params[] base = {mainP, textParams, imageParams};
+            SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, random, sub) : null;
+            double mainRate = rate;
+            List<PamlRates.RateSource> rateFrom = List.of();
+            if (pamlRates != null && support != null) {
+                PamlRates.UserRate personal = pamlRates.rateFor(null, support, sub);
+                mainRate = personal.rate();
+                rateFrom = personal.from();
             }
-        };
+            int maxSteps = stepCounts[stepCounts.length - 1];
+            int learnerCount = useFusion ? 3 : 1;
+            // adapted[i][c]: learner i's parameters after stepCounts[c] steps
+            Params[][] adapted = new Params[learnerCount][];
+            for (int i = 0; i < learnerCount; i++) {
+                if (maxSteps > 0 && support != null) {
+                    NDArray r = i == 0 ? s.temporary(mainRate, sub) : s.of(rate);
+                    List<Params> thetas = new InnerLoop(learners[i], maxSteps)
+                            .adaptForRanking(base[i], support, r, stepCounts, s, sub);
+                    adapted[i] = new Params[stepCounts.length];
+                    for (int c = 0; c < stepCounts.length; c++) {
+                        adapted[i][c] = base[i].with(thetas.get(c)).detached();
+                    }
+                } else {
+                    adapted[i] = new Params[stepCounts.length];
+                    java.util.Arrays.fill(adapted[i], base[i].detached());
+                }
+            }
+            long[] window = tasks.recentWindow(sequence);
+            SequenceBatch batch = tasks.batch(List.of(window), sub);
+            List<FusedScores> out = new ArrayList<>();
+            for (int c = 0; c < stepCounts.length; c++) {
+                if (!useFusion) {
+                    NDArray scores = main.scoreAll(adapted[0][c], batch, s);
+                    out.add(new FusedScores(scores.toType(DataType.FLOAT32, false).toFloatArray(), null, mainRate,
+                            rateFrom));
+                } else {
+                    NDList fused = fuse(adapted[0][c], adapted[1][c], adapted[2][c], batch);
+                    out.add(new FusedScores(fused.get(0).toType(DataType.FLOAT32, false).toFloatArray(),
+                            fused.get(1).toType(DataType.FLOAT32, false).toFloatArray(), mainRate, rateFrom));
+                }
+            }
+            return out;
+        }
     }
 
     /**

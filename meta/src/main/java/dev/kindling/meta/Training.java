@@ -143,9 +143,18 @@ public final class Training {
         static Validation ofAdaptation(String name, SequenceLearner learner, Tasks tasks, int steps, double rate,
                                        Scalars s, NDManager manager, long seed, List<UserSequence> users, int k,
                                        int patience, int every) {
-            return new Validation(new EarlyStopping(name, p -> ColdStartEvaluation.ndcg10(
-                    new AdaptedRecommender(learner, p, tasks, steps, rate, s, manager, seed), users, k), patience, manager),
-                    every);
+            return new Validation(new EarlyStopping(name, p -> {
+                // The parameters hold still during a check: a feature learner projects every item once, not per user.
+                SequenceLearner ranked = learner instanceof FeatureLearner f ? f.frozen(p) : learner;
+                try {
+                    return ColdStartEvaluation.ndcg10(new AdaptedRecommender(ranked, p, tasks, steps, rate, s, manager,
+                            seed), users, k);
+                } finally {
+                    if (ranked instanceof FeatureLearner f && ranked != learner) {
+                        f.release();
+                    }
+                }
+            }, patience, manager), every);
         }
 
         /** Puts the best epoch's values back and frees the kept copy. */

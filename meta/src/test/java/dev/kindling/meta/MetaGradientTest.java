@@ -139,4 +139,21 @@ class MetaGradientTest {
             }
         }
     }
+
+    @Test
+    void checkpointsOfOneAdaptationEqualSeparateAdaptations() {
+        Params global = learner.initialise(SEED);
+        try (NDManager sub = manager.newSubManager()) {
+            java.util.List<Params> at = new InnerLoop(learner, 3)
+                    .adaptForRanking(global, task.support(), rate, new int[] {0, 1, 3}, s, sub);
+            int[] steps = {0, 1, 3};
+            for (int c = 0; c < steps.length; c++) {
+                Params alone = new InnerLoop(learner, steps[c]).adaptForRanking(global, task.support(), rate, s, sub);
+                for (String name : alone.names()) {
+                    assertThat(at.get(c).get(name).toDoubleArray()).as("%s after %d steps", name, steps[c])
+                            .containsExactly(alone.get(name).toDoubleArray(), org.assertj.core.data.Offset.offset(1e-12));
+                }
+            }
+        }
+    }
 }

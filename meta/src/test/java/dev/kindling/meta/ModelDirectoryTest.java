@@ -182,6 +182,12 @@ class ModelDirectoryTest {
             List<UserSequence> heldOut = new ArrayList<>(data.oldUsers());
             heldOut.addAll(data.newUsers());
             List<String> lines = new ArrayList<>();
+            int[] user = heldOut.get(0).items();
+            List<MmlModel.FusedScores> byStep = model.fusedScoresAtSteps(user, new int[] {1, 3}, 0.5, 9);
+            assertThat(byStep.get(0).scores()).as("J = 1 from the shared adaptation")
+                    .containsExactly(model.recommender("mml", 1, 0.5, 9).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(byStep.get(1).scores()).as("J = 3 from the shared adaptation")
+                    .containsExactly(model.recommender("mml", 3, 0.5, 9).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
             AdaptationTuning.Choice choice = AdaptationTuning.choose(model, heldOut, 6, new int[] {1, 3},
                     new double[] {0.01, 0.5}, lines::add);
             assertThat(choice.users()).isEqualTo(heldOut.stream().filter(u -> u.length() >= 6).count()).isGreaterThan(50);
