@@ -20,15 +20,23 @@ public final class DjlRuntime {
     /**
      * One libtorch thread for the small tensors of sequence models. Measured here on 2 cores: a SASRec training step
      * (64 x 50 items, d = 64) takes about 50 ms with one thread and one to ten seconds with libtorch's default two
-     * OpenMP threads as soon as another process competes for the cores (the threads spin-wait). Must run before the
-     * PyTorch engine starts; an explicit {@code ai.djl.pytorch.num_threads} setting wins.
+     * OpenMP threads as soon as another process competes for the cores (the threads spin-wait). When the engine has
+     * started already (an earlier step in the same process, as in {@code ./kindling demo} after encoding posters) the
+     * intra-op setting is applied to it now; the inter-op one only takes effect before it starts. An explicit
+     * {@code ai.djl.pytorch.num_threads} setting wins.
      */
     public static void singleThreadedOps() {
-        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+        ensureOffline();
+        boolean explicit = System.getProperty("ai.djl.pytorch.num_threads") != null;
+        if (!explicit) {
             System.setProperty("ai.djl.pytorch.num_threads", "1");
         }
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+        if (!explicit) {
+            Engine.getEngine("PyTorch"); // starts it with the settings above unless it runs already
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
         }
     }
 
