@@ -106,6 +106,13 @@ class ComposeFileTest {
         }
         assertThat(declared).contains("kindling-models");
         mountedBy.put("kindling-models", "both replicas");
+        // A fresh named volume takes the owner of the image's directory: it must exist there, owned by the user.
+        try {
+            assertThat(Files.readString(docker.resolve("Dockerfile")))
+                    .contains("install -d -o kindling -g kindling /var/lib/kindling/models");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         Map<String, String> targets = Map.of("kindling-1", "/var/lib/kindling", "kindling-2", "/var/lib/kindling",
                 "postgres", "/var/lib/postgresql/data", "milvus", "/var/lib/milvus", "etcd", "/etcd",
                 "minio", "/minio_data");
