@@ -136,17 +136,28 @@ public final class ImageEncoder implements AutoCloseable {
             float[] batch = new float[(to - from) * size];
             List<Integer> decoded = new ArrayList<>();
             ImageVector[] results = new ImageVector[to - from];
-            for (int i = from; i < to; i++) {
+            // Decoding and preprocessing are plain Java and independent per picture: spread over the cores (libtorch's
+            // forward pass below is the only part that used more than one).
+            float[][] pixels = new float[to - from][];
+            int first = from;
+            java.util.stream.IntStream.range(from, to).parallel().forEach(i -> {
                 if (images.get(i) == null) {
-                    results[i - from] = new ImageVector(null, "no image data");
-                    continue;
+                    results[i - first] = new ImageVector(null, "no image data");
+                    return;
                 }
                 try {
                     BufferedImage image = ImageDecoding.decode(images.get(i));
-                    preprocessing.toTensor(image, batch, decoded.size() * size);
-                    decoded.add(i - from);
+                    float[] px = new float[size];
+                    preprocessing.toTensor(image, px, 0);
+                    pixels[i - first] = px;
                 } catch (IOException | RuntimeException e) {
-                    results[i - from] = new ImageVector(null, e.getMessage());
+                    results[i - first] = new ImageVector(null, e.getMessage());
+                }
+            });
+            for (int j = 0; j < pixels.length; j++) {
+                if (pixels[j] != null) {
+                    System.arraycopy(pixels[j], 0, batch, decoded.size() * size, size);
+                    decoded.add(j);
                 }
             }
             if (!decoded.isEmpty()) {
