@@ -656,8 +656,7 @@ public final class EncoderBenchmark {
         try (SqliteStore sqlite = new SqliteStore(tmp.resolve("kindling.db"), "FULL");
              LuceneVectorIndex lucene = new LuceneVectorIndex(tmp.resolve("index"), LuceneIndexSettings.DEFAULT)) {
             long start = System.nanoTime();
-            new Ingestor(sqlite, new ImportOptions(10_000, IngestConfig.OnError.FAIL, true, InteractionRules.DEFAULT),
-                    ImportListener.NONE).importMovieLens(data);
+            importData(sqlite);
             double importSeconds = seconds(System.nanoTime() - start);
             long items = sqlite.stats().items();
             System.out.printf(Locale.ROOT, "e2e: imported ml-latest-small (%,d items) in %.1f s (not timed)%n", items,
@@ -701,6 +700,12 @@ public final class EncoderBenchmark {
         }
     }
 
+    /** Imports ml-latest-small into a fresh store, failing on any bad row. */
+    private void importData(SqliteStore sqlite) {
+        new Ingestor(sqlite, new ImportOptions(10_000, IngestConfig.OnError.FAIL, true, InteractionRules.DEFAULT),
+                ImportListener.NONE).importMovieLens(data);
+    }
+
     /**
      * Runs the pipeline untimed over the first {@code items} items (0: all) into a throwaway store and index, so that
      * the measured run finds the store's, the index's and the pipeline's own code compiled, as the encoders are after
@@ -711,8 +716,7 @@ public final class EncoderBenchmark {
         Path tmp = Files.createTempDirectory("kindling-encoder-bench-warmup");
         try (SqliteStore sqlite = new SqliteStore(tmp.resolve("kindling.db"), "FULL");
              LuceneVectorIndex lucene = new LuceneVectorIndex(tmp.resolve("index"), LuceneIndexSettings.DEFAULT)) {
-            new Ingestor(sqlite, new ImportOptions(10_000, IngestConfig.OnError.FAIL, true, InteractionRules.DEFAULT),
-                    ImportListener.NONE).importMovieLens(data);
+            importData(sqlite);
             long start = System.nanoTime();
             new ItemEncodingPipeline(sqlite, lucene, text, image, new ItemText(List.of("title")))
                     .run(posters, items, ItemEncodingPipeline.Listener.NONE);

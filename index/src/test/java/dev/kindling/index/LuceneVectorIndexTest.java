@@ -117,28 +117,16 @@ class LuceneVectorIndexTest extends AbstractVectorIndexContractTest {
         List<SearchHit> hits = index.search("scaled", SearchRequest.of(query, 10).withEf(400));
         assertThat(hits.get(0).id()).isEqualTo("v5");
         List<String> exact = records.stream().sorted(java.util.Comparator.comparingDouble(
-                (VectorRecord r) -> -cosine(query, r.vector()))).limit(10).map(VectorRecord::id).toList();
+                (VectorRecord r) -> -ClusteredVectors.cosine(query, r.vector()))).limit(10).map(VectorRecord::id).toList();
         assertThat(hits).extracting(SearchHit::id).containsExactlyElementsOf(exact);
         for (SearchHit hit : hits) {
             VectorRecord r = records.get(Integer.parseInt(hit.id().substring(1)));
-            assertThat(hit.score()).isCloseTo((float) cosine(query, r.vector()), within(1e-5f));
+            assertThat(hit.score()).isCloseTo((float) ClusteredVectors.cosine(query, r.vector()), within(1e-5f));
         }
         reopen();
         for (VectorRecord r : records) {
             assertThat(index.get("scaled", r.id()).orElseThrow().vector()).containsExactly(r.vector());
         }
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     /** A collection written before COSINE moved to unit vectors under DOT_PRODUCT keeps working as it was. */

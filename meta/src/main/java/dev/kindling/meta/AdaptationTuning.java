@@ -1,6 +1,5 @@
 package dev.kindling.meta;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -47,16 +46,9 @@ public final class AdaptationTuning {
                     + MIN_USERS + "), keeping " + Choice.DEFAULT.steps() + " steps at rate " + Choice.DEFAULT.rate());
             return Choice.DEFAULT;
         }
-        // perUser.get(s * rates.length + r): every user's NDCG@10 with steps[s] at rates[r]. One adaptation per user
-        // and rate gives every J (the steps are checkpoints of the same inner loop).
-        List<double[]> perUser = new ArrayList<>();
-        List<int[]> settings = new ArrayList<>();
-        for (int s = 0; s < steps.length; s++) {
-            for (int r = 0; r < rates.length; r++) {
-                perUser.add(new double[eligible.size()]);
-                settings.add(new int[] {s, r});
-            }
-        }
+        // ndcg[s][r][u]: user u's NDCG@10 with steps[s] at rates[r]. One adaptation per user and rate gives every J
+        // (the steps are checkpoints of the same inner loop).
+        double[][][] ndcg = new double[steps.length][rates.length][eligible.size()];
         for (int r = 0; r < rates.length; r++) {
             for (int u = 0; u < eligible.size(); u++) {
                 int[] items = eligible.get(u).items();
@@ -65,31 +57,35 @@ public final class AdaptationTuning {
                 for (int s = 0; s < steps.length; s++) {
                     RankingMetrics one = new RankingMetrics();
                     one.add(byStep.get(s).scores(), items[k - 1], support);
-                    perUser.get(s * rates.length + r)[u] = one.values().get("ndcg@10");
+                    ndcg[s][r][u] = one.values().get("ndcg@10");
                 }
             }
         }
-        int bestIndex = 0;
-        for (int i = 1; i < perUser.size(); i++) {
-            if (mean(perUser.get(i)) > mean(perUser.get(bestIndex))) {
-                bestIndex = i;
+        int bestS = 0;
+        int bestR = 0;
+        for (int s = 0; s < steps.length; s++) {
+            for (int r = 0; r < rates.length; r++) {
+                if (mean(ndcg[s][r]) > mean(ndcg[bestS][bestR])) {
+                    bestS = s;
+                    bestR = r;
+                }
             }
         }
-        double best = mean(perUser.get(bestIndex));
-        double threshold = best - standardError(perUser.get(bestIndex));
-        int chosen = bestIndex;
-        for (int i = 0; i < perUser.size(); i++) {
-            double m = mean(perUser.get(i));
-            int[] si = settings.get(i);
-            int[] sc = settings.get(chosen);
-            boolean cheaper = steps[si[0]] < steps[sc[0]] || steps[si[0]] == steps[sc[0]] && m > mean(perUser.get(chosen));
-            if (m >= threshold && cheaper) {
-                chosen = i;
+        double best = mean(ndcg[bestS][bestR]);
+        double threshold = best - standardError(ndcg[bestS][bestR]);
+        // The fewest steps (they ascend) with some rate within the threshold, at that step count's best rate.
+        int cs = bestS;
+        int cr = bestR;
+        for (int s = 0; s < bestS && cs == bestS; s++) {
+            for (int r = 0; r < rates.length; r++) {
+                if (mean(ndcg[s][r]) >= threshold && (cs != s || mean(ndcg[s][r]) > mean(ndcg[cs][cr]))) {
+                    cs = s;
+                    cr = r;
+                }
             }
         }
-        int[] c = settings.get(chosen);
-        Choice choice = new Choice(steps[c[0]], rates[c[1]], mean(perUser.get(chosen)),
-                standardError(perUser.get(chosen)), best, eligible.size());
+        Choice choice = new Choice(steps[cs], rates[cr], mean(ndcg[cs][cr]), standardError(ndcg[cs][cr]), best,
+                eligible.size());
         progress.accept(String.format("adaptation: %d steps at rate %s (held-out NDCG@10 %.4f +- %.4f; best of the grid "
                 + "%.4f; %d users)", choice.steps(), choice.rate(), choice.ndcg10(), choice.standardError(), best,
                 choice.users()));

@@ -49,11 +49,8 @@ public final class FeatureLearner implements SequenceLearner {
         this.frozen = frozen;
     }
 
-    /**
-     * This learner with its Gamma fixed: every item's vector computed once from the given parameters (the projection
-     * of all items is the costliest part of a ranking otherwise). Adaptation leaves Gamma alone, so rankings with the
-     * frozen learner equal those with the original; training must use the original.
-     */
+    /** Every item's vector computed once (the projection of all items is the costliest part of a ranking otherwise). */
+    @Override
     public FeatureLearner frozen(Params p) {
         NDArray vectors;
         try (NDScope scope = new NDScope()) {
@@ -63,7 +60,7 @@ public final class FeatureLearner implements SequenceLearner {
         return new FeatureLearner(this, vectors);
     }
 
-    /** Frees a frozen learner's vectors. */
+    @Override
     public void release() {
         if (frozen != null) {
             frozen.close();

@@ -505,17 +505,17 @@ public final class MmlModel {
             // adapted[i][c]: learner i's parameters after stepCounts[c] steps
             Params[][] adapted = new Params[learnerCount][];
             for (int i = 0; i < learnerCount; i++) {
+                Params global = base[i].detached(); // Gamma as it is; Theta replaced by each checkpoint's
+                adapted[i] = new Params[stepCounts.length];
                 if (maxSteps > 0 && support != null) {
                     NDArray r = i == 0 ? s.temporary(mainRate, sub) : s.of(rate);
                     List<Params> thetas = new InnerLoop(learners[i], maxSteps)
-                            .adaptForRanking(base[i], support, r, stepCounts, s, sub);
-                    adapted[i] = new Params[stepCounts.length];
+                            .adaptForRanking(global, support, r, stepCounts, s, sub);
                     for (int c = 0; c < stepCounts.length; c++) {
-                        adapted[i][c] = base[i].with(thetas.get(c)).detached();
+                        adapted[i][c] = global.with(thetas.get(c));
                     }
                 } else {
-                    adapted[i] = new Params[stepCounts.length];
-                    java.util.Arrays.fill(adapted[i], base[i].detached());
+                    java.util.Arrays.fill(adapted[i], global);
                 }
             }
             long[] window = tasks.recentWindow(sequence);

@@ -30,6 +30,19 @@ public interface SequenceLearner {
     /** Every item's representation [items + 1, d] (row 0 is padding), for ranking all items. */
     NDArray allItemVectors(Params p);
 
+    /**
+     * This learner for ranking while Gamma holds still at {@code p}'s values: what depends only on Gamma may be
+     * computed once ({@link FeatureLearner} projects every item once). Adaptation leaves Gamma alone, so rankings are
+     * the same; training must use the original. Free with {@link #release()}.
+     */
+    default SequenceLearner frozen(Params p) {
+        return this;
+    }
+
+    /** Frees what {@link #frozen} computed (nothing by default). */
+    default void release() {
+    }
+
     /** Eq. 7-8: p_i = e_i^T F^L at every position, for the given items [batch, n] -> [batch, n]. */
     default NDArray scoreAt(NDArray encoded, Params p, NDArray ids) {
         return encoded.mul(itemVectors(p, ids)).sum(new int[] {-1});

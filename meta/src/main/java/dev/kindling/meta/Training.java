@@ -144,15 +144,12 @@ public final class Training {
                                        Scalars s, NDManager manager, long seed, List<UserSequence> users, int k,
                                        int patience, int every) {
             return new Validation(new EarlyStopping(name, p -> {
-                // The parameters hold still during a check: a feature learner projects every item once, not per user.
-                SequenceLearner ranked = learner instanceof FeatureLearner f ? f.frozen(p) : learner;
+                SequenceLearner ranked = learner.frozen(p); // the parameters hold still during a check
                 try {
                     return ColdStartEvaluation.ndcg10(new AdaptedRecommender(ranked, p, tasks, steps, rate, s, manager,
                             seed), users, k);
                 } finally {
-                    if (ranked instanceof FeatureLearner f && ranked != learner) {
-                        f.release();
-                    }
+                    ranked.release();
                 }
             }, patience, manager), every);
         }

@@ -48,6 +48,15 @@ class ModelDirectoryTest {
         return MetaDataset.split(ids, index, sequences, 0.8);
     }
 
+    /** The small learners every test here trains. */
+    private static final LearnerConfig SMALL = new LearnerConfig(8, 1, 2, 16, 0.1, 12);
+
+    /** All three stages, briefly: enough to have every parameter group trained. */
+    private static void trainSmall(MmlModel model) {
+        model.train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
+                new MmlModel.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
+    }
+
     @Test
     void savedModelsLoadBackAndGiveTheSameScores() throws Exception {
         DjlRuntime.ensureOffline();
@@ -55,10 +64,9 @@ class ModelDirectoryTest {
             Scalars s = new Scalars(m, DataType.FLOAT32);
             MetaDataset data = synthetic(30, 40, 1);
             ItemFeatures f = ItemFeatures.random(m, 30, 6, 5, 0.3, 2, DataType.FLOAT32);
-            LearnerConfig config = new LearnerConfig(8, 1, 2, 16, 0.1, 12);
+            LearnerConfig config = SMALL;
             MmlModel model = new MmlModel(data, f, config, s, m);
-            model.train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
-                    new MmlModel.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
+            trainSmall(model);
             Path models = home.resolve("models");
             Path saved = ModelDirectory.save(models, config, data, Map.of("text", "t@1", "image", "i@2"), model.parameters());
             assertThat(Files.readString(models.resolve("current")).strip()).isEqualTo(saved.getFileName().toString());
@@ -88,11 +96,10 @@ class ModelDirectoryTest {
             Scalars s = new Scalars(m, DataType.FLOAT32);
             MetaDataset data = synthetic(30, 40, 1);
             ItemFeatures f = ItemFeatures.random(m, 32, 6, 5, 0.3, 2, DataType.FLOAT32);
-            LearnerConfig config = new LearnerConfig(8, 1, 2, 16, 0.1, 12);
+            LearnerConfig config = SMALL;
             MmlModel model = new MmlModel(data, new ItemFeatures(f.text().get("0:31"), f.image().get("0:31"),
                     f.hasImage().get("0:31")), config, s, m);
-            model.train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
-                    new MmlModel.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
+            trainSmall(model);
             Path saved = ModelDirectory.save(home.resolve("models"), config, data, Map.of(), model.parameters());
             ModelDirectory.Loaded loaded = ModelDirectory.load(saved, m);
 
@@ -134,11 +141,10 @@ class ModelDirectoryTest {
             Scalars s = new Scalars(m, DataType.FLOAT32);
             MetaDataset data = synthetic(30, 40, 1);
             ItemFeatures f = ItemFeatures.random(m, 30, 6, 5, 0.3, 2, DataType.FLOAT32);
-            LearnerConfig config = new LearnerConfig(8, 1, 2, 16, 0.1, 12);
+            LearnerConfig config = SMALL;
             MmlModel model = new MmlModel(data, f, config, s, m)
                     .withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000)));
-            model.train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
-                    new MmlModel.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
+            trainSmall(model);
             Path saved = ModelDirectory.save(home.resolve("models"), config, data, Map.of(), model.parameters());
             ModelDirectory.Loaded loaded = ModelDirectory.load(saved, m);
             assertThat(loaded.groups()).containsKey("paml");
@@ -175,10 +181,9 @@ class ModelDirectoryTest {
             Scalars s = new Scalars(m, DataType.FLOAT32);
             MetaDataset data = synthetic(30, 60, 1);
             ItemFeatures f = ItemFeatures.random(m, 30, 6, 5, 0.3, 2, DataType.FLOAT32);
-            LearnerConfig config = new LearnerConfig(8, 1, 2, 16, 0.1, 12);
+            LearnerConfig config = SMALL;
             MmlModel model = new MmlModel(data, f, config, s, m);
-            model.train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
-                    new MmlModel.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
+            trainSmall(model);
             List<UserSequence> heldOut = new ArrayList<>(data.oldUsers());
             heldOut.addAll(data.newUsers());
             List<String> lines = new ArrayList<>();
