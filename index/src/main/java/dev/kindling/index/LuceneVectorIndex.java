@@ -53,6 +53,7 @@ public final class LuceneVectorIndex implements VectorIndex {
     public LuceneVectorIndex(Path directory, LuceneIndexSettings settings) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.settings = Objects.requireNonNull(settings, "settings");
+        SimdVectorScorer.forBuilding(); // chosen (and Lucene's own vectorisation notice silenced) before Lucene starts
         try {
             Files.createDirectories(directory);
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, Files::isDirectory)) {
@@ -67,7 +68,8 @@ public final class LuceneVectorIndex implements VectorIndex {
             }
             throw (RuntimeException) e;
         }
-        LOG.info("opened Lucene vector index {} with {} collection(s)", directory, collections.size());
+        LOG.info("opened Lucene vector index {} with {} collection(s); graphs built with {} vector code", directory,
+                collections.size(), SimdVectorScorer.simdInUse() ? "SIMD" : "scalar");
     }
 
     private void openExisting(Path entry) {
