@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.Device;
@@ -30,7 +31,10 @@ import dev.kindling.tensor.DjlRuntime;
  * An image CNN encoder (MML 4.2.1 encodes item pictures with ResNet): a TorchScript model run by DJL's PyTorch engine
  * on ImageNet-preprocessed 224 x 224 crops; its output per image (pooled features, e.g. 2,048 for a ResNet-50 without
  * its classifier, or whatever the model returns) is flattened and L2-normalised. A picture that cannot be read or
- * decoded yields an {@link ImageVector} with an error instead of a vector. Thread-safe: calls are serialised.
+ * decoded yields an {@link ImageVector} with an error instead of a vector. The batches of one call are decoded and
+ * run on {@link #workers()} threads at once, each with its own predictor; on the CPU libtorch then runs each
+ * operation single-threaded ({@link BatchWorkers}, {@link DjlRuntime#singleThreadedOps()}). Thread-safe: calls are
+ * serialised.
  */
 public final class ImageEncoder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ImageEncoder.class);
@@ -45,7 +49,7 @@ public final class ImageEncoder implements AutoCloseable {
     }
 
     private final ZooModel<NDList, NDList> model;
-    private final Predictor<NDList, NDList> predictor;
+    private final BatchWorkers workers;
     private final ImagePreprocessing preprocessing = new ImagePreprocessing(256, 224);
     private final int batchSize;
     private final int dimension;
@@ -53,13 +57,27 @@ public final class ImageEncoder implements AutoCloseable {
     private final Device device;
 
     public ImageEncoder(Path modelFile, String name, int batchSize, Device device) {
+        this(modelFile, name, batchSize, device, DjlRuntime.defaultWorkers(device));
+    }
+
+    /**
+     * @param workers batches encoded at once, each on its own thread; above 1 on the CPU, libtorch's operations run
+     *                single-threaded (process-wide)
+     */
+    public ImageEncoder(Path modelFile, String name, int batchSize, Device device, int workers) {
         DjlRuntime.ensureOffline();
         ModelFiles.requireFile(modelFile, "image model");
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
         }
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, was " + workers);
+        }
         this.batchSize = batchSize;
         this.device = device;
+        if (workers > 1 && !device.isGpu()) {
+            DjlRuntime.singleThreadedOps();
+        }
         try {
             model = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(modelFile).optEngine("PyTorch")
                     .optDevice(device).optTranslator(new NoopTranslator()).build().loadModel();
@@ -68,11 +86,11 @@ public final class ImageEncoder implements AutoCloseable {
         } catch (ModelNotFoundException | MalformedModelException e) {
             throw new IllegalArgumentException("cannot load image model " + modelFile + ": " + e.getMessage(), e);
         }
-        predictor = model.newPredictor();
+        this.workers = new BatchWorkers(model, workers, "image-encoder");
         identity = ModelFiles.identity(name, modelFile);
         int crop = preprocessing.crop();
         dimension = forward(new float[3 * crop * crop], 1)[0].length;
-        LOG.info("image encoder {} on {}, {}-d", identity, device, dimension);
+        LOG.info("image encoder {} on {} ({} worker(s)), {}-d", identity, device, workers, dimension);
     }
 
     /**
@@ -93,7 +111,9 @@ public final class ImageEncoder implements AutoCloseable {
             file = Path.of(config.imageModel());
         }
         String name = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
-        return new ImageEncoder(file, name, config.imageBatchSize(), DjlRuntime.device(config.device(), "PyTorch"));
+        Device device = DjlRuntime.device(config.device(), "PyTorch");
+        return new ImageEncoder(file, name, config.imageBatchSize(), device,
+                config.workers() > 0 ? config.workers() : DjlRuntime.defaultWorkers(device));
     }
 
     public int dimension() {
@@ -102,6 +122,11 @@ public final class ImageEncoder implements AutoCloseable {
 
     public String identity() {
         return identity;
+    }
+
+    /** Batches encoded at once. */
+    public int workers() {
+        return workers.size();
     }
 
     /** Encodes image files; one result per file, in order. */
@@ -128,50 +153,47 @@ public final class ImageEncoder implements AutoCloseable {
 
     /** Encodes encoded image bytes (JPEG, PNG, GIF, BMP); null entries yield an error result. */
     public synchronized List<ImageVector> encode(List<byte[]> images) {
-        List<ImageVector> out = new ArrayList<>(images.size());
-        int crop = preprocessing.crop();
-        int size = 3 * crop * crop;
-        for (int from = 0; from < images.size(); from += batchSize) {
-            int to = Math.min(images.size(), from + batchSize);
-            float[] batch = new float[(to - from) * size];
-            List<Integer> decoded = new ArrayList<>();
-            ImageVector[] results = new ImageVector[to - from];
-            // Decoding and preprocessing are plain Java and independent per picture: spread over the cores (libtorch's
-            // forward pass below is the only part that used more than one).
-            float[][] pixels = new float[to - from][];
-            int first = from;
-            java.util.stream.IntStream.range(from, to).parallel().forEach(i -> {
-                if (images.get(i) == null) {
-                    results[i - first] = new ImageVector(null, "no image data");
-                    return;
-                }
-                try {
-                    BufferedImage image = ImageDecoding.decode(images.get(i));
-                    float[] px = new float[size];
-                    preprocessing.toTensor(image, px, 0);
-                    pixels[i - first] = px;
-                } catch (IOException | RuntimeException e) {
-                    results[i - first] = new ImageVector(null, e.getMessage());
-                }
-            });
-            for (int j = 0; j < pixels.length; j++) {
-                if (pixels[j] != null) {
-                    System.arraycopy(pixels[j], 0, batch, decoded.size() * size, size);
-                    decoded.add(j);
-                }
-            }
-            if (!decoded.isEmpty()) {
-                float[][] vectors = forward(batch, decoded.size());
-                for (int j = 0; j < decoded.size(); j++) {
-                    results[decoded.get(j)] = new ImageVector(vectors[j], null);
-                }
-            }
-            out.addAll(List.of(results));
-        }
-        return out;
+        ImageVector[] out = new ImageVector[images.size()];
+        int batches = (images.size() + batchSize - 1) / batchSize;
+        workers.run(batches, (predictor, b) -> encodeBatch(predictor, images, b * batchSize,
+                Math.min(images.size(), (b + 1) * batchSize), out));
+        return new ArrayList<>(Arrays.asList(out));
     }
 
+    /** Decodes, preprocesses and encodes {@code images[from, to)} into {@code out[from, to)}. */
+    private void encodeBatch(Predictor<NDList, NDList> predictor, List<byte[]> images, int from, int to,
+                             ImageVector[] out) {
+        int crop = preprocessing.crop();
+        int size = 3 * crop * crop;
+        float[] batch = new float[(to - from) * size];
+        List<Integer> decoded = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            if (images.get(i) == null) {
+                out[i] = new ImageVector(null, "no image data");
+                continue;
+            }
+            try {
+                BufferedImage image = ImageDecoding.decode(images.get(i));
+                preprocessing.toTensor(image, batch, decoded.size() * size);
+                decoded.add(i);
+            } catch (IOException | RuntimeException e) {
+                out[i] = new ImageVector(null, e.getMessage());
+            }
+        }
+        if (!decoded.isEmpty()) {
+            float[][] vectors = forward(predictor, batch, decoded.size());
+            for (int j = 0; j < decoded.size(); j++) {
+                out[decoded.get(j)] = new ImageVector(vectors[j], null);
+            }
+        }
+    }
+
+    /** One forward pass on the calling thread's predictor (the dimension probe; the benchmark's split timing). */
     private float[][] forward(float[] pixels, int n) {
+        return forward(workers.first(), pixels, n);
+    }
+
+    private float[][] forward(Predictor<NDList, NDList> predictor, float[] pixels, int n) {
         int crop = preprocessing.crop();
         try (NDManager manager = model.getNDManager().newSubManager(device)) {
             NDArray input = manager.create(java.nio.FloatBuffer.wrap(pixels, 0, n * 3 * crop * crop),
@@ -187,7 +209,7 @@ public final class ImageEncoder implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        predictor.close();
+        workers.close();
         model.close();
     }
 }

@@ -3,7 +3,6 @@ package dev.kindling.encoders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -34,14 +33,15 @@ import dev.kindling.tensor.DjlRuntime;
  * A BERT-family sentence encoder (MML 4.2.1 encodes item text with BERT): HuggingFace tokenizer, a transformer run by
  * DJL (ONNX Runtime for .onnx, PyTorch for TorchScript .pt), mean pooling over the attention mask and L2
  * normalisation. Texts are batched in order of token length so that little padding is computed; the vectors come
- * back in input order. Thread-safe: calls are serialised.
+ * back in input order. The batches of one call run on {@link #workers()} threads at once, each with its own predictor
+ * and a single-threaded model ({@link BatchWorkers}). Thread-safe: calls are serialised.
  */
 public final class TextEncoder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TextEncoder.class);
 
     private final HuggingFaceTokenizer tokenizer;
     private final ZooModel<NDList, NDList> model;
-    private final Predictor<NDList, NDList> predictor;
+    private final BatchWorkers workers;
     private final List<String> inputNames;
     private final int batchSize;
     private final int dimension;
@@ -57,6 +57,15 @@ public final class TextEncoder implements AutoCloseable {
      * @param device        where to run
      */
     public TextEncoder(Path modelFile, Path tokenizerFile, String name, int maxLength, int batchSize, Device device) {
+        this(modelFile, tokenizerFile, name, maxLength, batchSize, device, DjlRuntime.defaultWorkers(device));
+    }
+
+    /**
+     * @param workers batches encoded at once, each on its own thread with a single-threaded model; 1 leaves the
+     *                engine's own operator parallelism on (see {@link DjlRuntime#defaultWorkers})
+     */
+    public TextEncoder(Path modelFile, Path tokenizerFile, String name, int maxLength, int batchSize, Device device,
+                       int workers) {
         DjlRuntime.ensureOffline();
         ModelFiles.requireFile(modelFile, "text model");
         ModelFiles.requireFile(tokenizerFile, "tokenizer");
@@ -66,22 +75,34 @@ public final class TextEncoder implements AutoCloseable {
         this.batchSize = batchSize;
         String file = modelFile.getFileName().toString();
         String engine = file.endsWith(".onnx") ? "OnnxRuntime" : "PyTorch";
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, was " + workers);
+        }
+        boolean singleThreaded = workers > 1 && !device.isGpu();
+        if (singleThreaded && engine.equals("PyTorch")) {
+            DjlRuntime.singleThreadedOps();
+        }
         try {
             tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of("maxLength", Integer.toString(maxLength),
                     "truncation", "true", "padding", "false"));
-            model = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(modelFile).optEngine(engine)
-                    .optDevice(device).optTranslator(new NoopTranslator()).build().loadModel();
+            Criteria.Builder<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                    .optModelPath(modelFile).optEngine(engine).optDevice(device).optTranslator(new NoopTranslator());
+            if (singleThreaded && engine.equals("OnnxRuntime")) {
+                criteria.optOption("intraOpNumThreads", "1"); // the session of every worker runs on its thread alone
+            }
+            model = criteria.build().loadModel();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load text model " + modelFile, e);
         } catch (ModelNotFoundException | MalformedModelException e) {
             throw new IllegalArgumentException("cannot load text model " + modelFile + ": " + e.getMessage(), e);
         }
-        predictor = model.newPredictor();
+        this.workers = new BatchWorkers(model, workers, "text-encoder");
         PairList<String, Shape> inputs = model.describeInput();
         inputNames = inputs == null ? List.of("input_ids", "attention_mask") : inputs.keys();
         identity = ModelFiles.identity(name, modelFile);
         dimension = encode(List.of("dimension probe"))[0].length;
-        LOG.info("text encoder {} on {} ({}), {}-d, inputs {}", identity, device, engine, dimension, inputNames);
+        LOG.info("text encoder {} on {} ({}, {} worker(s)), {}-d, inputs {}", identity, device, engine, workers,
+                dimension, inputNames);
     }
 
     /** The bundled all-MiniLM-L6-v2, or the model the configuration names. */
@@ -101,12 +122,18 @@ public final class TextEncoder implements AutoCloseable {
             name = model.getFileName().toString().replaceFirst("\\.[^.]+$", "");
         }
         String engine = model.getFileName().toString().endsWith(".onnx") ? "OnnxRuntime" : "PyTorch";
-        return new TextEncoder(model, tokenizerFile, name, config.textMaxLength(), config.textBatchSize(),
-                DjlRuntime.device(config.device(), engine));
+        Device device = DjlRuntime.device(config.device(), engine);
+        return new TextEncoder(model, tokenizerFile, name, config.textMaxLength(), config.textBatchSize(), device,
+                config.workers() > 0 ? config.workers() : DjlRuntime.defaultWorkers(device));
     }
 
     public int dimension() {
         return dimension;
+    }
+
+    /** Batches encoded at once. */
+    public int workers() {
+        return workers.size();
     }
 
     /** Model name and content hash, e.g. {@code all-minilm-l6-v2@sha256:6fd5d72fe4f8}. */
@@ -123,17 +150,20 @@ public final class TextEncoder implements AutoCloseable {
         }
         Arrays.sort(order, Comparator.comparingInt(i -> encodings[i].getIds().length));
         float[][] out = new float[texts.size()][];
-        for (int from = 0; from < order.length; from += batchSize) {
-            List<Integer> batch = new ArrayList<>(Arrays.asList(order).subList(from, Math.min(order.length, from + batchSize)));
-            float[][] vectors = forward(batch.stream().map(i -> encodings[i]).toList());
+        int batches = (order.length + batchSize - 1) / batchSize;
+        // longest batches first: the workers finish a call together instead of one waiting for the longest batch
+        workers.run(batches, (predictor, k) -> {
+            int from = (batches - 1 - k) * batchSize;
+            List<Integer> batch = Arrays.asList(order).subList(from, Math.min(order.length, from + batchSize));
+            float[][] vectors = forward(predictor, batch.stream().map(i -> encodings[i]).toList());
             for (int j = 0; j < batch.size(); j++) {
-                out[batch.get(j)] = vectors[j];
+                out[batch.get(j)] = vectors[j]; // each batch writes its own rows; run() returns after all are written
             }
-        }
+        });
         return out;
     }
 
-    private float[][] forward(List<Encoding> batch) {
+    private float[][] forward(Predictor<NDList, NDList> predictor, List<Encoding> batch) {
         int n = batch.size();
         int length = batch.stream().mapToInt(e -> e.getIds().length).max().orElse(1);
         long[] ids = new long[n * length];
@@ -173,7 +203,7 @@ public final class TextEncoder implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        predictor.close();
+        workers.close();
         model.close();
         tokenizer.close();
     }

@@ -79,4 +79,27 @@ class ImageEncoderTest {
         assertThat(v.get(3).ok()).isFalse();
         assertThat(v.get(4).error()).contains("not found");
     }
+
+    @Test
+    void batchesSpreadOverWorkersComeBackInInputOrderWithTheSameVectors(@TempDir Path dir) throws Exception {
+        List<Path> files = new java.util.ArrayList<>();
+        try (var posterFiles = Files.list(posters())) {
+            posterFiles.filter(f -> f.toString().endsWith(".jpg")).sorted().limit(21).forEach(files::add);
+        }
+        files.add(5, Files.write(dir.resolve("garbage.jpg"), "not a picture".getBytes()));
+        Path model = root().resolve(ImageEncoder.SHARED_MOBILENET).normalize();
+        try (ImageEncoder one = new ImageEncoder(model, "mobilenet", 4, Device.cpu(), 1);
+             ImageEncoder three = new ImageEncoder(model, "mobilenet", 4, Device.cpu(), 3)) {
+            List<ImageEncoder.ImageVector> a = one.encodeFiles(files);
+            List<ImageEncoder.ImageVector> b = three.encodeFiles(files); // 6 batches of up to 4 on 3 threads
+            assertThat(b).hasSize(22);
+            assertThat(b.get(5).ok()).isFalse();
+            for (int i = 0; i < files.size(); i++) {
+                if (i != 5) {
+                    assertThat(dot(a.get(i).vector(), b.get(i).vector())).as(files.get(i).toString())
+                            .isGreaterThan(0.9999);
+                }
+            }
+        }
+    }
 }

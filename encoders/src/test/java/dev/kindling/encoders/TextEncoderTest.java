@@ -78,4 +78,24 @@ class TextEncoderTest {
         }
         return s;
     }
+
+    @Test
+    void batchesSpreadOverWorkersComeBackInInputOrderWithTheSameVectors() {
+        List<String> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < 90; i++) {
+            texts.add("item " + i + " " + "word ".repeat(i % 13) + (i % 3 == 0 ? "a film about toys" : "a kettle"));
+        }
+        Path[] files = BundledModels.miniLm(cache());
+        try (TextEncoder one = new TextEncoder(files[0], files[1], BundledModels.MINILM, 256, 8, Device.cpu(), 1);
+             TextEncoder three = new TextEncoder(files[0], files[1], BundledModels.MINILM, 256, 8, Device.cpu(), 3)) {
+            assertThat(one.workers()).isEqualTo(1);
+            assertThat(three.workers()).isEqualTo(3);
+            float[][] a = one.encode(texts);
+            float[][] b = three.encode(texts); // 12 batches of 8 on 3 threads
+            for (int i = 0; i < texts.size(); i++) {
+                assertThat(cosine(a[i], b[i])).as(texts.get(i)).isGreaterThan(0.99999);
+            }
+            assertThat(cosine(b[0], b[3])).isLessThan(0.99); // different texts stay apart: rows were not mixed up
+        }
+    }
 }

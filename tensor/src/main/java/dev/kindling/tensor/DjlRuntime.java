@@ -41,6 +41,14 @@ public final class DjlRuntime {
     }
 
     /**
+     * Batches an encoder runs at once when the configuration leaves it to Kindling: one per core on the CPU (each
+     * worker single-threaded), one on a GPU (the device parallelises each batch itself).
+     */
+    public static int defaultWorkers(Device device) {
+        return device.isGpu() ? 1 : Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
      * The device for an engine: {@code cpu}, {@code gpu} (refused when the engine sees no GPU) or {@code auto} (the
      * first GPU when there is one, else the CPU).
      */

@@ -81,6 +81,8 @@ public final class ConfigKeys {
             "Images per forward pass.");
     public static final ConfigKey ENCODERS_MODEL_CACHE = new ConfigKey("encoders.modelCache", "models", "path",
             "Where bundled models are unpacked.");
+    public static final ConfigKey ENCODERS_WORKERS = new ConfigKey("encoders.workers", "0", "int 0..256",
+            "Batches each encoder runs at once, each on its own thread with a single-threaded model (steadier than one batch on all cores when the index writer shares them); 0: one per core on the CPU, 1 on a GPU.");
 
     public static final ConfigKey META_DEVICE = new ConfigKey("meta.device", "auto", "auto|cpu|gpu",
             "Where the meta-learners train, are evaluated and serve: auto picks the GPU when CUDA is present, else the CPU.");
@@ -111,6 +113,6 @@ public final class ConfigKeys {
             INGEST_BATCH_SIZE, INGEST_ON_ERROR, INGEST_STRICT, INGEST_MIN_RATING, INGEST_MAX_RATING,
             ENCODERS_DEVICE, ENCODERS_TEXT_MODEL, ENCODERS_TEXT_TOKENIZER, ENCODERS_TEXT_MAX_LENGTH,
             ENCODERS_TEXT_BATCH_SIZE, ENCODERS_TEXT_FIELDS, ENCODERS_IMAGE_MODEL, ENCODERS_IMAGE_BATCH_SIZE,
-            ENCODERS_MODEL_CACHE, META_DEVICE, META_PAML_USERS, SERVER_HOST, SERVER_PORT, SERVER_API_KEY, SERVER_READS_REQUIRE_KEY,
+            ENCODERS_MODEL_CACHE, ENCODERS_WORKERS, META_DEVICE, META_PAML_USERS, SERVER_HOST, SERVER_PORT, SERVER_API_KEY, SERVER_READS_REQUIRE_KEY,
             SERVER_MAX_BODY_BYTES, SERVER_REQUEST_TIMEOUT_MS, SERVER_MODEL_POLL_SECONDS);
 }

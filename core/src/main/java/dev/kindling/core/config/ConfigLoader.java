@@ -134,7 +134,8 @@ public final class ConfigLoader {
                 imageModel.equals("auto") || imageModel.equals("none") ? imageModel
                         : home.resolve(expandHome(imageModel)).toString(),
                 integer(v, ConfigKeys.ENCODERS_IMAGE_BATCH_SIZE, 1, 1024),
-                home.resolve(expandHome(text(v, ConfigKeys.ENCODERS_MODEL_CACHE))));
+                home.resolve(expandHome(text(v, ConfigKeys.ENCODERS_MODEL_CACHE))),
+                integer(v, ConfigKeys.ENCODERS_WORKERS, 0, 256));
         ServerConfig server = new ServerConfig(text(v, ConfigKeys.SERVER_HOST),
                 integer(v, ConfigKeys.SERVER_PORT, 0, 65_535),
                 v.get(ConfigKeys.SERVER_API_KEY.name()).text(),

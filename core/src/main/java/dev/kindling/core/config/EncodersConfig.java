@@ -18,10 +18,12 @@ import java.util.List;
  *                       path to a TorchScript image CNN (ResNet-18/50 ...), or {@code none}
  * @param imageBatchSize images per forward pass
  * @param modelCache     where bundled models are unpacked
+ * @param workers        batches each encoder runs at once, each on its own thread with a single-threaded model; 0: one
+ *                       per core on the CPU, one on a GPU
  */
 public record EncodersConfig(String device, String textModel, String textTokenizer, int textMaxLength,
                              int textBatchSize, List<String> textFields, String imageModel, int imageBatchSize,
-                             Path modelCache) {
+                             Path modelCache, int workers) {
     public EncodersConfig {
         textFields = List.copyOf(textFields);
     }
