@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +34,9 @@ import dev.kindling.encoders.TextEncoder;
  * Items -> text and image vectors -> the store (so the index can be rebuilt without re-encoding) and the index
  * collections {@code items_text} and {@code items_image}. Only items whose encoder input changed (text, picture bytes)
  * or whose encoder changed are encoded again. The index is written before the store, so a crash between the two means
- * the item is encoded again next time, never that the index misses a vector the store claims. Writes run on a
- * background thread ({@link OrderedWriter}) while the next page is encoded.
+ * the item is encoded again next time, never that the index misses a vector the store claims. A page's texts and
+ * pictures are encoded at the same time, and its writes run on a background thread ({@link OrderedWriter}) while the
+ * next page is encoded.
  */
 public final class ItemEncodingPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(ItemEncodingPipeline.class);
@@ -113,16 +118,12 @@ public final class ItemEncodingPipeline {
         long[] c = new long[8];
         long done = 0;
         String cursor = null;
-        try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES)) {
+        try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES);
+             PageEncoder pages = new PageEncoder()) {
             do {
                 int want = limit > 0 ? (int) Math.min(pageSize, limit - done) : pageSize;
                 Page<Item> page = store.items(cursor, want);
-                if (text != null) {
-                    encodeTexts(page.rows(), c, writer);
-                }
-                if (image != null) {
-                    encodeImages(page.rows(), pictures, listener, c, writer);
-                }
+                pages.encode(page.rows(), pictures, listener, c, writer);
                 done += page.rows().size();
                 listener.progressed(done);
                 cursor = page.next();
@@ -151,19 +152,91 @@ public final class ItemEncodingPipeline {
             ensureCollection(Modality.IMAGE, image.dimension());
         }
         long[] c = new long[8];
-        try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES)) {
-            if (text != null) {
-                encodeTexts(items, c, writer);
-            }
-            if (image != null) {
-                encodeImages(items, new ImageSources(imagesDir), listener, c, writer);
-            }
+        try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES);
+             PageEncoder pages = new PageEncoder()) {
+            pages.encode(items, new ImageSources(imagesDir), listener, c, writer);
             writer.finish();
         }
         return new Report(items.size(), c[0], c[1], c[2], c[3], c[4], c[5], c[6], 0, (System.nanoTime() - start) / 1e9);
     }
 
-    private void encodeTexts(List<Item> items, long[] c, OrderedWriter writer) {
+    /**
+     * Encodes one page's texts and pictures, the pictures on a thread of their own: each encoder's workers would
+     * otherwise idle at the end of every page while the last batch finishes (the encoders' workers are
+     * single-threaded, so more threads than cores only share them). Their writes are queued in page order, texts
+     * first, and the listener hears of failed pictures on the calling thread.
+     */
+    private final class PageEncoder implements AutoCloseable {
+        private final ExecutorService pictureThread = text != null && image != null
+                ? Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "encode-pictures");
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
+
+        void encode(List<Item> items, ImageSources pictures, Listener listener, long[] c, OrderedWriter writer) {
+            long[] imageCounts = new long[8];
+            Future<ImageOutcome> images = null;
+            ImageOutcome imageOutcome = null;
+            if (image != null && pictureThread != null) {
+                images = pictureThread.submit(() -> encodeImages(items, pictures, imageCounts));
+            } else if (image != null) {
+                imageOutcome = encodeImages(items, pictures, imageCounts);
+            }
+            Runnable textWrite = null;
+            try {
+                textWrite = text != null ? encodeTexts(items, c) : null;
+            } finally {
+                if (images != null) {
+                    imageOutcome = await(images); // even when the texts failed: no picture work outlives the page
+                }
+            }
+            if (textWrite != null) {
+                writer.submit(textWrite);
+            }
+            if (imageOutcome != null) {
+                for (int i = 0; i < c.length; i++) {
+                    c[i] += imageCounts[i];
+                }
+                imageOutcome.failures().forEach(f -> listener.imageFailed(f.itemId(), f.reference(), f.error()));
+                if (imageOutcome.write() != null) {
+                    writer.submit(imageOutcome.write());
+                }
+            }
+        }
+
+        private ImageOutcome await(Future<ImageOutcome> images) {
+            try {
+                return images.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while encoding pictures", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException("encoding pictures failed: " + e.getCause(), e.getCause());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (pictureThread != null) {
+                pictureThread.shutdownNow();
+            }
+        }
+    }
+
+    /** A page's picture vectors: the write to queue (null if none), and the pictures that failed. */
+    private record ImageOutcome(Runnable write, List<PictureFailure> failures) {
+    }
+
+    private record PictureFailure(String itemId, String reference, String error) {
+    }
+
+    /** Encodes the items whose text changed; returns the write of their vectors, or null when there is none. */
+    private Runnable encodeTexts(List<Item> items, long[] c) {
         List<String> ids = items.stream().map(Item::id).toList();
         Map<String, String> stored = store.itemVectorSources(Modality.TEXT.key(), ids);
         List<Item> todo = new ArrayList<>();
@@ -185,7 +258,7 @@ public final class ItemEncodingPipeline {
             hashes.add(hash);
         }
         if (todo.isEmpty()) {
-            return;
+            return null;
         }
         float[][] vectors = text.encode(texts);
         List<VectorRecord> records = new ArrayList<>(todo.size());
@@ -194,15 +267,15 @@ public final class ItemEncodingPipeline {
             records.add(VectorRecord.of(todo.get(i).id(), vectors[i]));
             rows.add(ItemVector.of(todo.get(i).id(), Modality.TEXT.key(), text.identity(), hashes.get(i), vectors[i]));
         }
-        writer.submit(() -> {
+        c[0] += todo.size();
+        return () -> {
             index.upsert(Modality.TEXT.collection(), records);
             store.putItemVectors(rows);
-        });
-        c[0] += todo.size();
+        };
     }
 
-    private void encodeImages(List<Item> items, ImageSources pictures, Listener listener, long[] c,
-                              OrderedWriter writer) {
+    /** Encodes the items whose picture changed, counting into {@code c}; the listener is not called here. */
+    private ImageOutcome encodeImages(List<Item> items, ImageSources pictures, long[] c) {
         Map<String, String> stored = store.itemVectorSources(Modality.IMAGE.key(),
                 items.stream().map(Item::id).toList());
         List<String> ids = new ArrayList<>();
@@ -223,8 +296,9 @@ public final class ItemEncodingPipeline {
             found.add(p);
             hashes.add(hash);
         }
+        List<PictureFailure> failures = new ArrayList<>();
         if (ids.isEmpty()) {
-            return;
+            return new ImageOutcome(null, failures);
         }
         List<ImageEncoder.ImageVector> vectors = image.encode(found.stream().map(ImageSources.Picture::bytes).toList());
         List<VectorRecord> records = new ArrayList<>();
@@ -240,11 +314,11 @@ public final class ItemEncodingPipeline {
             } else {
                 failedIds.add(ids.get(i));
                 rows.add(ItemVector.failed(ids.get(i), Modality.IMAGE.key(), image.identity(), hashes.get(i), error));
-                listener.imageFailed(ids.get(i), found.get(i).reference(), error);
+                failures.add(new PictureFailure(ids.get(i), found.get(i).reference(), error));
                 c[5]++;
             }
         }
-        writer.submit(() -> {
+        return new ImageOutcome(() -> {
             if (!records.isEmpty()) {
                 index.upsert(Modality.IMAGE.collection(), records);
             }
@@ -252,7 +326,7 @@ public final class ItemEncodingPipeline {
                 index.delete(Modality.IMAGE.collection(), failedIds); // an older picture's vector must not linger
             }
             store.putItemVectors(rows);
-        });
+        }, failures);
     }
 
     /** Re-fills the index collections from the vectors kept in the store, without encoding. Returns vectors written. */

@@ -80,7 +80,23 @@ class ItemEncodingPipelineTest {
             ItemEncodingPipeline pipeline = new ItemEncodingPipeline(store, index, text, image,
                     new ItemText(List.of("title", "categories", "tags")));
 
-            ItemEncodingPipeline.Report first = pipeline.run(images, 40, ItemEncodingPipeline.Listener.NONE);
+            List<String> failed = new java.util.ArrayList<>();
+            List<Long> progress = new java.util.ArrayList<>();
+            ItemEncodingPipeline.Report first = pipeline.withPageSize(16).run(images, 40,
+                    new ItemEncodingPipeline.Listener() {
+                        @Override
+                        public void progressed(long itemsDone) {
+                            progress.add(itemsDone);
+                        }
+
+                        @Override
+                        public void imageFailed(String itemId, String reference, String error) {
+                            failed.add(itemId);
+                        }
+                    });
+            assertThat(failed).as("the listener hears of each bad picture").containsExactlyInAnyOrder(truncatedId,
+                    garbageId);
+            assertThat(progress).containsExactly(16L, 32L, 40L);
             assertThat(first.items()).isEqualTo(40);
             assertThat(first.textEncoded()).isEqualTo(40);
             assertThat(first.imagesEncoded()).isEqualTo(4);

@@ -72,11 +72,20 @@ class OrderedWriterTest {
     void theFirstFailureStopsLaterWritesAndIsRethrown() {
         List<Integer> done = new CopyOnWriteArrayList<>();
         OrderedWriter writer = new OrderedWriter(4);
-        writer.submit(() -> done.add(1));
+        java.util.concurrent.CountDownLatch allQueued = new java.util.concurrent.CountDownLatch(1);
+        writer.submit(() -> {
+            try {
+                allQueued.await(); // submit rethrows a failure it already knows of: queue all three first
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            done.add(1);
+        });
         writer.submit(() -> {
             throw new IllegalStateException("index down");
         });
         writer.submit(() -> done.add(3));
+        allQueued.countDown();
         assertThatThrownBy(writer::finish).isInstanceOf(IllegalStateException.class).hasMessage("index down");
         assertThat(done).containsExactly(1);
         writer.close();
