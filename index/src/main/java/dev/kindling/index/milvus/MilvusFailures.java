@@ -39,17 +39,32 @@ final class MilvusFailures {
 
     /**
      * Whether the failure says the server is down, unreachable, too slow or shedding load, so that the same call may
-     * succeed later: transport failures (refused or reset connections, deadlines, cancelled streams) and rate limits. Refusals of
-     * the request itself (a bad argument, a message too large) are not.
+     * succeed later: transport failures (refused or reset connections, deadlines, cancelled streams, a connection
+     * closed under a call in flight) and rate limits. Refusals of the request itself (a bad argument, a message too
+     * large) are not.
      */
     static boolean isUnavailable(Throwable e) {
         Status.Code code = transportStatus(e);
         if (code != null) {
             return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
-                    || code == Status.Code.CANCELLED;
+                    || code == Status.Code.CANCELLED || code == Status.Code.UNKNOWN && channelClosed(e);
         }
         if (e instanceof MilvusClientException m) {
             return m.getErrorCode() == ErrorCode.TIMEOUT || m.getServerErrCode() == RATE_LIMITED || m.getLegacyServerCode() == LEGACY_RATE_LIMIT;
+        }
+        return false;
+    }
+
+    /**
+     * A server killed while a call is in flight: gRPC reports the closed connection as UNKNOWN "channel closed"
+     * (Netty's ClosedChannelException), not UNAVAILABLE. Upserts and deletes are idempotent, so retrying is safe.
+     */
+    private static boolean channelClosed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.nio.channels.ClosedChannelException
+                    || t instanceof StatusRuntimeException s && "channel closed".equals(s.getStatus().getDescription())) {
+                return true;
+            }
         }
         return false;
     }

@@ -195,7 +195,8 @@ class ComposeFileTest {
                 .hasValueSatisfying(user -> assertThat(user).doesNotContain("root").doesNotContain(" 0"));
         assertThat(dockerfile).contains("DJL_OFFLINE=true").contains("DJL_CACHE_DIR=")
                 .contains("EXPOSE 7070").contains("HEALTHCHECK").contains("http://127.0.0.1:7070/health/live")
-                .contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/kindling/kindling.jar\"]");
+                .contains("ENTRYPOINT [\"java\", \"--add-modules\", \"jdk.incubator.vector\", \"-jar\", "
+                        + "\"/opt/kindling/kindling.jar\"]");
         assertThat(docker.resolve("Dockerfile.dockerignore")).exists();
     }
 
