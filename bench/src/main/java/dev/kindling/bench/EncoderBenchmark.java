@@ -93,7 +93,6 @@ public final class EncoderBenchmark {
     private int e2eRounds = 2;
     /** Encoder workers (batches at once); 0: the product's default, one per core. */
     private int workers;
-    private int workersInUse;
     private boolean skipE2e;
     /**
      * Items of an untimed pipeline run (own store and index) before the measured one; -1: as many as the measured run
@@ -196,8 +195,7 @@ public final class EncoderBenchmark {
                 titles.size(), images.size(), Runtime.getRuntime().availableProcessors(), Runtime.version());
 
         Path[] miniLm = BundledModels.miniLm(modelCache);
-        int w = workers > 0 ? workers : DjlRuntime.defaultWorkers(Device.cpu());
-        workersInUse = w;
+        int w = DjlRuntime.workers(workers, Device.cpu());
         try (TextEncoder text = new TextEncoder(miniLm[0], miniLm[1], BundledModels.MINILM, MAX_LENGTH, TEXT_BATCH,
                 Device.cpu(), w);
              RawOrt raw = new RawOrt(miniLm[0], miniLm[1]);
@@ -209,7 +207,7 @@ public final class EncoderBenchmark {
             ImageResult im = measureImages(image, images);
             E2eResult e2e = skipE2e ? null : measureEndToEnd(text, image, raw, t, im);
             printTable(text, image, t, im, e2e);
-            System.out.println(json(t, im, e2e));
+            System.out.println(json(w, t, im, e2e));
         }
     }
 
@@ -1090,7 +1088,7 @@ public final class EncoderBenchmark {
         System.out.println();
     }
 
-    private String json(TextResult t, ImageResult im, E2eResult e) {
+    private String json(int encoderWorkers, TextResult t, ImageResult im, E2eResult e) {
         RawOrt.Split s = t.rawSplit();
         RawOrt.Split ss = t.rawSortedSplit();
         StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
@@ -1103,7 +1101,7 @@ public final class EncoderBenchmark {
                         + "\"tokenizeAllSeconds\":%.3f,\"realTokens\":%d,\"fileOrderTokens\":%d,\"sortedTokens\":%d,"
                         + "\"images\":%d,\"imageBatch\":%d,\"imageRounds\":%s,\"imageSeconds\":%.3f,\"imagesPerSecond\":%.2f,"
                         + "\"imageErrors\":%d,\"imageDecodePreprocessSeconds\":%s,\"imageModelSeconds\":%s",
-                Runtime.getRuntime().availableProcessors(), workersInUse, t.titles(), TEXT_BATCH, rounds,
+                Runtime.getRuntime().availableProcessors(), encoderWorkers, t.titles(), TEXT_BATCH, rounds,
                 jsonList(t.kindlingSeconds()), jsonList(t.rawSeconds()), t.kindlingRate(), t.rawRate(), t.ratio(),
                 t.medianRatio(), jsonList(t.rawSortedSeconds()), t.titles() / t.rawSortedBest(), ss.run(), t.maxCosineError(), s.tokenize(), s.tensors(), s.run(), s.copyOut(), s.pool(),
                 t.tokenizeAllSeconds(), t.realTokens(), t.rawPaddedTokens(), t.sortedPaddedTokens(), im.images(),

@@ -9,6 +9,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.ZooModel;
@@ -32,9 +33,7 @@ final class BatchWorkers implements AutoCloseable {
     private final ExecutorService helpers;
 
     BatchWorkers(ZooModel<NDList, NDList> model, int workers, String name) {
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be at least 1, was " + workers);
-        }
+        requireWorkers(workers);
         for (int i = 0; i < workers; i++) {
             predictors.add(model.newPredictor());
         }
@@ -44,6 +43,21 @@ final class BatchWorkers implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Checks a worker count before a model is loaded, and says whether each worker's model should run
+     * single-threaded: with several workers on the CPU (on a GPU the device parallelises each batch).
+     */
+    static boolean singleThreadedModels(int workers, Device device) {
+        requireWorkers(workers);
+        return workers > 1 && !device.isGpu();
+    }
+
+    private static void requireWorkers(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, was " + workers);
+        }
     }
 
     /** How many batches run at once. */

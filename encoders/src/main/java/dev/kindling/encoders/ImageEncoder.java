@@ -57,7 +57,7 @@ public final class ImageEncoder implements AutoCloseable {
     private final Device device;
 
     public ImageEncoder(Path modelFile, String name, int batchSize, Device device) {
-        this(modelFile, name, batchSize, device, DjlRuntime.defaultWorkers(device));
+        this(modelFile, name, batchSize, device, DjlRuntime.workers(0, device));
     }
 
     /**
@@ -70,12 +70,9 @@ public final class ImageEncoder implements AutoCloseable {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
         }
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be at least 1, was " + workers);
-        }
         this.batchSize = batchSize;
         this.device = device;
-        if (workers > 1 && !device.isGpu()) {
+        if (BatchWorkers.singleThreadedModels(workers, device)) {
             DjlRuntime.singleThreadedOps();
         }
         try {
@@ -113,7 +110,7 @@ public final class ImageEncoder implements AutoCloseable {
         String name = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
         Device device = DjlRuntime.device(config.device(), "PyTorch");
         return new ImageEncoder(file, name, config.imageBatchSize(), device,
-                config.workers() > 0 ? config.workers() : DjlRuntime.defaultWorkers(device));
+                DjlRuntime.workers(config.workers(), device));
     }
 
     public int dimension() {

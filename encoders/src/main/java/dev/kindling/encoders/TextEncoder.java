@@ -57,12 +57,12 @@ public final class TextEncoder implements AutoCloseable {
      * @param device        where to run
      */
     public TextEncoder(Path modelFile, Path tokenizerFile, String name, int maxLength, int batchSize, Device device) {
-        this(modelFile, tokenizerFile, name, maxLength, batchSize, device, DjlRuntime.defaultWorkers(device));
+        this(modelFile, tokenizerFile, name, maxLength, batchSize, device, DjlRuntime.workers(0, device));
     }
 
     /**
      * @param workers batches encoded at once, each on its own thread with a single-threaded model; 1 leaves the
-     *                engine's own operator parallelism on (see {@link DjlRuntime#defaultWorkers})
+     *                engine's own operator parallelism on (see {@link DjlRuntime#workers})
      */
     public TextEncoder(Path modelFile, Path tokenizerFile, String name, int maxLength, int batchSize, Device device,
                        int workers) {
@@ -75,10 +75,7 @@ public final class TextEncoder implements AutoCloseable {
         this.batchSize = batchSize;
         String file = modelFile.getFileName().toString();
         String engine = file.endsWith(".onnx") ? "OnnxRuntime" : "PyTorch";
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be at least 1, was " + workers);
-        }
-        boolean singleThreaded = workers > 1 && !device.isGpu();
+        boolean singleThreaded = BatchWorkers.singleThreadedModels(workers, device);
         if (singleThreaded && engine.equals("PyTorch")) {
             DjlRuntime.singleThreadedOps();
         }
@@ -124,7 +121,7 @@ public final class TextEncoder implements AutoCloseable {
         String engine = model.getFileName().toString().endsWith(".onnx") ? "OnnxRuntime" : "PyTorch";
         Device device = DjlRuntime.device(config.device(), engine);
         return new TextEncoder(model, tokenizerFile, name, config.textMaxLength(), config.textBatchSize(), device,
-                config.workers() > 0 ? config.workers() : DjlRuntime.defaultWorkers(device));
+                DjlRuntime.workers(config.workers(), device));
     }
 
     public int dimension() {

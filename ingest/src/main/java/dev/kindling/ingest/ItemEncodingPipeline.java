@@ -179,18 +179,26 @@ public final class ItemEncodingPipeline {
             long[] imageCounts = new long[8];
             Future<ImageOutcome> images = null;
             ImageOutcome imageOutcome = null;
-            if (image != null && pictureThread != null) {
+            if (pictureThread != null) {
                 images = pictureThread.submit(() -> encodeImages(items, pictures, imageCounts));
             } else if (image != null) {
                 imageOutcome = encodeImages(items, pictures, imageCounts);
             }
-            Runnable textWrite = null;
+            Runnable textWrite;
             try {
                 textWrite = text != null ? encodeTexts(items, c) : null;
-            } finally {
-                if (images != null) {
-                    imageOutcome = await(images); // even when the texts failed: no picture work outlives the page
+            } catch (RuntimeException textFailure) {
+                if (images != null) { // no picture work outlives the page; the texts' failure is the one reported
+                    try {
+                        await(images);
+                    } catch (RuntimeException pictureFailure) {
+                        textFailure.addSuppressed(pictureFailure);
+                    }
                 }
+                throw textFailure;
+            }
+            if (images != null) {
+                imageOutcome = await(images);
             }
             if (textWrite != null) {
                 writer.submit(textWrite);

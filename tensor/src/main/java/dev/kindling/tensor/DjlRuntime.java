@@ -41,10 +41,13 @@ public final class DjlRuntime {
     }
 
     /**
-     * Batches an encoder runs at once when the configuration leaves it to Kindling: one per core on the CPU (each
-     * worker single-threaded), one on a GPU (the device parallelises each batch itself).
+     * Batches an encoder runs at once: {@code configured} when positive (encoders.workers), else one per core on the
+     * CPU (each worker single-threaded) and one on a GPU (the device parallelises each batch itself).
      */
-    public static int defaultWorkers(Device device) {
+    public static int workers(int configured, Device device) {
+        if (configured > 0) {
+            return configured;
+        }
         return device.isGpu() ? 1 : Runtime.getRuntime().availableProcessors();
     }
 
