@@ -35,15 +35,15 @@ public final class AdaptationTuning {
     }
 
     /**
-     * @param users held-out users (only those with at least k interactions count)
-     * @param k     the interaction to predict after adapting on the ones before (10, the evaluation's)
+     * @param users held-out users with their queries
      */
-    public static Choice choose(MmlModel model, List<UserSequence> users, int k, int[] steps, double[] rates,
+    public static Choice choose(MmlModel model, HeldOutUsers users, int[] steps, double[] rates,
                                 Consumer<String> progress) {
-        List<UserSequence> eligible = users.stream().filter(u -> u.length() >= k).toList();
+        List<EvaluationCase> eligible = users.cases();
         if (eligible.size() < MIN_USERS) {
-            progress.accept("adaptation: " + eligible.size() + " held-out users with " + k + " interactions (fewer than "
-                    + MIN_USERS + "), keeping " + Choice.DEFAULT.steps() + " steps at rate " + Choice.DEFAULT.rate());
+            progress.accept("adaptation: " + eligible.size() + " held-out users with " + users.k() + " interactions "
+                    + "(fewer than " + MIN_USERS + "), keeping " + Choice.DEFAULT.steps() + " steps at rate "
+                    + Choice.DEFAULT.rate());
             return Choice.DEFAULT;
         }
         // ndcg[s][r][u]: user u's NDCG@10 with steps[s] at rates[r]. One adaptation per user and rate gives every J
@@ -51,13 +51,10 @@ public final class AdaptationTuning {
         double[][][] ndcg = new double[steps.length][rates.length][eligible.size()];
         for (int r = 0; r < rates.length; r++) {
             for (int u = 0; u < eligible.size(); u++) {
-                int[] items = eligible.get(u).items();
-                int[] support = Arrays.copyOf(items, k - 1);
-                List<MmlModel.FusedScores> byStep = model.fusedScoresAtSteps(support, steps, rates[r], 1);
+                EvaluationCase query = eligible.get(u);
+                List<MmlModel.FusedScores> byStep = model.fusedScoresAtSteps(query.support(), steps, rates[r], 1);
                 for (int s = 0; s < steps.length; s++) {
-                    RankingMetrics one = new RankingMetrics();
-                    one.add(byStep.get(s).scores(), items[k - 1], support);
-                    ndcg[s][r][u] = one.values().get("ndcg@10");
+                    ndcg[s][r][u] = RankingMetrics.score(byStep.get(s).scores(), query).get("ndcg@10");
                 }
             }
         }

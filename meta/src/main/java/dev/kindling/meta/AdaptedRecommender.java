@@ -1,7 +1,6 @@
 package dev.kindling.meta;
 
 import java.util.List;
-import java.util.Random;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -23,10 +22,9 @@ public final class AdaptedRecommender implements Recommender {
     private final double rate;
     private final Scalars s;
     private final NDManager manager;
-    private final Random random;
 
     public AdaptedRecommender(SequenceLearner learner, Params params, Tasks tasks, int steps, double rate, Scalars s,
-                              NDManager manager, long seed) {
+                              NDManager manager) {
         this.learner = learner;
         this.params = params;
         this.tasks = tasks;
@@ -34,7 +32,6 @@ public final class AdaptedRecommender implements Recommender {
         this.rate = rate;
         this.s = s;
         this.manager = manager;
-        this.random = new Random(seed);
     }
 
     @Override
@@ -42,7 +39,7 @@ public final class AdaptedRecommender implements Recommender {
         try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
             Params use = params;
             if (steps > 0 && sequence.length >= 2) {
-                SequenceBatch support = tasks.adaptation(sequence, random, sub);
+                SequenceBatch support = tasks.adaptation(sequence, sub);
                 use = params.with(new InnerLoop(learner, steps).adaptForRanking(params, support, s.of(rate), s, sub));
             }
             long[] window = tasks.recentWindow(sequence);

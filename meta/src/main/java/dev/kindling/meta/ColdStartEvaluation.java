@@ -2,6 +2,7 @@ package dev.kindling.meta;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,22 +20,34 @@ import ai.djl.ndarray.types.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.kindling.meta.baseline.CoOccurrence;
+import dev.kindling.meta.baseline.ContentKnnRecommender;
+import dev.kindling.meta.baseline.EaseRecommender;
+import dev.kindling.meta.baseline.ItemKnnRecommender;
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
 
 /**
- * The cold-start protocol of MML 5.2.1 on a {@link MetaDataset}: each new user keeps only the earliest k interactions;
- * the first k-1 are the support (adaptation) data and the k-th is ranked against all items. New users are split, per
- * seed, into a validation half (for tuning) and a test half (the reported numbers). Every adaptive method gets the
- * same adaptation budget (J steps). The validation half is used for early stopping (every training loop keeps its
- * best epoch by validation NDCG@10) and to choose each method's adaptation rate from a small grid; the test half is
- * only ever scored.
+ * The cold-start protocol of MML 5.2.1 on a {@link MetaDataset}: each new user is known by the earliest k - 1
+ * interactions (the support, adaptation data) and ranked against all items for the query of a {@link Protocol} (the
+ * k-th interaction, or the next {@link Protocol#N}). New users are split, per seed, into a validation half (for
+ * tuning) and a test half (the reported numbers). Every adaptive method gets the same adaptation budget (J steps). The
+ * validation half is used for early stopping (every training loop keeps its best epoch by validation NDCG@10) and to
+ * choose each method's setting from a small grid (the adaptation rate; EASE's lambda; item-kNN's neighbours); the
+ * test half is only ever scored.
+ *
+ * <p>Reported per method and k: mean and standard deviation over seeds of the test halves' means, a 95% bootstrap
+ * interval over the test users of all seeds pooled, and, paired user by user, the difference to {@code mml} with its
+ * 95% interval.
  */
 public final class ColdStartEvaluation {
     private static final Logger LOG = LoggerFactory.getLogger(ColdStartEvaluation.class);
 
+    /** The method every other one is compared with, user by user. */
+    public static final String REFERENCE = "mml";
+
     /**
-     * @param supportSizes   k values: the k-th interaction is held out (MML reports 10; 5 and 20 too)
+     * @param supportSizes   k values: the query starts at the k-th interaction (MML reports 10; 5 and 20 too)
      * @param seeds          seeds (splits, initialisation, sampling)
      * @param learner        learner shape
      * @param pretrainEpochs SASRec / PT-FT pre-training epochs
@@ -47,30 +60,67 @@ public final class ColdStartEvaluation {
      * @param regPaml        REG-PAML's gamma for {@code mml-paml} (0: plain PAML)
      * @param pretrainInit   meta-trained methods start from pre-trained learners (pretrainEpochs of next-item
      *                       training) instead of random weights
+     * @param protocol       what the query is
+     * @param baselines      the collaborative baselines' grids
      */
     public record Settings(List<Integer> supportSizes, List<Long> seeds, LearnerConfig learner, int pretrainEpochs,
                            Training.MamlSettings maml, MmlModel.Stages stages, List<String> methods, int patience,
-                           List<Double> rateGrid, double regPaml, boolean pretrainInit) {
+                           List<Double> rateGrid, double regPaml, boolean pretrainInit, Protocol protocol,
+                           BaselineSettings baselines) {
         public Settings {
             if (supportSizes.isEmpty() || seeds.isEmpty()) {
                 throw new IllegalArgumentException("supportSizes and seeds must not be empty");
             }
         }
+
+        public Settings(List<Integer> supportSizes, List<Long> seeds, LearnerConfig learner, int pretrainEpochs,
+                        Training.MamlSettings maml, MmlModel.Stages stages, List<String> methods, int patience,
+                        List<Double> rateGrid, double regPaml, boolean pretrainInit) {
+            this(supportSizes, seeds, learner, pretrainEpochs, maml, stages, methods, patience, rateGrid, regPaml,
+                    pretrainInit, Protocol.NEXT_ITEM, BaselineSettings.DEFAULT);
+        }
+    }
+
+    /**
+     * The collaborative baselines' settings, each chosen on the validation half.
+     *
+     * @param easeLambdas   EASE's L2 weights tried
+     * @param easeMaxItems  the most interacted items EASE's dense inverse covers
+     * @param knnNeighbours item-kNN's neighbourhood sizes tried (0: every co-occurring item)
+     */
+    public record BaselineSettings(List<Double> easeLambdas, int easeMaxItems, List<Integer> knnNeighbours) {
+        public static final BaselineSettings DEFAULT = new BaselineSettings(List.of(10.0, 50.0, 200.0, 1000.0), 20_000,
+                List.of(20, 100, 500, 0));
     }
 
     /** Methods available. */
-    public static final List<String> METHODS = List.of("popularity", "sasrec", "pt-ft", "maml-id", "mml-main", "mml",
-            "mml-no-gen", "mml-no-fusion", "mml-paml");
+    public static final List<String> METHODS = List.of("popularity", "item-knn", "ease", "content-knn", "sasrec",
+            "pt-ft", "maml-id", "mml-main", "mml", "mml-no-gen", "mml-no-fusion", "mml-paml");
 
     /** The variants that share one trained {@link MmlModel} per seed. */
     private static final List<String> MML_VARIANTS = List.of("mml", "mml-no-gen", "mml-no-fusion");
 
+    /** A difference to the reference method, paired over the same users: mean and 95% bootstrap interval. */
+    public record Difference(double mean, double low, double high) {
+    }
+
     /**
-     * Mean and standard deviation over seeds of one method's test metrics at one k, the validation half's mean, and
-     * the adaptation rate chosen on the validation half for each seed.
+     * One method's test metrics at one k.
+     *
+     * @param testUsers      test users per seed (the last seed's; halves differ by at most one)
+     * @param mean           mean over seeds of the test halves' means
+     * @param std            standard deviation over seeds of the test halves' means
+     * @param ci95           95% bootstrap interval of the mean over every seed's test users pooled
+     * @param validationMean the validation halves' mean (what the choices were made on)
+     * @param chosenRates    the setting chosen on each seed's validation half (adaptation rate, EASE's lambda or
+     *                       item-kNN's neighbourhood size)
+     * @param versusReference the paired difference of this method minus {@link #REFERENCE} per metric (empty when
+     *                       the reference did not run)
      */
-    public record MethodResult(String method, int k, int testUsers, Map<String, Double> mean, Map<String, Double> std,
-                               Map<String, Double> validationMean, List<Double> chosenRates) {
+    public record MethodResult(String method, int k, String protocol, int testUsers, Map<String, Double> mean,
+                               Map<String, Double> std, Map<String, Bootstrap.Interval> ci95,
+                               Map<String, Double> validationMean, List<Double> chosenRates,
+                               Map<String, Difference> versusReference) {
     }
 
     private final MetaDataset data;
@@ -111,7 +161,7 @@ public final class ColdStartEvaluation {
 
     /**
      * Runs every seed, {@code parallel} seeds at a time (each seed trains on its own thread with its own tensors;
-     * libtorch's gradient mode is per thread), and returns mean and standard deviation over the seeds.
+     * libtorch's gradient mode is per thread), and summarises over the seeds.
      */
     public List<MethodResult> run(NDManager manager, Consumer<String> progress, int parallel) {
         List<SeedResult> perSeed = new ArrayList<>();
@@ -148,39 +198,84 @@ public final class ColdStartEvaluation {
                 pool.shutdownNow();
             }
         }
-        Map<String, List<Map<String, Double>>> test = new LinkedHashMap<>();
+        return summarise(perSeed);
+    }
+
+    private List<MethodResult> summarise(List<SeedResult> perSeed) {
+        // "method@k" -> per seed: test half's per-user values (keyed by user id) and means
+        Map<String, List<Map<String, Map<String, Double>>>> test = new LinkedHashMap<>();
         Map<String, List<Map<String, Double>>> validation = new LinkedHashMap<>();
         Map<String, List<Double>> rates = new LinkedHashMap<>();
-        Map<String, Integer> users = new LinkedHashMap<>();
         for (SeedResult r : perSeed) {
             r.test().forEach((key, v) -> test.computeIfAbsent(key, x -> new ArrayList<>()).add(v));
             r.validation().forEach((key, v) -> validation.computeIfAbsent(key, x -> new ArrayList<>()).add(v));
             r.rates().forEach((key, v) -> rates.computeIfAbsent(key, x -> new ArrayList<>()).add(v));
-            users.putAll(r.users());
         }
         List<MethodResult> out = new ArrayList<>();
         for (String key : test.keySet()) {
             String[] parts = key.split("@");
-            out.add(new MethodResult(parts[0], Integer.parseInt(parts[1]), users.get(key), mean(test.get(key)),
-                    std(test.get(key)), mean(validation.get(key)), rates.get(key)));
+            List<Map<String, Map<String, Double>>> seeds = test.get(key);
+            List<Map<String, Double>> seedMeans = seeds.stream().map(ColdStartEvaluation::meanOver).toList();
+            Map<String, Bootstrap.Interval> ci = new LinkedHashMap<>();
+            for (String metric : RankingMetrics.names()) {
+                ci.put(metric, Bootstrap.mean95(pooled(seeds, metric, null)));
+            }
+            Map<String, Difference> versus = new LinkedHashMap<>();
+            String reference = REFERENCE + "@" + parts[1];
+            if (test.containsKey(reference) && !key.equals(reference)) {
+                for (String metric : RankingMetrics.names()) {
+                    double[] mine = pooled(seeds, metric, null);
+                    double[] theirs = pooled(test.get(reference), metric, seeds);
+                    Bootstrap.Interval d = Bootstrap.difference95(mine, theirs);
+                    double mean = 0;
+                    for (int i = 0; i < mine.length; i++) {
+                        mean += (mine[i] - theirs[i]) / mine.length;
+                    }
+                    versus.put(metric, new Difference(mean, d.low(), d.high()));
+                }
+            }
+            out.add(new MethodResult(parts[0], Integer.parseInt(parts[1]), settings.protocol().label(),
+                    seeds.get(seeds.size() - 1).size(), mean(seedMeans), std(seedMeans), ci,
+                    mean(validation.get(key)), rates.get(key), versus));
         }
         return out;
     }
 
-    /** One seed's metrics by "method@k". */
-    private record SeedResult(Map<String, Map<String, Double>> test, Map<String, Map<String, Double>> validation,
-                              Map<String, Double> rates, Map<String, Integer> users) {
+    /**
+     * One metric of every seed's test users, in seed and user order; with {@code alignedTo}, in the order of that
+     * result's users (the same users, for paired differences).
+     */
+    private static double[] pooled(List<Map<String, Map<String, Double>>> seeds, String metric,
+                                    List<Map<String, Map<String, Double>>> alignedTo) {
+        List<Double> values = new ArrayList<>();
+        for (int s = 0; s < seeds.size(); s++) {
+            Map<String, Map<String, Double>> users = seeds.get(s);
+            Iterable<String> order = alignedTo == null ? users.keySet() : alignedTo.get(s).keySet();
+            for (String user : order) {
+                values.add(users.get(user).get(metric));
+            }
+        }
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static Map<String, Double> meanOver(Map<String, Map<String, Double>> users) {
+        return mean(new ArrayList<>(users.values()));
+    }
+
+    /** One seed's results by "method@k": per-user test values (by user id), validation means, chosen settings. */
+    private record SeedResult(Map<String, Map<String, Map<String, Double>>> test,
+                              Map<String, Map<String, Double>> validation, Map<String, Double> rates) {
     }
 
     private SeedResult runSeed(long seed, NDManager manager, Consumer<String> progress) {
-        SeedResult result = new SeedResult(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(),
-                new LinkedHashMap<>());
+        SeedResult result = new SeedResult(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
         DataType type = DataType.FLOAT32;
         int tuneK = settings.supportSizes().contains(10) ? 10 : settings.supportSizes().get(0);
-        List<UserSequence> shuffled = new ArrayList<>(data.newUsers());
-        Collections.shuffle(shuffled, new Random(seed));
-        List<UserSequence> valHalf = shuffled.subList(0, shuffled.size() / 2);
-        List<UserSequence> testHalf = shuffled.subList(shuffled.size() / 2, shuffled.size());
+        Halves halves = halves(data.newUsers(), seed);
+        List<UserSequence> valHalf = halves.validation();
+        List<UserSequence> testHalf = halves.test();
+        HeldOutUsers tuning = new HeldOutUsers(valHalf, tuneK, settings.protocol());
+        CoOccurrence[] coOccurrence = new CoOccurrence[1];
         try (NDManager seedManager = manager.newSubManager()) {
             Scalars seedScalars = new Scalars(seedManager, type);
             MmlModel mml = null;
@@ -189,43 +284,63 @@ public final class ColdStartEvaluation {
                 try (NDManager m = manager.newSubManager()) {
                     Scalars s = new Scalars(m, type);
                     long start = System.nanoTime();
-                    DoubleFunction<Recommender> byRate;
+                    DoubleFunction<Recommender> bySetting;
+                    List<Double> grid = settings.rateGrid();
                     if (method.equals("mml-paml")) {
                         if (userMemory == null) {
                             throw new IllegalStateException("mml-paml needs a vector index for PAML's users");
                         }
                         if (mmlPaml == null) {
-                            mmlPaml = mmlModel(seedScalars, seedManager, valHalf, tuneK)
+                            mmlPaml = mmlModel(seedScalars, seedManager, tuning)
                                     .withPaml(new MmlModel.Paml(userMemory.apply(seed, settings.learner().hidden()), 10,
                                             1.0, 1e-3, settings.regPaml()));
                             mmlPaml.train(settings.maml(), settings.stages(), seed, progress);
                         }
                         MmlModel trained = mmlPaml;
-                        byRate = rate -> trained.recommender(method, settings.maml().innerSteps(), rate, seed);
+                        bySetting = rate -> trained.recommender(method, settings.maml().innerSteps(), rate, seed);
                     } else if (MML_VARIANTS.contains(method)) {
                         if (mml == null) {
-                            mml = mmlModel(seedScalars, seedManager, valHalf, tuneK);
+                            mml = mmlModel(seedScalars, seedManager, tuning);
                             mml.train(settings.maml(), settings.stages(), seed, progress);
                         }
                         MmlModel trained = mml;
-                        byRate = rate -> trained.recommender(method, settings.maml().innerSteps(), rate, seed);
+                        bySetting = rate -> trained.recommender(method, settings.maml().innerSteps(), rate, seed);
+                    } else if (method.equals("ease") || method.equals("item-knn")) {
+                        if (coOccurrence[0] == null) {
+                            coOccurrence[0] = new CoOccurrence(data.oldUsers(), data.itemCount());
+                        }
+                        CoOccurrence co = coOccurrence[0];
+                        BaselineSettings b = settings.baselines();
+                        Map<Double, Recommender> fitted = new HashMap<>();
+                        if (method.equals("ease")) {
+                            grid = b.easeLambdas();
+                            bySetting = lambda -> fitted.computeIfAbsent(lambda,
+                                    l -> EaseRecommender.fit(co, l, b.easeMaxItems(), m));
+                        } else {
+                            grid = b.knnNeighbours().stream().map(Integer::doubleValue).toList();
+                            bySetting = k -> fitted.computeIfAbsent(k, x -> ItemKnnRecommender.fit(co, (int) k));
+                        }
                     } else {
-                        byRate = build(method, seed, s, m, valHalf, tuneK);
+                        bySetting = build(method, seed, s, m, tuning);
                     }
-                    double rate = chooseRate(method, byRate, valHalf, tuneK);
-                    Recommender r = byRate.apply(rate);
-                    progress.accept(String.format("seed %d %s trained in %.0f s (adaptation rate %s)", seed, method,
-                            (System.nanoTime() - start) / 1e9, rate));
+                    double setting = choose(method, bySetting, grid, tuning);
+                    Recommender r = bySetting.apply(setting);
+                    progress.accept(String.format("seed %d %s trained in %.0f s (chosen setting %s)", seed, method,
+                            (System.nanoTime() - start) / 1e9, setting));
                     for (int k : settings.supportSizes()) {
                         String key = method + "@" + k;
-                        RankingMetrics t = evaluate(r, testHalf, k);
-                        RankingMetrics v = evaluate(r, valHalf, k);
-                        result.test().put(key, t.values());
-                        result.validation().put(key, v.values());
-                        result.rates().put(key, rate);
-                        result.users().put(key, t.users());
+                        HeldOutUsers testUsers = new HeldOutUsers(testHalf, k, settings.protocol());
+                        HeldOutUsers valUsers = new HeldOutUsers(valHalf, k, settings.protocol());
+                        List<Map<String, Double>> perUser = testUsers.evaluate(r).perUser();
+                        Map<String, Map<String, Double>> byUser = new LinkedHashMap<>();
+                        for (int u = 0; u < perUser.size(); u++) {
+                            byUser.put(testUsers.users().get(u).userId(), perUser.get(u));
+                        }
+                        result.test().put(key, byUser);
+                        result.validation().put(key, valUsers.evaluate(r).values());
+                        result.rates().put(key, setting);
                         LOG.info("seed {} {} k={}: test ndcg@10 {} ({} users)", seed, method, k,
-                                String.format("%.4f", t.values().get("ndcg@10")), t.users());
+                                String.format("%.4f", meanOver(byUser).get("ndcg@10")), byUser.size());
                     }
                 }
             }
@@ -233,13 +348,25 @@ public final class ColdStartEvaluation {
         return result;
     }
 
-    private MmlModel mmlModel(Scalars s, NDManager m, List<UserSequence> valHalf, int k) {
+    /** A seed's split of the new users: the validation half (tuning) and the test half (reported). */
+    public record Halves(List<UserSequence> validation, List<UserSequence> test) {
+    }
+
+    /** The new users shuffled by the seed and cut in two (the first half validates, the second tests). */
+    public static Halves halves(List<UserSequence> newUsers, long seed) {
+        List<UserSequence> shuffled = new ArrayList<>(newUsers);
+        Collections.shuffle(shuffled, new Random(seed));
+        return new Halves(List.copyOf(shuffled.subList(0, shuffled.size() / 2)),
+                List.copyOf(shuffled.subList(shuffled.size() / 2, shuffled.size())));
+    }
+
+    private MmlModel mmlModel(Scalars s, NDManager m, HeldOutUsers tuning) {
         MmlModel model = new MmlModel(data, features, settings.learner(), s, m);
         if (neighbours != null) {
             model.withNeighbours(neighbours);
         }
         if (settings.patience() > 0) {
-            model.withValidation(valHalf, k, settings.patience());
+            model.withValidation(tuning, settings.patience());
         }
         if (settings.pretrainInit()) {
             model.withPretraining(settings.pretrainEpochs());
@@ -247,33 +374,40 @@ public final class ColdStartEvaluation {
         return model;
     }
 
-    /** The adaptation rate with the best validation NDCG@10 (methods that do not adapt have nothing to choose). */
-    private double chooseRate(String method, DoubleFunction<Recommender> byRate, List<UserSequence> valHalf, int k) {
+    /**
+     * The setting with the best validation NDCG@10 (methods with nothing to choose keep the meta-training inner rate,
+     * reported as their setting).
+     */
+    private double choose(String method, DoubleFunction<Recommender> bySetting, List<Double> grid,
+                          HeldOutUsers tuning) {
         double base = settings.maml().innerRate();
-        if (method.equals("popularity") || method.equals("sasrec") || settings.rateGrid().isEmpty()) {
+        if (method.equals("popularity") || method.equals("sasrec") || method.equals("content-knn") || grid.isEmpty()) {
             return base;
         }
-        double best = base;
+        double best = grid.get(0);
         double bestScore = Double.NEGATIVE_INFINITY;
-        for (double rate : settings.rateGrid()) {
-            double score = ndcg10(byRate.apply(rate), valHalf, k);
-            LOG.info("{}: adaptation rate {} gives validation ndcg@10 {}", method, rate, String.format("%.4f", score));
+        for (double setting : grid) {
+            double score = tuning.ndcg10(bySetting.apply(setting));
+            LOG.info("{}: setting {} gives validation ndcg@10 {}", method, setting, String.format("%.4f", score));
             if (score > bestScore) {
                 bestScore = score;
-                best = rate;
+                best = setting;
             }
         }
         return best;
     }
 
-    private DoubleFunction<Recommender> build(String method, long seed, Scalars s, NDManager m,
-                                              List<UserSequence> valHalf, int k) {
+    private DoubleFunction<Recommender> build(String method, long seed, Scalars s, NDManager m, HeldOutUsers tuning) {
         LearnerConfig c = settings.learner();
-        Tasks tasks = new Tasks(features, data.itemCount(), c.maxLength(), s.type());
+        Tasks tasks = c.tasks(features, data.itemCount(), s.type());
         Training.MamlSettings maml = settings.maml();
         switch (method) {
             case "popularity" -> {
                 Recommender r = new PopularityRecommender(data.oldUsers(), data.itemCount());
+                return rate -> r;
+            }
+            case "content-knn" -> {
+                Recommender r = new ContentKnnRecommender(features.textRows());
                 return rate -> r;
             }
             case "sasrec", "pt-ft" -> {
@@ -281,8 +415,8 @@ public final class ColdStartEvaluation {
                 Params p = learner.initialise(seed);
                 int steps = method.equals("pt-ft") ? maml.innerSteps() : 0;
                 Training.pretrain(learner, p, data.oldUsers(), tasks, settings.pretrainEpochs(), 64, 1e-3, seed, s, m,
-                        e -> { }, validation(method, learner, tasks, steps, maml.innerRate(), s, m, seed, valHalf, k, 5));
-                return rate -> new AdaptedRecommender(learner, p, tasks, steps, rate, s, m, seed);
+                        e -> { }, validation(method, learner, tasks, steps, maml.innerRate(), s, m, seed, tuning, 5));
+                return rate -> new AdaptedRecommender(learner, p, tasks, steps, rate, s, m);
             }
             case "maml-id", "mml-main" -> {
                 IdLearner learner = new IdLearner(c, data.itemCount(), method.equals("mml-main"), m, s.type());
@@ -290,42 +424,24 @@ public final class ColdStartEvaluation {
                 if (settings.pretrainInit()) {
                     Training.pretrain(learner, p, data.oldUsers(), tasks, settings.pretrainEpochs(), 64, 1e-3, seed, s, m,
                             e -> { }, validation(method + " pre-training", learner, tasks, maml.innerSteps(),
-                                    maml.innerRate(), s, m, seed, valHalf, k, 5));
+                                    maml.innerRate(), s, m, seed, tuning, 5));
                 }
                 Training.metaTrain(learner, p, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s), seed,
                         s, m, e -> { }, validation(method, learner, tasks, maml.innerSteps(), maml.innerRate(), s, m, seed,
-                                valHalf, k, 1));
-                return rate -> new AdaptedRecommender(learner, p, tasks, maml.innerSteps(), rate, s, m, seed);
+                                tuning, 1));
+                return rate -> new AdaptedRecommender(learner, p, tasks, maml.innerSteps(), rate, s, m);
             }
             default -> throw new IllegalArgumentException(method);
         }
     }
 
     private Training.Validation validation(String name, SequenceLearner learner, Tasks tasks, int steps, double rate,
-                                           Scalars s, NDManager m, long seed, List<UserSequence> valHalf, int k,
-                                           int every) {
+                                           Scalars s, NDManager m, long seed, HeldOutUsers tuning, int every) {
         if (settings.patience() <= 0) {
             return null;
         }
-        return Training.Validation.ofAdaptation(name, learner, tasks, steps, rate, s, m, seed, valHalf, k,
+        return Training.Validation.ofAdaptation(name, learner, tasks, steps, rate, s, m, seed, tuning,
                 settings.patience(), every);
-    }
-
-    /** NDCG@10 of the k-th interaction of these users (the validation score for early stopping and tuning). */
-    static double ndcg10(Recommender r, List<UserSequence> users, int k) {
-        return evaluate(r, users, k).values().get("ndcg@10");
-    }
-
-    static RankingMetrics evaluate(Recommender r, List<UserSequence> users, int k) {
-        RankingMetrics metrics = new RankingMetrics();
-        for (UserSequence u : users) {
-            if (u.length() < k) {
-                continue;
-            }
-            int[] support = java.util.Arrays.copyOf(u.items(), k - 1);
-            metrics.add(r.scores(support), u.items()[k - 1], support);
-        }
-        return metrics;
     }
 
     private static Map<String, Double> mean(List<Map<String, Double>> runs) {

@@ -93,7 +93,7 @@ public final class FeatureLearner implements SequenceLearner {
     public NDArray encode(Params p, SequenceBatch batch, boolean training, Scalars s) {
         int n = (int) batch.length();
         int offset = config.maxLength() - n;
-        NDArray x = itemVectors(p, batch.items()).add(p.get("pos.emb").get(offset + ":"));
+        NDArray x = itemVectors(p, batch.items()).add(IdLearner.slice(p.get("pos.emb"), 2, offset + ":"));
         x = Layers.dropout(Layers.layerNorm(x, p.get("emb.ln.g"), p.get("emb.ln.b"), s), config.dropout(), training, s)
                 .mul(AttentionMasks.present(batch.items(), s.type()));
         NDArray mask = AttentionMasks.causal(batch.items(), s);

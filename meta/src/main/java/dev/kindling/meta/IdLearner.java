@@ -88,7 +88,7 @@ public final class IdLearner implements SequenceLearner {
         String window = offset + ":";
         // The input side may use warmed-up rows for cold-start items (MML 4.3, "item.emb.in"); scoring keeps "item.emb".
         NDArray table = p.has(INPUT_TABLE) ? p.get(INPUT_TABLE) : p.get("item.emb");
-        NDArray x = Layers.embedding(table, batch.items()).add(p.get("pos.emb").get(window));
+        NDArray x = Layers.embedding(table, batch.items()).add(slice(p.get("pos.emb"), 2, window));
         x = Layers.dropout(Layers.layerNorm(x, p.get("emb.ln.g"), p.get("emb.ln.b"), s), config.dropout(), training, s)
                 .mul(AttentionMasks.present(batch.items(), s.type()));
         NDArray mask = AttentionMasks.causal(batch.items(), s);
@@ -96,12 +96,12 @@ public final class IdLearner implements SequenceLearner {
         if (featureAware) {
             // Eq. 3: B_f = (E_te E_te^T) . W_te + (E_im E_im^T) . W_im, on the window's positions.
             String square = window + ", " + window;
-            featureBias = batch.textGram().mul(p.get("fa.wte").get(square))
-                    .add(batch.imageGram().mul(p.get("fa.wim").get(square))).expandDims(1);
+            featureBias = batch.textGram().mul(slice(p.get("fa.wte"), 2, square))
+                    .add(batch.imageGram().mul(slice(p.get("fa.wim"), 2, square))).expandDims(1);
         }
         for (int l = 0; l < config.layers(); l++) {
             NDArray bias = featureBias == null ? null
-                    : featureBias.mul(p.get("block" + l + ".wb").get(":, " + window + ", " + window));
+                    : featureBias.mul(slice(p.get("block" + l + ".wb"), 3, ":, " + window + ", " + window));
             x = TransformerBlock.forward(x, p, "block" + l, config.heads(), bias, mask, config.dropout(), training, s);
         }
         return x;
@@ -110,6 +110,14 @@ public final class IdLearner implements SequenceLearner {
     @Override
     public NDArray itemVectors(Params p, NDArray ids) {
         return Layers.embedding(p.get("item.emb"), ids);
+    }
+
+    /**
+     * {@code parameter.get(index)} for a parameter of the given usual rank, or the same slice of every sequence's copy
+     * when it is per sequence (see {@link Layers}).
+     */
+    static NDArray slice(NDArray parameter, int rank, String index) {
+        return parameter.get(Layers.perSequence(parameter, rank) ? ":, " + index : index);
     }
 
     @Override

@@ -30,6 +30,23 @@ public record ItemFeatures(NDArray text, NDArray image, NDArray hasImage) {
         return rows.matMul(rows.transpose(0, 2, 1));
     }
 
+    /** The text vectors as rows per item index (null for row 0 and for items without a text vector). */
+    public float[][] textRows() {
+        int n = (int) text.getShape().get(0);
+        int d = (int) text.getShape().get(1);
+        float[] flat = text.toType(DataType.FLOAT32, false).toFloatArray();
+        float[][] rows = new float[n][];
+        for (int i = 1; i < n; i++) {
+            float[] row = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+            double norm = 0;
+            for (float x : row) {
+                norm += x * x;
+            }
+            rows[i] = norm > 0 ? row : null;
+        }
+        return rows;
+    }
+
     /** Random unit features for tests and synthetic checks. */
     public static ItemFeatures random(NDManager manager, int items, int textDim, int imageDim, double missingImage,
                                       long seed, DataType type) {

@@ -33,14 +33,32 @@ public final class MamlTrainer {
         this.s = s;
     }
 
-    /** One task: support and query positions over the same sequence window, for a user (null when anonymous). */
-    public record Task(SequenceBatch support, SequenceBatch query, String userId) {
+    /**
+     * Tasks adapted together: support and query positions over the same sequence windows, one row per task, and each
+     * row's user (null entries when anonymous). With more than one row every task gets its own copy of Theta
+     * (per-sequence parameters, see {@link dev.kindling.tensor.Layers}): one pass of tensor operations serves the whole
+     * batch of tasks instead of one pass per task.
+     */
+    public record Task(SequenceBatch support, SequenceBatch query, List<String> userIds) {
         public Task(SequenceBatch support, SequenceBatch query) {
-            this(support, query, null);
+            this(support, query, java.util.Collections.nCopies((int) support.batchSize(), (String) null));
         }
 
+        /** One row's task for a known user. */
         public Task forUser(String id) {
-            return new Task(support, query, id);
+            if (rows() != 1) {
+                throw new IllegalStateException("forUser names the user of a one-row task; this one has " + rows());
+            }
+            return new Task(support, query, java.util.Collections.singletonList(id));
+        }
+
+        /** The user of a one-row task (null when anonymous). */
+        public String userId() {
+            return userIds.get(0);
+        }
+
+        public int rows() {
+            return (int) support.batchSize();
         }
     }
 
@@ -66,16 +84,23 @@ public final class MamlTrainer {
         if (secondOrder) {
             zero(global); // the recorded inner backward passes also reached the global leaves
         }
-        NDArray loss = learner.loss(gamma.with(a.theta()), task.query(), training, s);
+        // Eq. 19-20: the sum of the tasks' query losses, each at its own adapted Theta
+        NDArray loss = learner.sequenceLosses(gamma.with(a.theta()), task.query(), training, s).sum();
         NDArray objective = loss;
-        if (regularisation > 0 && a.firstGradientNormSquared() > 0) {
-            objective = loss.add(rate.abs().mul(s.temporary(regularisation * a.firstGradientNormSquared(), manager)));
+        if (regularisation > 0 && a.firstGradientNormSquared() != null) {
+            // REG-PAML: gamma ||dL_support/dtheta||^2 |alpha(h_i)| per task
+            objective = loss.add(InnerLoop.perRow(rate, task.rows()).abs().mul(a.firstGradientNormSquared())
+                    .mul(s.temporary(regularisation, manager)).sum());
         }
         Autograd.backward(objective, false, false);
         Map<String, NDArray> grads = new LinkedHashMap<>();
         for (String name : global.names()) {
             boolean fromProbe = a.probe() != null && learner.adapted(name);
-            NDArray g = (fromProbe ? a.probe().get(name) : global.get(name)).getGradient().stopGradient().duplicate();
+            NDArray g = (fromProbe ? a.probe().get(name) : global.get(name)).getGradient().stopGradient();
+            if (fromProbe && a.perRow()) {
+                g = g.sum(new int[] {0}); // each task's copy of Theta: their gradients add up (Eq. 19)
+            }
+            g = g.duplicate();
             g.attach(manager);
             grads.put(name, g);
         }
@@ -91,8 +116,53 @@ public final class MamlTrainer {
     }
 
     /**
+     * What adaptation does to one task, without dropout: the support and query losses at the global parameters and
+     * after the J inner steps. Meta-training is working when adaptation lowers the query loss, not only the support
+     * loss (which J steps of descent always lower).
+     */
+    public record Diagnostics(double supportBefore, double supportAfter, double queryBefore, double queryAfter) {
+        public Diagnostics plus(Diagnostics o) {
+            return new Diagnostics(supportBefore + o.supportBefore, supportAfter + o.supportAfter,
+                    queryBefore + o.queryBefore, queryAfter + o.queryAfter);
+        }
+
+        public Diagnostics over(int count) {
+            int c = Math.max(1, count);
+            return new Diagnostics(supportBefore / c, supportAfter / c, queryBefore / c, queryAfter / c);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("support loss %.4f -> %.4f, query loss %.4f -> %.4f", supportBefore, supportAfter,
+                    queryBefore, queryAfter);
+        }
+    }
+
+    /**
+     * The losses of {@link Diagnostics} summed over a task's rows (an adaptation by value; the global parameters keep
+     * no gradient).
+     */
+    public Diagnostics diagnose(Params global, Task task, NDArray rate, NDManager manager) {
+        Params detached = global.detached();
+        Params gamma = detached.select(n -> !learner.adapted(n));
+        Params adapted = gamma.with(inner.adaptForRanking(detached, task.support(), rate.stopGradient(), s, manager));
+        double[] v = new double[4];
+        Autograd.withoutRecording(() -> {
+            v[0] = value(learner.sequenceLosses(detached, task.support(), false, s));
+            v[1] = value(learner.sequenceLosses(adapted, task.support(), false, s));
+            v[2] = value(learner.sequenceLosses(detached, task.query(), false, s));
+            v[3] = value(learner.sequenceLosses(adapted, task.query(), false, s));
+        });
+        return new Diagnostics(v[0], v[1], v[2], v[3]);
+    }
+
+    private static double value(NDArray losses) {
+        return losses.sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+    }
+
+    /**
      * One global update over a batch of tasks: sum of the tasks' meta-gradients, one Adam step. Returns the mean query
-     * loss.
+     * loss per task (row).
      */
     public double step(Params global, List<Task> tasks, NDArray rate, Adam adam, NDManager manager) {
         return step(global, tasks, (task, m) -> rate, adam, manager);
@@ -102,12 +172,14 @@ public final class MamlTrainer {
     public double step(Params global, List<Task> tasks, InnerRates rates, Adam adam, NDManager manager) {
         Map<String, NDArray> sum = new LinkedHashMap<>();
         double loss = 0;
+        int rows = 0;
         try (NDManager batch = manager.newSubManager()) {
             for (Task task : tasks) {
                 try (NDManager taskManager = batch.newSubManager()) {
                     NDArray rate = rates.rate(task, taskManager);
                     Result r = metaGradient(global, task, rate, rates.regularisation(), true, taskManager);
                     rates.afterTask(task, rate);
+                    rows += task.rows();
                     for (String name : r.gradients().names()) {
                         NDArray g = r.gradients().get(name);
                         NDArray acc = sum.get(name);
@@ -126,7 +198,7 @@ public final class MamlTrainer {
             adam.step(global, grads);
             rates.afterBatch();
         }
-        return loss / Math.max(1, tasks.size());
+        return loss / Math.max(1, rows);
     }
 
     private static void zero(Params global) {

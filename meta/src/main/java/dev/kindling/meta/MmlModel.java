@@ -30,6 +30,7 @@ import dev.kindling.tensor.Scalars;
  * else frozen, cross-entropy on the next item.
  */
 public final class MmlModel {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MmlModel.class);
     /** Generator training and fusion training settings. */
     public record Stages(int generatorEpochs, int fusionEpochs, double forgetRate, int neighbours, double generatorRate,
                          double fusionRate) {
@@ -93,22 +94,19 @@ public final class MmlModel {
             return;
         }
         Training.Validation v = validationUsers == null ? null : Training.Validation.ofAdaptation(name + " pre-training",
-                learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager, seed, validationUsers, validationK,
-                patience, 5);
+                learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager, seed, validationUsers, patience, 5);
         Training.pretrain(learner, params, data.oldUsers(), tasks, pretrainEpochs, 64, 1e-3, seed, s, manager, e -> { }, v);
     }
 
-    private List<UserSequence> validationUsers;
-    private int validationK;
+    private HeldOutUsers validationUsers;
     private int patience;
 
     /**
      * Early stopping of every stage on these users (the validation half of the new users, never the test half):
-     * NDCG@10 of the k-th interaction after adaptation on the first k-1.
+     * NDCG@10 of their queries after adaptation on their support.
      */
-    public MmlModel withValidation(List<UserSequence> users, int k, int patience) {
+    public MmlModel withValidation(HeldOutUsers users, int patience) {
         this.validationUsers = users;
-        this.validationK = k;
         this.patience = patience;
         return this;
     }
@@ -119,7 +117,7 @@ public final class MmlModel {
             return null;
         }
         return Training.Validation.ofAdaptation(name, learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager,
-                seed, validationUsers, validationK, patience, 1);
+                seed, validationUsers, patience, 1);
     }
 
     /** Use PAML's per-user inner rates for the main learner (call before {@link #train}). */
@@ -168,7 +166,7 @@ public final class MmlModel {
                 List.of((int) features.text().getShape().get(1), (int) features.image().getShape().get(1)),
                 config.hidden());
         this.fusion = new FusionLayer(config.maxLength(), config.hidden(), 128);
-        this.tasks = new Tasks(features, data.itemCount(), config.maxLength(), type);
+        this.tasks = config.tasks(features, data.itemCount(), type);
     }
 
     public Tasks tasks() {
@@ -374,42 +372,59 @@ public final class MmlModel {
         return chosen.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** Stage 2: BPR loss of the frozen main learner with forgotten items' embeddings generated. */
+    /**
+     * Stage 2: the frozen main learner's loss (the paper's BPR, or the learner's own) with the embeddings of the
+     * "forgotten" items of each batch generated. The generated rows replace the forgotten items on both sides, as
+     * inputs and as candidates, because that is how they are used afterwards: trained on the input side only (the
+     * paper's 4.3), they were never compared with trained candidates and, unscaled, took the top of new users'
+     * rankings (29% of the top-10 slots for 3.4% of the items, issue 12).
+     */
     private void trainGenerator(Stages stages, long seed) {
         Autograd.record(true);
         generatorParams.requireGradients();
         Adam adam = new Adam(manager, stages.generatorRate());
         Random random = new Random(seed + 5);
         Params frozen = mainParams.detached();
-        List<int[]> sequences = sequences();
         for (int epoch = 0; epoch < stages.generatorEpochs(); epoch++) {
-            java.util.Collections.shuffle(sequences, random);
-            for (int from = 0; from < sequences.size(); from += 64) {
+            List<int[]> windows = Training.windows(data.oldUsers(), config.maxLength(), random);
+            java.util.Collections.shuffle(windows, random);
+            double total = 0;
+            int batches = 0;
+            for (int from = 0; from < windows.size(); from += 64) {
                 try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
-                    SequenceBatch batch = tasks.training(sequences.subList(from, Math.min(sequences.size(), from + 64)),
+                    SequenceBatch batch = tasks.training(windows.subList(from, Math.min(windows.size(), from + 64)),
                             random, step);
                     NDArray table = warmTable(forget(batch, stages.forgetRate(), random));
-                    NDArray loss = main.loss(frozen.with(new Params().put(IdLearner.INPUT_TABLE, table)), batch, true, s);
+                    NDArray loss = main.loss(frozen.with(new Params().put(IdLearner.INPUT_TABLE, table)
+                            .put("item.emb", table)), batch, true, s);
                     Autograd.backward(loss, false, false);
+                    total += loss.toType(DataType.FLOAT64, false).getDouble();
+                    batches++;
                     adam.step(generatorParams, generatorParams.gradients(step));
                     zero(generatorParams);
                 }
             }
+            LOG.info("generator epoch {}: loss {}", epoch + 1, String.format("%.4f", total / Math.max(1, batches)));
         }
     }
 
     /** Stage 3: cross-entropy of the fused next-item scores, learners and generator frozen. */
     private void trainFusion(Stages stages, long seed, Training.MamlSettings maml) {
-        EarlyStopping stop = validationUsers == null ? null : new EarlyStopping("fusion", p -> ColdStartEvaluation.ndcg10(
-                recommender("mml", maml.innerSteps(), maml.innerRate(), seed), validationUsers, validationK), patience,
-                manager);
+        EarlyStopping stop = validationUsers == null ? null : new EarlyStopping("fusion", p -> validationUsers.ndcg10(
+                recommender("mml", maml.innerSteps(), maml.innerRate(), seed)), patience, manager);
         Autograd.record(true);
         fusionParams.requireGradients();
         Adam adam = new Adam(manager, stages.fusionRate());
         Random random = new Random(seed + 6);
-        List<int[]> sequences = sequences();
         for (int epoch = 0; epoch < stages.fusionEpochs(); epoch++) {
+            // next-item examples: each window cut at a random point (at least 2 items), its last item the target
+            List<int[]> sequences = new ArrayList<>();
+            for (int[] w : Training.windows(data.oldUsers(), config.maxLength(), random)) {
+                sequences.add(java.util.Arrays.copyOf(w, 2 + random.nextInt(w.length - 1)));
+            }
             java.util.Collections.shuffle(sequences, random);
+            double total = 0;
+            int batches = 0;
             for (int from = 0; from < sequences.size(); from += 32) {
                 try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
                     List<int[]> part = sequences.subList(from, Math.min(sequences.size(), from + 32));
@@ -431,10 +446,13 @@ public final class MmlModel {
                             textParams.detached(), imageParams.detached(), batch);
                     NDArray loss = Layers.crossEntropy(fused.get(0), step.create(targets));
                     Autograd.backward(loss, false, false);
+                    total += loss.toType(DataType.FLOAT64, false).getDouble();
+                    batches++;
                     adam.step(fusionParams, fusionParams.gradients(step));
                     zero(fusionParams);
                 }
             }
+            LOG.info("fusion epoch {}: cross-entropy {}", epoch + 1, String.format("%.4f", total / Math.max(1, batches)));
             if (stop != null && !stop.afterEpoch(epoch + 1, fusionParams)) {
                 break;
             }
@@ -492,7 +510,7 @@ public final class MmlModel {
                     : mainParams;
             SequenceLearner[] learners = rankingLearners();
             Params[] base = {mainP, textParams, imageParams};
-            SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, random, sub) : null;
+            SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, sub) : null;
             double mainRate = rate;
             List<PamlRates.RateSource> rateFrom = List.of();
             if (pamlRates != null && support != null) {
@@ -575,15 +593,6 @@ public final class MmlModel {
         }
     }
 
-    private List<int[]> sequences() {
-        List<int[]> out = new ArrayList<>();
-        for (UserSequence u : data.oldUsers()) {
-            if (u.length() >= 2) {
-                out.add(u.items());
-            }
-        }
-        return out;
-    }
 
     private static void zero(Params p) {
         for (NDArray a : p.asMap().values()) {

@@ -82,15 +82,15 @@ public final class ModelTraining {
             }
             // The new users after T are never trained on: they stop each training loop at its best epoch (as in the
             // evaluation) and choose the serving adaptation below.
-            List<UserSequence> heldOut = data.newUsers().stream().filter(u -> u.length() >= HELD_OUT_K).toList();
+            HeldOutUsers heldOut = new HeldOutUsers(data.newUsers(), HELD_OUT_K, Protocol.NEXT_ITEM);
             if (heldOut.size() >= AdaptationTuning.MIN_USERS) {
-                model.withValidation(heldOut, HELD_OUT_K, PATIENCE);
+                model.withValidation(heldOut, PATIENCE);
                 timed.accept("early stopping on " + heldOut.size() + " new users after T");
             }
             model.train(maml, MmlModel.Stages.DEFAULT, 1, timed);
             // The new users after T were never trained on: they choose how serving adapts (J, alpha).
-            AdaptationTuning.Choice adaptation = AdaptationTuning.choose(model, data.newUsers(), HELD_OUT_K,
-                    AdaptationTuning.STEPS, AdaptationTuning.RATES, timed);
+            AdaptationTuning.Choice adaptation = AdaptationTuning.choose(model, heldOut, AdaptationTuning.STEPS,
+                    AdaptationTuning.RATES, timed);
             Path saved = ModelDirectory.save(models, LearnerConfig.DEFAULT, data, encoders(store), model.parameters(),
                     adaptation);
             timed.accept("saved " + saved.getFileName() + " (now current)");

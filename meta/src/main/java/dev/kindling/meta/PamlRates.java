@@ -26,7 +26,7 @@ public final class PamlRates implements InnerRates {
     private final Scalars s;
     private final Adam adam;
     private final NDManager manager;
-    private float[] lastEmbedding;
+    private List<float[]> lastEmbeddings;
     private double regularisation;
 
     public PamlRates(PamlLearningRate paml, Params params, UserRateMemory memory, SequenceLearner learner, Params global,
@@ -57,18 +57,42 @@ public final class PamlRates implements InnerRates {
         return regularisation;
     }
 
-    /** h_i: the learner's output at the last support position, global parameters, no dropout. */
-    public float[] embedding(SequenceBatch support) {
+    /**
+     * h_i of each row: the learner's output at the row's last support position (the last position with a weight;
+     * query items after it are never seen), global parameters, no dropout.
+     */
+    public List<float[]> embeddings(SequenceBatch support) {
         NDArray encoded = learner.encode(global.detached(), support, false, s);
-        long n = support.length();
-        return encoded.get("0, " + (n - 1) + ", :").toType(DataType.FLOAT32, false).toFloatArray();
+        int rows = (int) support.batchSize();
+        int n = (int) support.length();
+        float[] weights = support.weights().toType(DataType.FLOAT32, false).toFloatArray();
+        List<float[]> out = new java.util.ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            int last = n - 1;
+            while (last > 0 && weights[r * n + last] == 0) {
+                last--;
+            }
+            out.add(encoded.get(r + ", " + last + ", :").toType(DataType.FLOAT32, false).toFloatArray());
+        }
+        return out;
     }
 
+    /** h_i of a one-row support (see {@link #embeddings}). */
+    public float[] embedding(SequenceBatch support) {
+        return embeddings(support).get(0);
+    }
+
+    /** Each row's alpha(h_i): a scalar for a one-row task, [rows] otherwise. */
     @Override
     public NDArray rate(MamlTrainer.Task task, NDManager taskManager) {
-        lastEmbedding = embedding(task.support());
-        NDArray h = taskManager.create(lastEmbedding).toType(s.type(), false);
-        return paml.rate(params, h, memory.nearest(task.userId(), lastEmbedding, neighbours), s);
+        lastEmbeddings = embeddings(task.support());
+        NDArray[] rates = new NDArray[task.rows()];
+        for (int r = 0; r < rates.length; r++) {
+            float[] h = lastEmbeddings.get(r);
+            rates[r] = paml.rate(params, taskManager.create(h).toType(s.type(), false),
+                    memory.nearest(task.userIds().get(r), h, neighbours), s);
+        }
+        return rates.length == 1 ? rates[0] : ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(rates));
     }
 
     /** A new user's inner rate (PAML Eq. 1) and the remembered users whose rates went into it. */
@@ -96,8 +120,11 @@ public final class PamlRates implements InnerRates {
 
     @Override
     public void afterTask(MamlTrainer.Task task, NDArray rate) {
-        if (task.userId() != null) {
-            memory.remember(task.userId(), lastEmbedding, rate.toType(DataType.FLOAT64, false).getDouble());
+        double[] values = rate.toType(DataType.FLOAT64, false).toDoubleArray();
+        for (int r = 0; r < task.rows(); r++) {
+            if (task.userIds().get(r) != null) {
+                memory.remember(task.userIds().get(r), lastEmbeddings.get(r), values[r]);
+            }
         }
     }
 

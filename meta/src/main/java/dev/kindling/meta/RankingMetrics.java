@@ -1,65 +1,145 @@
 package dev.kindling.meta;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Full-ranking metrics over users (MML 5.2.1): the held-out item's rank among all items (the user's own support items
- * excluded), averaged as Recall@K, MRR@K and NDCG@K for K in 5, 10, 20.
+ * Full-ranking metrics over users (MML 5.2.1): each user's relevant items are ranked among all items (the user's own
+ * support items excluded) and scored as Recall@K, MRR@K and NDCG@K for K in 5, 10, 20. Every user's values are kept,
+ * so that confidence intervals and paired differences can be computed over users.
+ *
+ * <p>Two kinds of query ({@link EvaluationCase#anyHit}): a single next item, where any of the relevant items (the
+ * target and the items that share its timestamp) counts as the hit, and a set of next items (next-n), scored with
+ * binary relevance (NDCG's ideal DCG over min(K, relevant) items; Recall@K over the same number).
+ *
+ * <p>Ties in the scores count half: an item with the same score as a relevant one is ranked above it half the time,
+ * so a constant scorer never looks better than chance.
  */
 public final class RankingMetrics {
     public static final int[] CUTOFFS = {5, 10, 20};
-    private final double[] recall = new double[CUTOFFS.length];
-    private final double[] mrr = new double[CUTOFFS.length];
-    private final double[] ndcg = new double[CUTOFFS.length];
-    private int users;
+    private final List<Map<String, Double>> perUser = new ArrayList<>();
+
+    /** The metric names, in report order. */
+    public static List<String> names() {
+        List<String> out = new ArrayList<>();
+        for (int c : CUTOFFS) {
+            out.add("recall@" + c);
+            out.add("mrr@" + c);
+            out.add("ndcg@" + c);
+        }
+        return out;
+    }
 
     /**
+     * A single held-out item.
+     *
      * @param scores  a score per item index (index 0 ignored)
      * @param target  the held-out item
      * @param exclude items not to rank (the support items)
      */
-    public void add(float[] scores, int target, int[] exclude) {
-        java.util.Set<Integer> skip = new java.util.HashSet<>();
-        for (int e : exclude) {
-            skip.add(e);
+    public Map<String, Double> add(float[] scores, int target, int[] exclude) {
+        return add(scores, new EvaluationCase(exclude, new int[] {target}, true));
+    }
+
+    /** One user's query; returns that user's values. */
+    public Map<String, Double> add(float[] scores, EvaluationCase query) {
+        Map<String, Double> values = score(scores, query);
+        perUser.add(values);
+        return values;
+    }
+
+    /** One user's values without recording them. */
+    public static Map<String, Double> score(float[] scores, EvaluationCase query) {
+        int[] relevant = query.relevant();
+        boolean[] skip = new boolean[scores.length];
+        for (int e : query.support()) {
+            skip[e] = true;
         }
-        skip.remove(target);
-        float t = scores[target];
-        int rank = 0; // items strictly better than the target; ties count half, so ties never flatter a model
-        int ties = 0;
-        for (int i = 1; i < scores.length; i++) {
-            if (i == target || skip.contains(i)) {
-                continue;
-            }
-            if (scores[i] > t || Float.isNaN(t)) {
-                rank++;
-            } else if (scores[i] == t) {
-                ties++;
-            }
+        boolean[] isRelevant = new boolean[scores.length];
+        for (int r : relevant) {
+            isRelevant[r] = true;
+            skip[r] = false;
         }
-        rank += ties / 2;
-        users++;
-        for (int c = 0; c < CUTOFFS.length; c++) {
-            if (rank < CUTOFFS[c]) {
-                recall[c] += 1;
-                mrr[c] += 1.0 / (rank + 1);
-                ndcg[c] += 1.0 / (Math.log(rank + 2) / Math.log(2));
+        // For each relevant item: the non-relevant items strictly above it, plus half of those tied with it.
+        double[] above = new double[relevant.length];
+        for (int j = 0; j < relevant.length; j++) {
+            float t = scores[relevant[j]];
+            int better = 0;
+            int ties = 0;
+            for (int i = 1; i < scores.length; i++) {
+                if (skip[i] || isRelevant[i]) {
+                    continue;
+                }
+                if (scores[i] > t || Float.isNaN(t)) {
+                    better++;
+                } else if (scores[i] == t) {
+                    ties++;
+                }
             }
+            above[j] = better + ties / 2;
         }
+        Arrays.sort(above);
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int c : CUTOFFS) {
+            double recall;
+            double mrr;
+            double ndcg;
+            if (query.anyHit()) {
+                double rank = above[0]; // the best-placed relevant item is the hit
+                boolean hit = rank < c;
+                recall = hit ? 1 : 0;
+                mrr = hit ? 1.0 / (rank + 1) : 0;
+                ndcg = hit ? 1.0 / log2(rank + 2) : 0;
+            } else {
+                double dcg = 0;
+                int hits = 0;
+                mrr = 0;
+                for (int j = 0; j < above.length; j++) {
+                    double rank = above[j] + j; // relevant items placed above this one push it down too
+                    if (rank < c) {
+                        dcg += 1.0 / log2(rank + 2);
+                        hits++;
+                        if (j == 0) {
+                            mrr = 1.0 / (rank + 1);
+                        }
+                    }
+                }
+                int ideal = Math.min(c, relevant.length);
+                double idcg = 0;
+                for (int j = 0; j < ideal; j++) {
+                    idcg += 1.0 / log2(j + 2);
+                }
+                recall = (double) hits / ideal;
+                ndcg = dcg / idcg;
+            }
+            out.put("recall@" + c, recall);
+            out.put("mrr@" + c, mrr);
+            out.put("ndcg@" + c, ndcg);
+        }
+        return out;
+    }
+
+    private static double log2(double x) {
+        return Math.log(x) / Math.log(2);
     }
 
     public int users() {
-        return users;
+        return perUser.size();
+    }
+
+    /** Each user's values, in the order they were added. */
+    public List<Map<String, Double>> perUser() {
+        return List.copyOf(perUser);
     }
 
     /** recall@5, mrr@5, ndcg@5, ... averaged over users. */
     public Map<String, Double> values() {
         Map<String, Double> out = new LinkedHashMap<>();
-        for (int c = 0; c < CUTOFFS.length; c++) {
-            out.put("recall@" + CUTOFFS[c], recall[c] / Math.max(1, users));
-            out.put("mrr@" + CUTOFFS[c], mrr[c] / Math.max(1, users));
-            out.put("ndcg@" + CUTOFFS[c], ndcg[c] / Math.max(1, users));
+        for (String name : names()) {
+            out.put(name, perUser.stream().mapToDouble(v -> v.get(name)).sum() / Math.max(1, perUser.size()));
         }
         return out;
     }

@@ -193,7 +193,8 @@ class ModelDirectoryTest {
                     .containsExactly(model.recommender("mml", 1, 0.5, 9).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
             assertThat(byStep.get(1).scores()).as("J = 3 from the shared adaptation")
                     .containsExactly(model.recommender("mml", 3, 0.5, 9).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
-            AdaptationTuning.Choice choice = AdaptationTuning.choose(model, heldOut, 6, new int[] {1, 3},
+            AdaptationTuning.Choice choice = AdaptationTuning.choose(model,
+                    new HeldOutUsers(heldOut, 6, Protocol.NEXT_ITEM), new int[] {1, 3},
                     new double[] {0.01, 0.5}, lines::add);
             assertThat(choice.users()).isEqualTo(heldOut.stream().filter(u -> u.length() >= 6).count()).isGreaterThan(50);
             assertThat(choice.steps()).isIn(1, 3);
@@ -208,7 +209,8 @@ class ModelDirectoryTest {
             assertThat(ModelDirectory.load(plain, m).manifest().servingAdaptation())
                     .isEqualTo(AdaptationTuning.Choice.DEFAULT);
 
-            AdaptationTuning.Choice few = AdaptationTuning.choose(model, heldOut.subList(0, 5), 6, new int[] {1},
+            AdaptationTuning.Choice few = AdaptationTuning.choose(model,
+                    new HeldOutUsers(heldOut.subList(0, 5), 6, Protocol.NEXT_ITEM), new int[] {1},
                     new double[] {0.1}, lines::add);
             assertThat(few).as("too few users to choose from").isEqualTo(AdaptationTuning.Choice.DEFAULT);
         }

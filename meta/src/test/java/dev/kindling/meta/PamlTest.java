@@ -123,7 +123,7 @@ class PamlTest {
 
             double alpha = rate.getDouble();
             double norm2 = new InnerLoop(learner, 2).adaptFirstOrder(global, task.support(), s.of(alpha), false, s, m)
-                    .firstGradientNormSquared();
+                    .firstGradientNormSquared().getDouble(0);
             assertThat(norm2).isPositive();
             // d/db2 of gamma ||g||^2 |softplus(z)| = gamma ||g||^2 sigmoid(z), and sigmoid(z) = 1 - exp(-alpha)
             assertThat(regularised - plain).isCloseTo(gamma * norm2 * (1 - Math.exp(-alpha)), within(1e-9));

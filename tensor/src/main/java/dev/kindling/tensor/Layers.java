@@ -5,15 +5,40 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
-/** Stateless layers as functions of explicit parameters. */
+/**
+ * Stateless layers as functions of explicit parameters.
+ *
+ * <p>Parameters may be per sequence: a weight with one more leading axis than usual, of the batch's size, holds one
+ * copy for each sequence of the batch (MAML adapting a batch of tasks at once, each task its own copy of Theta).
+ */
 public final class Layers {
     private Layers() {
     }
 
-    /** x W + b, with W of shape [in, out]; b may be null. */
+    /**
+     * x W + b, with W of shape [in, out] (b [out], may be null), or per sequence W [batch, in, out] (b [batch, out])
+     * with x [batch, ..., in].
+     */
     public static NDArray linear(NDArray x, NDArray w, NDArray b) {
         NDArray y = x.matMul(w);
-        return b == null ? y : y.add(b);
+        if (b == null) {
+            return y;
+        }
+        return perSequence(w, 2) ? y.add(alignedTo(b, y)) : y.add(b);
+    }
+
+    /** Whether a parameter whose usual rank is {@code rank} carries a leading per-sequence axis. */
+    public static boolean perSequence(NDArray parameter, int rank) {
+        return parameter.getShape().dimension() == rank + 1;
+    }
+
+    /** A per-sequence vector [batch, d] shaped [batch, 1, ..., 1, d] to broadcast over x's middle axes. */
+    private static NDArray alignedTo(NDArray perSequence, NDArray x) {
+        long[] shape = new long[x.getShape().dimension()];
+        java.util.Arrays.fill(shape, 1);
+        shape[0] = perSequence.getShape().get(0);
+        shape[shape.length - 1] = perSequence.getShape().get(1);
+        return perSequence.reshape(new Shape(shape));
     }
 
     /**
@@ -21,8 +46,14 @@ public final class Layers {
      * libtorch's single fused op (one call instead of nine, differentiable twice).
      */
     public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, Scalars s) {
-        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(x.getShape().get(x.getShape().dimension() - 1)), gamma,
-                beta, 1e-12f).singletonOrThrow();
+        Shape last = new Shape(x.getShape().get(x.getShape().dimension() - 1));
+        if (perSequence(gamma, 1)) {
+            // the fused op takes one gain for the whole batch: normalise with unit gain, then apply each sequence's own
+            NDArray unit = ai.djl.nn.norm.LayerNorm.layerNorm(x, last, s.ones(last), s.zeros(last), 1e-12f)
+                    .singletonOrThrow();
+            return unit.mul(alignedTo(gamma, unit)).add(alignedTo(beta, unit));
+        }
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, last, gamma, beta, 1e-12f).singletonOrThrow();
     }
 
     public static NDArray relu(NDArray x) {

@@ -40,6 +40,26 @@ public final class Scalars {
         });
     }
 
+    /** A constant vector of ones of the given shape (cached, owned like the scalars). */
+    public NDArray ones(Shape shape) {
+        return constant("ones", shape, () -> manager.ones(shape, type));
+    }
+
+    /** A constant vector of zeros of the given shape (cached). */
+    public NDArray zeros(Shape shape) {
+        return constant("zeros", shape, () -> manager.zeros(shape, type));
+    }
+
+    private final Map<String, NDArray> constants = new HashMap<>();
+
+    private synchronized NDArray constant(String kind, Shape shape, java.util.function.Supplier<NDArray> make) {
+        return constants.computeIfAbsent(kind + shape, k -> {
+            NDArray a = make.get();
+            NDScope.unregister(a);
+            return a;
+        });
+    }
+
     /**
      * A scalar that is not cached (a per-user rate, a per-task constant), owned by the given manager: keep that
      * manager open until every backward pass through the scalar has run.

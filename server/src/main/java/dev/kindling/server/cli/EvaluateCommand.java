@@ -28,6 +28,10 @@ import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.LearnerConfig;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.MmlModel;
+import dev.kindling.meta.ModelTraining;
+import dev.kindling.meta.NextItemLoss;
+import dev.kindling.meta.Protocol;
+import dev.kindling.meta.SplitExport;
 import dev.kindling.meta.NeighbourTable;
 import dev.kindling.generator.SimilarItems;
 import dev.kindling.meta.Training;
@@ -54,9 +58,33 @@ final class EvaluateCommand implements Callable<Integer> {
     String profile;
 
     @Option(names = "--methods", split = ",", paramLabel = "M,...",
-            description = "Methods to run (default all): popularity, sasrec, pt-ft, maml-id, mml-main, mml, mml-no-gen, "
-                    + "mml-no-fusion, mml-paml.")
+            description = "Methods to run (default all): popularity, item-knn, ease, content-knn, sasrec, pt-ft, maml-id, "
+                    + "mml-main, mml, mml-no-gen, mml-no-fusion, mml-paml.")
     List<String> methods;
+
+    @Option(names = "--query", defaultValue = "next-item", paramLabel = "next-item|next-n",
+            description = "What is held out after a new user's first k-1 interactions: next-item (the paper's, the k-th "
+                    + "interaction; items sharing its timestamp count as hits too) or next-n (the next 10 "
+                    + "interactions). Default ${DEFAULT-VALUE}.")
+    String query;
+
+    @Option(names = "--loss", paramLabel = "bpr|softmax",
+            description = "Override the learners' next-item loss: bpr (the paper's) or softmax (cross-entropy against "
+                    + "every item).")
+    String loss;
+
+    @Option(names = "--episodes", paramLabel = "prefix|cold-start",
+            description = "Override how meta-training tasks are cut from old users' sequences: prefix (the paper's) or "
+                    + "cold-start (3-20 support items, the next 10 as the query).")
+    String episodes;
+
+    @Option(names = "--dropout", paramLabel = "P", description = "Override the learners' dropout.")
+    Double dropout;
+
+    @Option(names = "--export-split", paramLabel = "DIR",
+            description = "Write the split (items, old and new users' sequences, each seed's validation and test halves) "
+                    + "to DIR for an outside reference (bench/reference) and stop without training.")
+    Path exportSplit;
 
     @Option(names = "--quantile", defaultValue = "0.8", description = "T as a quantile of users' first-interaction times.")
     double quantile;
@@ -109,17 +137,24 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KindlingConfig config = home.load();
-        ColdStartEvaluation.Settings settings = switch (profile) {
-            case "quick" -> new ColdStartEvaluation.Settings(List.of(10), List.of(1L), LearnerConfig.DEFAULT, 20,
-                    new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false), MmlModel.Stages.DEFAULT,
-                    methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid, regPaml, pretrainInit);
-            case "full" -> new ColdStartEvaluation.Settings(List.of(5, 10, 20), List.of(1L, 2L, 3L),
-                    LearnerConfig.DEFAULT, 50, new Training.MamlSettings(10, 16, 5, 0.05, 1e-3, false),
-                    MmlModel.Stages.DEFAULT, methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid,
-                    regPaml, pretrainInit);
+        boolean full = switch (profile) {
+            case "quick" -> false;
+            case "full" -> true;
             default -> throw new IllegalArgumentException("--profile must be quick or full, was " + profile);
         };
+        ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(
+                full ? List.of(5, 10, 20) : List.of(10), full ? List.of(1L, 2L, 3L) : List.of(1L), LearnerConfig.DEFAULT,
+                ModelTraining.pretrainEpochs(profile), ModelTraining.profile(profile), MmlModel.Stages.DEFAULT,
+                methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid, regPaml, pretrainInit,
+                Protocol.of(query), ColdStartEvaluation.BaselineSettings.DEFAULT);
         settings = overridden(settings);
+        if (exportSplit != null) {
+            try (Store store = Stores.open(config.store())) {
+                SplitExport.write(MetaDataset.load(store, quantile), settings, exportSplit);
+            }
+            spec.commandLine().getErr().println("split written to " + exportSplit);
+            return 0;
+        }
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
         List<ColdStartEvaluation.MethodResult> results;
@@ -151,12 +186,18 @@ final class EvaluateCommand implements Callable<Integer> {
         Path reports = Files.createDirectories(config.home().resolve("reports"));
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path report = reports.resolve("evaluation-" + stamp + ".md");
-        Files.writeString(report, markdown(results, profile));
+        Files.writeString(report, markdown(results, profile, settings.protocol(), quantile));
         var out = spec.commandLine().getOut();
         if (json) {
-            out.println(mapper.writeValueAsString(Map.of("profile", profile, "results", results)));
+            Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            doc.put("profile", profile);
+            doc.put("query", settings.protocol().label());
+            doc.put("quantile", quantile);
+            doc.put("seeds", settings.seeds());
+            doc.put("results", results);
+            out.println(mapper.writeValueAsString(doc));
         } else {
-            out.print(markdown(results, profile));
+            out.print(markdown(results, profile, settings.protocol(), quantile));
         }
         out.flush();
         spec.commandLine().getErr().println("report written to " + report);
@@ -168,25 +209,44 @@ final class EvaluateCommand implements Callable<Integer> {
         Training.MamlSettings maml = new Training.MamlSettings(metaEpochs != null ? metaEpochs : m.epochs(),
                 m.tasksPerBatch(), innerSteps != null ? innerSteps : m.innerSteps(),
                 innerRate != null ? innerRate : m.innerRate(), outerRate != null ? outerRate : m.outerRate(),
-                m.secondOrder());
+                m.secondOrder(), episodes != null ? Training.Episodes.of(episodes) : m.episodes());
+        LearnerConfig learner = base.learner();
+        if (loss != null) {
+            learner = learner.withLoss(NextItemLoss.of(loss));
+        }
+        if (dropout != null) {
+            learner = learner.withDropout(dropout);
+        }
         return new ColdStartEvaluation.Settings(base.supportSizes(), seeds != null ? seeds : base.seeds(),
-                base.learner(), pretrainEpochs != null ? pretrainEpochs : base.pretrainEpochs(), maml, base.stages(),
-                base.methods(), base.patience(), base.rateGrid(), base.regPaml(), base.pretrainInit());
+                learner, pretrainEpochs != null ? pretrainEpochs : base.pretrainEpochs(), maml, base.stages(),
+                base.methods(), base.patience(), base.rateGrid(), base.regPaml(), base.pretrainInit(), base.protocol(),
+                base.baselines());
     }
 
-    static String markdown(List<ColdStartEvaluation.MethodResult> results, String profile) {
-        StringBuilder b = new StringBuilder("# Cold-start evaluation (" + profile + ")\n\n");
-        String[] cols = {"recall@10", "mrr@10", "ndcg@5", "ndcg@10", "ndcg@20"};
+    static String markdown(List<ColdStartEvaluation.MethodResult> results, String profile, Protocol protocol,
+                           double quantile) {
+        StringBuilder b = new StringBuilder("# Cold-start evaluation (" + profile + ", query " + protocol.label()
+                + ", T at quantile " + quantile + ")\n\n");
+        b.append("Test halves: mean +- standard deviation over seeds; [95% bootstrap interval over the test users of "
+                + "all seeds]. The last column is the paired difference to " + ColdStartEvaluation.REFERENCE
+                + " (NDCG@10) with its 95% interval.\n\n");
+        String[] cols = {"ndcg@10", "recall@10", "mrr@10", "ndcg@5", "ndcg@20"};
         b.append("| method | k | test users | ").append(String.join(" | ", cols))
-                .append(" | validation ndcg@10 | adaptation rates |\n");
-        b.append("|---|---|---|").append("---|".repeat(cols.length)).append("---|---|\n");
+                .append(" | validation ndcg@10 | chosen setting | ndcg@10 - " + ColdStartEvaluation.REFERENCE + " |\n");
+        b.append("|---|---|---|").append("---|".repeat(cols.length)).append("---|---|---|\n");
         for (ColdStartEvaluation.MethodResult r : results) {
             b.append("| ").append(r.method()).append(" | ").append(r.k()).append(" | ").append(r.testUsers()).append(" | ");
             for (String c : cols) {
-                b.append(String.format("%.4f ± %.4f", r.mean().get(c), r.std().get(c))).append(" | ");
+                b.append(String.format("%.4f ± %.4f", r.mean().get(c), r.std().get(c)));
+                if (c.equals("ndcg@10")) {
+                    b.append(String.format(" [%.4f, %.4f]", r.ci95().get(c).low(), r.ci95().get(c).high()));
+                }
+                b.append(" | ");
             }
             b.append(String.format("%.4f", r.validationMean().get("ndcg@10"))).append(" | ")
-                    .append(r.chosenRates()).append(" |\n");
+                    .append(r.chosenRates()).append(" | ");
+            ColdStartEvaluation.Difference d = r.versusReference().get("ndcg@10");
+            b.append(d == null ? "" : String.format("%+.4f [%+.4f, %+.4f]", d.mean(), d.low(), d.high())).append(" |\n");
         }
         return b.toString();
     }

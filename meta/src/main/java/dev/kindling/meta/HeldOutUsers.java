@@ -1,0 +1,68 @@
+package dev.kindling.meta;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Users a model never trains on, each with the query of a protocol: the validation half of the new users (early
+ * stopping, choices of rates and settings) or the test half (reported numbers). Training code scores against these
+ * without knowing about the evaluation that reports them.
+ */
+public final class HeldOutUsers {
+    private final List<UserSequence> users = new ArrayList<>();
+    private final List<EvaluationCase> cases = new ArrayList<>();
+    private final int k;
+    private final Protocol protocol;
+
+    /**
+     * @param candidates users; those without a query for this k (fewer than k interactions) are left out
+     * @param k          the query starts at the k-th interaction (the support is the k - 1 before)
+     */
+    public HeldOutUsers(List<UserSequence> candidates, int k, Protocol protocol) {
+        this.k = k;
+        this.protocol = protocol;
+        for (UserSequence u : candidates) {
+            EvaluationCase c = protocol.query(u, k);
+            if (c != null) {
+                users.add(u);
+                cases.add(c);
+            }
+        }
+    }
+
+    /** The users with a query, in order. */
+    public List<UserSequence> users() {
+        return List.copyOf(users);
+    }
+
+    /** Their queries, in the same order. */
+    public List<EvaluationCase> cases() {
+        return List.copyOf(cases);
+    }
+
+    public int size() {
+        return cases.size();
+    }
+
+    public int k() {
+        return k;
+    }
+
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    /** Every user's metrics for a recommender. */
+    public RankingMetrics evaluate(Recommender r) {
+        RankingMetrics metrics = new RankingMetrics();
+        for (EvaluationCase c : cases) {
+            metrics.add(r.scores(c.support()), c);
+        }
+        return metrics;
+    }
+
+    /** Mean NDCG@10 (the score of early stopping and of every choice made on held-out users). */
+    public double ndcg10(Recommender r) {
+        return evaluate(r).values().get("ndcg@10");
+    }
+}
