@@ -36,16 +36,34 @@ public final class AdaptedRecommender implements Recommender {
 
     @Override
     public float[] scores(int[] sequence) {
+        return scores(List.of(sequence)).get(0);
+    }
+
+    /** The users adapted together, each with its own copy of Theta (see {@link InnerLoop}). */
+    @Override
+    public List<float[]> scores(List<int[]> sequences) {
         try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
             Params use = params;
-            if (steps > 0 && sequence.length >= 2) {
-                SequenceBatch support = tasks.adaptation(sequence, sub);
+            if (steps > 0 && sequences.stream().anyMatch(q -> q.length >= 2)) {
+                // a user with one item has no next item to adapt on: its row has no weight and keeps Theta
+                SequenceBatch support = tasks.adaptations(sequences, sub);
                 use = params.with(new InnerLoop(learner, steps).adaptForRanking(params, support, s.of(rate), s, sub));
             }
-            long[] window = tasks.recentWindow(sequence);
-            SequenceBatch batch = tasks.batch(List.of(window), sub);
+            SequenceBatch batch = tasks.batch(sequences.stream().map(tasks::recentWindow).toList(), sub);
             NDArray scores = learner.scoreAll(use.detached(), batch, s);
-            return scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            return rows(scores);
         }
+    }
+
+    /** The rows of a [users, items + 1] score matrix. */
+    static List<float[]> rows(NDArray scores) {
+        int users = (int) scores.getShape().get(0);
+        int width = (int) scores.getShape().get(1);
+        float[] flat = scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        List<float[]> out = new java.util.ArrayList<>();
+        for (int u = 0; u < users; u++) {
+            out.add(java.util.Arrays.copyOfRange(flat, u * width, (u + 1) * width));
+        }
+        return out;
     }
 }

@@ -95,10 +95,13 @@ public final class ColdStartEvaluation {
 
     /** Methods available. */
     public static final List<String> METHODS = List.of("popularity", "item-knn", "ease", "content-knn", "sasrec",
-            "pt-ft", "maml-id", "mml-main", "mml", "mml-no-gen", "mml-no-fusion", "mml-paml");
+            "pt-ft", "maml-id", "mml-main", "mml", "mml-no-gen", "mml-no-fusion", "mml-paml", "mml-cf");
 
     /** The variants that share one trained {@link MmlModel} per seed. */
-    private static final List<String> MML_VARIANTS = List.of("mml", "mml-no-gen", "mml-no-fusion");
+    private static final List<String> MML_VARIANTS = List.of("mml", "mml-no-gen", "mml-no-fusion", "mml-cf");
+
+    /** The collaborative learner's neighbours per item, as served (EASE's rows pruned to their largest weights). */
+    public static final int SERVED_NEIGHBOURS = 200;
 
     /** A difference to the reference method, paired over the same users: mean and 95% bootstrap interval. */
     public record Difference(double mean, double low, double high) {
@@ -276,6 +279,7 @@ public final class ColdStartEvaluation {
         List<UserSequence> testHalf = halves.test();
         HeldOutUsers tuning = new HeldOutUsers(valHalf, tuneK, settings.protocol());
         CoOccurrence[] coOccurrence = new CoOccurrence[1];
+        double[] chosenLambda = {Double.NaN};
         try (NDManager seedManager = manager.newSubManager()) {
             Scalars seedScalars = new Scalars(seedManager, type);
             MmlModel mml = null;
@@ -301,6 +305,12 @@ public final class ColdStartEvaluation {
                     } else if (MML_VARIANTS.contains(method)) {
                         if (mml == null) {
                             mml = mmlModel(seedScalars, seedManager, tuning);
+                            if (settings.methods().contains("mml-cf")) {
+                                double lambda = easeLambda(chosenLambda, tuning, seedManager, coOccurrence);
+                                int maxItems = settings.baselines().easeMaxItems();
+                                mml.withCollaborative(users -> EaseRecommender.fit(new CoOccurrence(users,
+                                        data.itemCount()), lambda, maxItems, seedManager).sparsify(SERVED_NEIGHBOURS));
+                            }
                             mml.train(settings.maml(), settings.stages(), seed, progress);
                         }
                         MmlModel trained = mml;
@@ -324,6 +334,9 @@ public final class ColdStartEvaluation {
                         bySetting = build(method, seed, s, m, tuning);
                     }
                     double setting = choose(method, bySetting, grid, tuning);
+                    if (method.equals("ease")) {
+                        chosenLambda[0] = setting; // the collaborative learner of mml-cf uses it too
+                    }
                     Recommender r = bySetting.apply(setting);
                     progress.accept(String.format("seed %d %s trained in %.0f s (chosen setting %s)", seed, method,
                             (System.nanoTime() - start) / 1e9, setting));
@@ -358,6 +371,19 @@ public final class ColdStartEvaluation {
         Collections.shuffle(shuffled, new Random(seed));
         return new Halves(List.copyOf(shuffled.subList(0, shuffled.size() / 2)),
                 List.copyOf(shuffled.subList(shuffled.size() / 2, shuffled.size())));
+    }
+
+    /** EASE's lambda as chosen for the {@code ease} method, or chosen now on the validation half. */
+    private double easeLambda(double[] chosen, HeldOutUsers tuning, NDManager m, CoOccurrence[] co) {
+        if (Double.isNaN(chosen[0])) {
+            if (co[0] == null) {
+                co[0] = new CoOccurrence(data.oldUsers(), data.itemCount());
+            }
+            BaselineSettings b = settings.baselines();
+            chosen[0] = choose("ease", lambda -> EaseRecommender.fit(co[0], lambda, b.easeMaxItems(), m),
+                    b.easeLambdas(), tuning);
+        }
+        return chosen[0];
     }
 
     private MmlModel mmlModel(Scalars s, NDManager m, HeldOutUsers tuning) {

@@ -52,11 +52,18 @@ public final class HeldOutUsers {
         return protocol;
     }
 
+    /** Users scored in one call of {@link Recommender#scores(List)}. */
+    private static final int BATCH = 32;
+
     /** Every user's metrics for a recommender. */
     public RankingMetrics evaluate(Recommender r) {
         RankingMetrics metrics = new RankingMetrics();
-        for (EvaluationCase c : cases) {
-            metrics.add(r.scores(c.support()), c);
+        for (int from = 0; from < cases.size(); from += BATCH) {
+            List<EvaluationCase> part = cases.subList(from, Math.min(cases.size(), from + BATCH));
+            List<float[]> scores = r.scores(part.stream().map(EvaluationCase::support).toList());
+            for (int i = 0; i < part.size(); i++) {
+                metrics.add(scores.get(i), part.get(i));
+            }
         }
         return metrics;
     }

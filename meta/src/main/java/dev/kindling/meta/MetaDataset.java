@@ -31,15 +31,36 @@ public final class MetaDataset {
     private final List<String> itemIds;
     private final Map<String, Integer> itemIndex;
     private final List<UserSequence> oldUsers;
+    private final List<UserSequence> learnerUsers;
+    private final List<UserSequence> fusionUsers;
     private final List<UserSequence> newUsers;
     private final long cut;
     private final boolean[] oldItems;
+
+    /**
+     * The share of old users, the latest to arrive, whose data trains MML's fusion layer (stage 3) and not the learners
+     * (stages 1 and 2): the learners have not memorised them, so the fusion learns how much each learner is worth
+     * on users it has not seen, as a new user will be. The MML authors' code trains the fusion on data from fine-tuning
+     * 25% of the old users.
+     */
+    public static final double FUSION_SHARE = 0.2;
+    /** Fewer fusion users than this and the fusion trains on every old user's data instead. */
+    public static final int MIN_FUSION_USERS = 20;
 
     private MetaDataset(List<String> itemIds, Map<String, Integer> itemIndex, List<UserSequence> oldUsers,
                         List<UserSequence> newUsers, long cut, boolean[] oldItems) {
         this.itemIds = itemIds;
         this.itemIndex = itemIndex;
         this.oldUsers = oldUsers;
+        List<UserSequence> byArrival = new ArrayList<>(oldUsers);
+        byArrival.sort(java.util.Comparator.comparingLong((UserSequence u) -> u.timestamps()[0])
+                .thenComparing(UserSequence::userId));
+        int fusion = (int) Math.floor(FUSION_SHARE * byArrival.size());
+        if (fusion < MIN_FUSION_USERS) {
+            fusion = 0;
+        }
+        this.learnerUsers = List.copyOf(byArrival.subList(0, byArrival.size() - fusion));
+        this.fusionUsers = List.copyOf(byArrival.subList(byArrival.size() - fusion, byArrival.size()));
         this.newUsers = newUsers;
         this.cut = cut;
         this.oldItems = oldItems;
@@ -116,7 +137,6 @@ public final class MetaDataset {
     static MetaDataset splitAt(List<String> ids, Map<String, Integer> index, List<UserSequence> users, long cut) {
         List<UserSequence> old = new ArrayList<>();
         List<UserSequence> fresh = new ArrayList<>();
-        boolean[] oldItems = new boolean[ids.size() + 1];
         for (UserSequence u : users) {
             if (u.timestamps()[0] > cut) {
                 fresh.add(u);
@@ -124,14 +144,21 @@ public final class MetaDataset {
             }
             int k = 0;
             while (k < u.length() && u.timestamps()[k] <= cut) {
-                oldItems[u.items()[k]] = true;
                 k++;
             }
             old.add(u.head(k)); // nothing after T is seen in meta-training
         }
-        LOG.info("T = {}: {} old users, {} new users, {} of {} items seen before T",
-                java.time.Instant.ofEpochMilli(cut), old.size(), fresh.size(), count(oldItems), ids.size());
-        return new MetaDataset(List.copyOf(ids), Map.copyOf(index), List.copyOf(old), List.copyOf(fresh), cut, oldItems);
+        MetaDataset data = new MetaDataset(List.copyOf(ids), Map.copyOf(index), List.copyOf(old), List.copyOf(fresh),
+                cut, new boolean[ids.size() + 1]);
+        for (UserSequence u : data.learnerUsers) {
+            for (int i : u.items()) {
+                data.oldItems[i] = true;
+            }
+        }
+        LOG.info("T = {}: {} old users ({} train the learners, the latest {} the fusion), {} new users; {} of {} items "
+                + "seen by the learners' users", java.time.Instant.ofEpochMilli(cut), old.size(),
+                data.learnerUsers.size(), data.fusionUsers.size(), fresh.size(), count(data.oldItems), ids.size());
+        return data;
     }
 
     private static int count(boolean[] flags) {
@@ -201,6 +228,16 @@ public final class MetaDataset {
         return oldUsers;
     }
 
+    /** The old users whose data trains the learners and the generator (stages 1 and 2): all but the fusion users. */
+    public List<UserSequence> learnerUsers() {
+        return learnerUsers;
+    }
+
+    /** The latest old users, held out of stages 1 and 2 for the fusion layer (empty: the fusion uses every old user). */
+    public List<UserSequence> fusionUsers() {
+        return fusionUsers;
+    }
+
     public List<UserSequence> newUsers() {
         return newUsers;
     }
@@ -209,8 +246,16 @@ public final class MetaDataset {
         return cut;
     }
 
-    /** Whether an item was seen in D_old (its ID embedding is trained); the others need the generator. */
+    /**
+     * Whether an item was seen by the learners' users in D_old (its ID embedding is trained); the others need the
+     * generator.
+     */
     public boolean oldItem(int index) {
         return oldItems[index];
+    }
+
+    /** {@link #oldItem} of every index (row 0 padding, false). */
+    public boolean[] oldItems() {
+        return oldItems.clone();
     }
 }

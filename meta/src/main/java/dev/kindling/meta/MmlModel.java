@@ -28,6 +28,12 @@ import dev.kindling.tensor.Scalars;
  * cold-start item embedding generator and the fusion layer, trained in three stages (4.4.2): 1. MAML for each learner,
  * 2. the generator with the main learner frozen and items "forgotten" at rate p0, 3. the fusion layer with everything
  * else frozen, cross-entropy on the next item.
+ *
+ * <p>Stages 1 and 2 train on the learner users of D_old; stage 3 trains the fusion on the latest old users, held out
+ * of the first two (see {@link MetaDataset#fusionUsers}), each adapted to as a new user is: support = the first 3-20
+ * items, target = the next one. Beyond the paper, and measured as its own variant ({@link Variant#CF}), a
+ * collaborative learner (EASE or item-kNN scores over the old users' interactions) can join the fusion as a fourth
+ * learner, with a fusion layer of its own.
  */
 public final class MmlModel {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MmlModel.class);
@@ -57,6 +63,60 @@ public final class MmlModel {
         }
     }
 
+    /** MML's variants, each a way of ranking with the same trained model. */
+    public enum Variant {
+        /** The paper's MML: three learners fused, generated embeddings for cold items. */
+        MML("mml"),
+        /** Ablation: no generated embeddings (cold items keep their untrained ID embeddings). */
+        NO_GEN("mml-no-gen"),
+        /** Ablation: the main learner alone (with generated embeddings). */
+        NO_FUSION("mml-no-fusion"),
+        /** MML with PAML's per-user rates for the main learner (a model trained with PAML). */
+        PAML("mml-paml"),
+        /** Beyond the paper: MML with a collaborative learner as a fourth member of the fusion. */
+        CF("mml-cf");
+
+        private final String label;
+
+        Variant(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public static Variant of(String label) {
+            for (Variant v : values()) {
+                if (v.label.equals(label)) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("unknown MML variant '" + label + "'");
+        }
+    }
+
+    /** Fits a collaborative learner's item-item weights on some users' interactions. */
+    @FunctionalInterface
+    public interface CollaborativeFit {
+        dev.kindling.meta.baseline.NeighbourLists fit(List<UserSequence> users);
+    }
+
+    private CollaborativeFit collaborativeFit;
+    /** The collaborative learner for serving (fitted on every old user) and its fusion layer; null without. */
+    private dev.kindling.meta.baseline.NeighbourLists collaborative;
+    private Params cfFusionParams;
+
+    /**
+     * Adds the collaborative learner ({@link Variant#CF}; call before {@link #train}): the fusion users' scores come
+     * from a fit on the learner users only, so the fusion sees what it will see for a new user; serving uses a fit
+     * on every old user.
+     */
+    public MmlModel withCollaborative(CollaborativeFit fit) {
+        this.collaborativeFit = fit;
+        return this;
+    }
+
     /** Hidden size of PAML's rate MLP alpha'. */
     private static final int PAML_HIDDEN = 32;
     private Paml pamlSettings;
@@ -74,7 +134,19 @@ public final class MmlModel {
     }
 
     private NeighbourTable neighbourTable(int count) {
-        return givenNeighbours != null ? givenNeighbours : NeighbourTable.build(features, data, count, manager);
+        return givenNeighbours != null ? givenNeighbours : NeighbourTable.build(features, trained, count, manager,
+                i -> true);
+    }
+
+    /** Saved with the generator: 1 for the items whose ID embeddings were trained (the others are generated). */
+    private static final String TRAINED_ITEMS = "gen.trained";
+
+    private NDArray trainedMask() {
+        float[] mask = new float[trained.length];
+        for (int i = 0; i < trained.length; i++) {
+            mask[i] = trained[i] ? 1f : 0f;
+        }
+        return manager.create(mask);
     }
 
     private int pretrainEpochs;
@@ -95,7 +167,8 @@ public final class MmlModel {
         }
         Training.Validation v = validationUsers == null ? null : Training.Validation.ofAdaptation(name + " pre-training",
                 learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager, seed, validationUsers, patience, 5);
-        Training.pretrain(learner, params, data.oldUsers(), tasks, pretrainEpochs, 64, 1e-3, seed, s, manager, e -> { }, v);
+        Training.pretrain(learner, params, data.learnerUsers(), tasks, pretrainEpochs, 64, 1e-3, seed, s, manager,
+                e -> { }, v);
     }
 
     private HeldOutUsers validationUsers;
@@ -144,6 +217,8 @@ public final class MmlModel {
     private Params fusionParams;
     private NeighbourTable neighbours;
     private NDArray warmTable;
+    /** Per item index: whether its ID embedding was trained (seen by the learner users); the others are generated. */
+    private final boolean[] trained;
     /**
      * The text and image learners with their item vectors computed once ({@link FeatureLearner#frozen}), made when the
      * learners stop training (stage 3, restore); null while they still train.
@@ -167,6 +242,7 @@ public final class MmlModel {
                 config.hidden());
         this.fusion = new FusionLayer(config.maxLength(), config.hidden(), 128);
         this.tasks = config.tasks(features, data.itemCount(), type);
+        this.trained = data.oldItems();
     }
 
     public Tasks tasks() {
@@ -179,10 +255,14 @@ public final class MmlModel {
         out.put("main", mainParams);
         out.put("text", textParams);
         out.put("image", imageParams);
-        out.put("generator", generatorParams);
+        out.put("generator", generatorParams.with(new Params().put(TRAINED_ITEMS, trainedMask())));
         out.put("fusion", fusionParams);
         if (pamlRates != null) {
             out.put("paml", pamlRates.params());
+        }
+        if (collaborative != null) {
+            out.put("fusion-cf", cfFusionParams);
+            out.put("collaborative", CollaborativeLists.toParams(collaborative, manager));
         }
         return out;
     }
@@ -196,30 +276,50 @@ public final class MmlModel {
     public void restore(Map<String, Params> groups, int neighbourCount) {
         mainParams = groups.get("main");
         NDArray table = mainParams.get("item.emb");
-        int trained = (int) table.getShape().get(0) - 1;
-        if (trained > data.itemCount()) {
-            throw new IllegalArgumentException("the model has " + trained + " items, the data set only "
+        int modelItems = (int) table.getShape().get(0) - 1;
+        if (modelItems > data.itemCount()) {
+            throw new IllegalArgumentException("the model has " + modelItems + " items, the data set only "
                     + data.itemCount());
         }
-        if (trained < data.itemCount()) {
-            NDArray pad = table.getManager().zeros(new Shape(data.itemCount() - trained, table.getShape().get(1)),
+        if (modelItems < data.itemCount()) {
+            NDArray pad = table.getManager().zeros(new Shape(data.itemCount() - modelItems, table.getShape().get(1)),
                     table.getDataType());
             mainParams.put("item.emb", table.concat(pad, 0));
         }
         textParams = groups.get("text");
         imageParams = groups.get("image");
-        generatorParams = groups.get("generator");
+        Params savedGenerator = groups.get("generator");
+        java.util.Arrays.fill(trained, false);
+        if (savedGenerator.has(TRAINED_ITEMS)) {
+            // the items whose ID embeddings were trained, as saved (items added since were not)
+            float[] mask = savedGenerator.get(TRAINED_ITEMS).toType(DataType.FLOAT32, false).toFloatArray();
+            for (int i = 1; i < Math.min(mask.length, trained.length); i++) {
+                trained[i] = mask[i] > 0;
+            }
+        } else {
+            // models saved before the fusion users were held out trained on every old user's items
+            for (UserSequence u : data.oldUsers()) {
+                for (int i : u.items()) {
+                    trained[i] = i <= modelItems;
+                }
+            }
+        }
+        generatorParams = savedGenerator.select(n -> !n.equals(TRAINED_ITEMS));
         fusionParams = groups.get("fusion");
+        if (groups.containsKey("collaborative")) {
+            collaborative = CollaborativeLists.fromParams(groups.get("collaborative"), data.itemCount());
+            cfFusionParams = groups.get("fusion-cf");
+        }
         // Serving generates embeddings only for items never seen in D_old: only their rows are needed.
         neighbours = givenNeighbours != null ? givenNeighbours
-                : NeighbourTable.build(features, data, neighbourCount, manager, i -> !data.oldItem(i));
+                : NeighbourTable.build(features, trained, neighbourCount, manager, i -> !trained[i]);
         warmTable = warmTable(null).stopGradient();
-        if (trained < data.itemCount()) {
-            int[] added = new int[data.itemCount() - trained];
+        if (modelItems < data.itemCount()) {
+            int[] added = new int[data.itemCount() - modelItems];
             for (int i = 0; i < added.length; i++) {
-                added[i] = trained + 1 + i;
+                added[i] = modelItems + 1 + i;
             }
-            NDArray candidates = mainParams.get("item.emb").get("0:" + (trained + 1)).concat(generated(added), 0);
+            NDArray candidates = mainParams.get("item.emb").get("0:" + (modelItems + 1)).concat(generated(added), 0);
             mainParams.put("item.emb", candidates.stopGradient());
         }
         if (groups.containsKey("paml") && pamlSettings != null) {
@@ -267,20 +367,20 @@ public final class MmlModel {
         pretrain("text learner", text, textParams, maml, seed + 1);
         pretrain("image learner", image, imageParams, maml, seed + 2);
         if (pamlSettings == null) {
-            Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s), seed,
-                    s, manager, e -> { }, validation("main learner", main, maml, seed));
+            Training.metaTrain(main, mainParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
+                    seed, s, manager, e -> { }, validation("main learner", main, maml, seed));
         } else {
             PamlLearningRate paml = new PamlLearningRate(PAML_HIDDEN, pamlSettings.delta(), maml.innerRate());
             pamlRates = new PamlRates(paml, paml.initialise(config.hidden(), manager, s.type(), seed + 7),
                     pamlSettings.memory(), main, mainParams, pamlSettings.neighbours(), pamlSettings.rate(), s, manager)
                     .withRegularisation(pamlSettings.regularisation());
-            Training.metaTrain(main, mainParams, data.oldUsers(), tasks, maml, pamlRates, seed, s, manager, e -> { },
+            Training.metaTrain(main, mainParams, data.learnerUsers(), tasks, maml, pamlRates, seed, s, manager, e -> { },
                     validation("main learner (PAML)", main, maml, seed));
         }
         progress.accept("stage 1: main learner meta-trained" + (pamlSettings == null ? "" : " with PAML rates"));
-        Training.metaTrain(text, textParams, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
+        Training.metaTrain(text, textParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
                 seed + 1, s, manager, e -> { }, validation("text learner", text, maml, seed));
-        Training.metaTrain(image, imageParams, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
+        Training.metaTrain(image, imageParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
                 seed + 2, s, manager, e -> { }, validation("image learner", image, maml, seed));
         progress.accept("stage 1: auxiliary learners meta-trained");
         neighbours = neighbourTable(stages.neighbours());
@@ -290,8 +390,15 @@ public final class MmlModel {
         warmTable = warmTable(null).stopGradient();
         freezeFeatureVectors();
         fusionParams = fusion.initialise(manager, s.type(), seed + 4);
+        if (collaborativeFit != null) {
+            cfFusionParams = fusion.initialise(manager, s.type(), seed + 8);
+        }
         trainFusion(stages, seed, maml);
-        progress.accept("stage 3: fusion trained");
+        if (collaborativeFit != null) {
+            collaborative = collaborativeFit.fit(data.oldUsers()); // serving: every old user
+        }
+        progress.accept("stage 3: fusion trained" + (collaborativeFit == null ? "" : " (with and without the "
+                + "collaborative learner)"));
     }
 
     /** Generated ID embeddings (Eq. 15-17) for the given item indices: [count, d]. */
@@ -324,7 +431,7 @@ public final class MmlModel {
         if (items == null) {
             List<Integer> fresh = new ArrayList<>();
             for (int i = 1; i <= data.itemCount(); i++) {
-                if (!data.oldItem(i)) {
+                if (!trained[i]) {
                     fresh.add(i);
                 }
             }
@@ -386,7 +493,7 @@ public final class MmlModel {
         Random random = new Random(seed + 5);
         Params frozen = mainParams.detached();
         for (int epoch = 0; epoch < stages.generatorEpochs(); epoch++) {
-            List<int[]> windows = Training.windows(data.oldUsers(), config.maxLength(), random);
+            List<int[]> windows = Training.windows(data.learnerUsers(), config.maxLength(), random);
             java.util.Collections.shuffle(windows, random);
             double total = 0;
             int batches = 0;
@@ -408,88 +515,220 @@ public final class MmlModel {
         }
     }
 
-    /** Stage 3: cross-entropy of the fused next-item scores, learners and generator frozen. */
+    /**
+     * Stage 3: cross-entropy of the fused next-item scores (Eq. 9-13), learners and generator frozen. Each example is a
+     * fusion user cut like a new user: the first s items (s in 3..20) as the support, each learner adapted on it (J
+     * inner steps, as when serving), the (s+1)-th item the target. Without fusion users (small data), old users'
+     * windows cut at random points stand in, unadapted.
+     */
     private void trainFusion(Stages stages, long seed, Training.MamlSettings maml) {
         EarlyStopping stop = validationUsers == null ? null : new EarlyStopping("fusion", p -> validationUsers.ndcg10(
-                recommender("mml", maml.innerSteps(), maml.innerRate(), seed)), patience, manager);
+                recommender(Variant.MML, maml.innerSteps(), maml.innerRate())), patience, manager);
+        EarlyStopping stopCf = validationUsers == null || cfFusionParams == null ? null : new EarlyStopping("fusion with "
+                + "the collaborative learner", p -> validationUsers.ndcg10(recommender(Variant.CF, maml.innerSteps(),
+                maml.innerRate())), patience, manager);
         Autograd.record(true);
         fusionParams.requireGradients();
         Adam adam = new Adam(manager, stages.fusionRate());
+        Adam adamCf = null;
+        if (cfFusionParams != null) {
+            cfFusionParams.requireGradients();
+            adamCf = new Adam(manager, stages.fusionRate());
+            // the fusion users' collaborative scores come from the learner users only (as a new user's will)
+            collaborative = collaborativeFit.fit(data.learnerUsers());
+        }
+        boolean heldOut = !data.fusionUsers().isEmpty();
         Random random = new Random(seed + 6);
-        for (int epoch = 0; epoch < stages.fusionEpochs(); epoch++) {
-            // next-item examples: each window cut at a random point (at least 2 items), its last item the target
+        boolean goOn = true;
+        boolean goOnCf = stopCf != null;
+        for (int epoch = 0; epoch < stages.fusionEpochs() && (goOn || goOnCf); epoch++) {
             List<int[]> sequences = new ArrayList<>();
-            for (int[] w : Training.windows(data.oldUsers(), config.maxLength(), random)) {
-                sequences.add(java.util.Arrays.copyOf(w, 2 + random.nextInt(w.length - 1)));
+            if (heldOut) {
+                for (UserSequence u : data.fusionUsers()) {
+                    for (int c = 0; c < FUSION_CUTS && u.length() > Training.MIN_SUPPORT; c++) {
+                        int support = Training.MIN_SUPPORT + random.nextInt(
+                                Math.min(Training.MAX_SUPPORT, u.length() - 1) - Training.MIN_SUPPORT + 1);
+                        sequences.add(java.util.Arrays.copyOf(u.items(), support + 1));
+                    }
+                }
+            } else {
+                for (int[] w : Training.windows(data.oldUsers(), config.maxLength(), random)) {
+                    sequences.add(java.util.Arrays.copyOf(w, 2 + random.nextInt(w.length - 1)));
+                }
             }
             java.util.Collections.shuffle(sequences, random);
             double total = 0;
+            double totalCf = 0;
             int batches = 0;
             for (int from = 0; from < sequences.size(); from += 32) {
                 try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
                     List<int[]> part = sequences.subList(from, Math.min(sequences.size(), from + 32));
-                    List<long[]> windows = new ArrayList<>();
+                    List<int[]> supports = new ArrayList<>();
                     long[] targets = new long[part.size()];
                     for (int b = 0; b < part.size(); b++) {
                         int[] seq = part.get(b);
-                        int m = Math.min(seq.length, config.maxLength() + 1);
-                        long[] w = new long[m - 1];
-                        for (int t = 0; t < m - 1; t++) {
-                            w[t] = seq[seq.length - m + t];
-                        }
-                        windows.add(w);
+                        supports.add(java.util.Arrays.copyOf(seq, seq.length - 1));
                         targets[b] = seq[seq.length - 1];
                     }
-                    SequenceBatch batch = tasks.batch(windows, step);
-                    NDArray table = warmTable(forget(batch, stages.forgetRate(), random)).stopGradient();
-                    NDList fused = fuse(mainParams.detached().with(new Params().put(IdLearner.INPUT_TABLE, table)),
-                            textParams.detached(), imageParams.detached(), batch);
-                    NDArray loss = Layers.crossEntropy(fused.get(0), step.create(targets));
-                    Autograd.backward(loss, false, false);
-                    total += loss.toType(DataType.FLOAT64, false).getDouble();
+                    LearnerOutputs outputs = learnerOutputs(supports, heldOut ? maml.innerSteps() : 0,
+                            maml.innerRate(), true, step);
+                    NDArray target = step.create(targets);
+                    if (goOn) {
+                        NDArray loss = Layers.crossEntropy(fusion.forward(fusionParams, outputs.scores(3),
+                                outputs.encoded(3), s).get(0), target);
+                        Autograd.backward(loss, false, false);
+                        total += loss.toType(DataType.FLOAT64, false).getDouble();
+                        adam.step(fusionParams, fusionParams.gradients(step));
+                        zero(fusionParams);
+                    }
+                    if (goOnCf) {
+                        NDArray loss = Layers.crossEntropy(fusion.forward(cfFusionParams,
+                                outputs.withCollaborative(collaborative, supports, step).scores(4),
+                                outputs.encoded(4), s).get(0), target);
+                        Autograd.backward(loss, false, false);
+                        totalCf += loss.toType(DataType.FLOAT64, false).getDouble();
+                        adamCf.step(cfFusionParams, cfFusionParams.gradients(step));
+                        zero(cfFusionParams);
+                    }
                     batches++;
-                    adam.step(fusionParams, fusionParams.gradients(step));
-                    zero(fusionParams);
                 }
             }
-            LOG.info("fusion epoch {}: cross-entropy {}", epoch + 1, String.format("%.4f", total / Math.max(1, batches)));
-            if (stop != null && !stop.afterEpoch(epoch + 1, fusionParams)) {
-                break;
+            LOG.info("fusion epoch {}: cross-entropy {}{} ({} examples{})", epoch + 1,
+                    String.format("%.4f", total / Math.max(1, batches)),
+                    cfFusionParams == null ? "" : String.format(", with the collaborative learner %.4f",
+                            totalCf / Math.max(1, batches)), sequences.size(),
+                    heldOut ? " of " + data.fusionUsers().size() + " held-out users, adapted" : "");
+            if (stop != null && goOn) {
+                goOn = stop.afterEpoch(epoch + 1, fusionParams);
+            }
+            if (stopCf != null && goOnCf) {
+                goOnCf = stopCf.afterEpoch(epoch + 1, cfFusionParams);
             }
         }
-        if (stop != null) {
-            stop.restoreBest(fusionParams);
-            stop.close();
+        for (EarlyStopping e : new EarlyStopping[] {stop, stopCf}) {
+            if (e != null) {
+                e.restoreBest(e == stop ? fusionParams : cfFusionParams);
+                e.close();
+            }
         }
     }
 
-    /** Fused scores over all items [batch, items + 1] and the learners' attention weights [batch, 3] (Eq. 9-13). */
-    NDList fuse(Params mainP, Params textP, Params imageP, SequenceBatch batch) {
-        SequenceLearner[] learners = rankingLearners();
-        Params[] params = {mainP, textP, imageP};
-        NDArray[] scores = new NDArray[3];
-        NDArray[] outputs = new NDArray[3];
-        long n = batch.length();
-        for (int i = 0; i < 3; i++) {
-            NDArray encoded = learners[i].encode(params[i], batch, false, s);
-            outputs[i] = encoded;
-            scores[i] = encoded.get(":, " + (n - 1) + ", :").matMul(learners[i].allItemVectors(params[i]).transpose());
+    /** Examples per fusion user and epoch (each a different support size). */
+    private static final int FUSION_CUTS = 4;
+
+    /**
+     * The learners' outputs for a batch of users: F^L of each learner [users, n, d] and its scores over all items at
+     * the last position [users, items + 1] (Eq. 7-8), after {@code steps} inner steps on each user's support.
+     */
+    private record LearnerOutputs(NDArray[] encoded, NDArray[] scores) {
+        NDArray[] scores(int learners) {
+            return java.util.Arrays.copyOf(scores, learners);
         }
-        return fusion.forward(fusionParams, scores, outputs, s);
+
+        NDArray[] encoded(int learners) {
+            return java.util.Arrays.copyOf(encoded, learners);
+        }
+
+        /**
+         * With the collaborative learner's scores as a fourth member; it has no sequence output, so its F is zero and
+         * its attention logit is the fusion MLP's bias: one learned weight for it, adjusted per user by the others'.
+         */
+        LearnerOutputs withCollaborative(dev.kindling.meta.baseline.NeighbourLists cf, List<int[]> users,
+                                         NDManager manager) {
+            List<float[]> rows = cf.scores(users);
+            int width = rows.get(0).length;
+            float[] flat = new float[rows.size() * width];
+            for (int u = 0; u < rows.size(); u++) {
+                System.arraycopy(rows.get(u), 0, flat, u * width, width);
+            }
+            NDArray cfScores = manager.create(flat, new Shape(rows.size(), width)).toType(scores[0].getDataType(), false);
+            NDArray none = manager.zeros(new Shape(rows.size(), 1, encoded[0].getShape().get(2)),
+                    encoded[0].getDataType());
+            NDArray[] s4 = java.util.Arrays.copyOf(scores, 4);
+            NDArray[] e4 = java.util.Arrays.copyOf(encoded, 4);
+            s4[3] = cfScores;
+            e4[3] = none;
+            return new LearnerOutputs(e4, s4);
+        }
     }
 
     /**
-     * A recommender for one of MML's variants: {@code mml}, {@code mml-no-gen}, {@code mml-no-fusion}, or
-     * {@code mml-paml} (the main learner adapts at the user's PAML rate; the model must be trained with PAML).
+     * The three learners (or the main one alone) adapted to each user in one batch and run on each user's recent
+     * window. The main learner uses generated embeddings for cold items on both sides when {@code generated}.
+     *
+     * @param mainRates per user, the main learner's rate (PAML's); null: {@code rate} for everyone
      */
+    private LearnerOutputs learnerOutputs(List<int[]> users, int steps, double rate, boolean all, boolean generated,
+                                          double[] mainRates, NDManager sub) {
+        Params mainP = generated
+                ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable).put("item.emb", warmTable))
+                : mainParams;
+        SequenceLearner[] learners = rankingLearners();
+        Params[] base = {mainP, textParams, imageParams};
+        int count = all ? 3 : 1;
+        boolean adapt = steps > 0 && users.stream().anyMatch(u -> u.length >= 2);
+        SequenceBatch support = adapt ? tasks.adaptations(users, sub) : null;
+        SequenceBatch batch = tasks.batch(users.stream().map(tasks::recentWindow).toList(), sub);
+        long n = batch.length();
+        NDArray[] encoded = new NDArray[count];
+        NDArray[] scores = new NDArray[count];
+        for (int i = 0; i < count; i++) {
+            Params p = base[i].detached();
+            if (adapt) {
+                NDArray r = i == 0 && mainRates != null ? sub.create(mainRates).toType(s.type(), false)
+                        : s.temporary(rate, sub);
+                p = p.with(new InnerLoop(learners[i], steps).adaptForRanking(p, support, r, s, sub));
+            }
+            encoded[i] = learners[i].encode(p, batch, false, s);
+            scores[i] = encoded[i].get(":, " + (n - 1) + ", :").matMul(learners[i].allItemVectors(p).transpose());
+        }
+        return new LearnerOutputs(encoded, scores);
+    }
+
+    private LearnerOutputs learnerOutputs(List<int[]> users, int steps, double rate, boolean generated, NDManager sub) {
+        return learnerOutputs(users, steps, rate, true, generated, null, sub);
+    }
+
+    /** A recommender for one of MML's variants (see {@link Variant}; the string is its label). */
     public FusedRecommender recommender(String variant, int steps, double rate, long seed) {
-        boolean useGenerator = !variant.equals("mml-no-gen");
-        boolean useFusion = !variant.equals("mml-no-fusion");
-        if (variant.equals("mml-paml") && pamlRates == null) {
+        return recommender(Variant.of(variant), steps, rate);
+    }
+
+    /**
+     * A recommender for one of MML's variants. Deterministic: adaptation samples nothing and ranking has no dropout,
+     * so the same user always gets the same scores.
+     */
+    public FusedRecommender recommender(Variant variant, int steps, double rate) {
+        if (variant == Variant.PAML && pamlRates == null) {
             throw new IllegalStateException("mml-paml needs a model trained with PAML");
         }
-        Random random = new Random(seed);
-        return sequence -> rankAt(sequence, new int[] {steps}, rate, useGenerator, useFusion, random).get(0);
+        if (variant == Variant.CF && collaborative == null) {
+            throw new IllegalStateException("mml-cf needs a model trained with the collaborative learner");
+        }
+        return new FusedRecommender() {
+            @Override
+            public FusedScores fusedScores(int[] sequence) {
+                return rankAt(List.of(sequence), new int[] {steps}, rate, variant).get(0).get(0);
+            }
+
+            @Override
+            public List<float[]> scores(List<int[]> sequences) {
+                return rankAt(sequences, new int[] {steps}, rate, variant).get(0).stream().map(FusedScores::scores)
+                        .toList();
+            }
+        };
+    }
+
+    /** The variants this trained model can rank with. */
+    public List<Variant> variants() {
+        List<Variant> out = new ArrayList<>(List.of(Variant.MML, Variant.NO_GEN, Variant.NO_FUSION));
+        if (pamlRates != null) {
+            out.add(Variant.PAML);
+        }
+        if (collaborative != null) {
+            out.add(Variant.CF);
+        }
+        return out;
     }
 
     /**
@@ -497,76 +736,81 @@ public final class MmlModel {
      * adaptation: what serving would answer with each J, for the cost of the largest (see {@link AdaptationTuning}).
      */
     public List<FusedScores> fusedScoresAtSteps(int[] sequence, int[] stepCounts, double rate, long seed) {
-        return rankAt(sequence, stepCounts, rate, true, true, new Random(seed));
+        return fusedScoresAtSteps(List.of(sequence), stepCounts, rate, Variant.MML).stream().map(c -> c.get(0)).toList();
     }
 
-    private List<FusedScores> rankAt(int[] sequence, int[] stepCounts, double rate, boolean useGenerator,
-                                     boolean useFusion, Random random) {
+    /** {@link #fusedScoresAtSteps} of several users in one batch: [checkpoint][user]. */
+    public List<List<FusedScores>> fusedScoresAtSteps(List<int[]> users, int[] stepCounts, double rate,
+                                                      Variant variant) {
+        return rankAt(users, stepCounts, rate, variant);
+    }
+
+    /** Scores of a batch of users after each of the step counts (ascending), [checkpoint][user]. */
+    private List<List<FusedScores>> rankAt(List<int[]> users, int[] stepCounts, double rate, Variant variant) {
         try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
-            // After training, generated embeddings replace the ID embeddings of items never seen in D_old on both
-            // sides (4.3; the authors' code does the same): such items can be recommended, not only adapted on.
-            Params mainP = useGenerator
-                    ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable).put("item.emb", warmTable))
-                    : mainParams;
-            SequenceLearner[] learners = rankingLearners();
-            Params[] base = {mainP, textParams, imageParams};
-            SequenceBatch support = sequence.length >= 2 ? tasks.adaptation(sequence, sub) : null;
-            double mainRate = rate;
-            List<PamlRates.RateSource> rateFrom = List.of();
-            if (pamlRates != null && support != null) {
-                PamlRates.UserRate personal = pamlRates.rateFor(null, support, sub);
-                mainRate = personal.rate();
-                rateFrom = personal.from();
-            }
-            int maxSteps = stepCounts[stepCounts.length - 1];
-            int learnerCount = useFusion ? 3 : 1;
-            // adapted[i][c]: learner i's parameters after stepCounts[c] steps
-            Params[][] adapted = new Params[learnerCount][];
-            for (int i = 0; i < learnerCount; i++) {
-                Params global = base[i].detached(); // Gamma as it is; Theta replaced by each checkpoint's
-                adapted[i] = new Params[stepCounts.length];
-                if (maxSteps > 0 && support != null) {
-                    NDArray r = i == 0 ? s.temporary(mainRate, sub) : s.of(rate);
-                    List<Params> thetas = new InnerLoop(learners[i], maxSteps)
-                            .adaptForRanking(global, support, r, stepCounts, s, sub);
-                    for (int c = 0; c < stepCounts.length; c++) {
-                        adapted[i][c] = global.with(thetas.get(c));
-                    }
-                } else {
-                    java.util.Arrays.fill(adapted[i], global);
+            boolean generated = variant != Variant.NO_GEN;
+            boolean fused = variant != Variant.NO_FUSION;
+            double[] mainRates = new double[users.size()];
+            java.util.Arrays.fill(mainRates, rate);
+            List<List<PamlRates.RateSource>> rateFrom = new ArrayList<>();
+            for (int u = 0; u < users.size(); u++) {
+                List<PamlRates.RateSource> from = List.of();
+                if (pamlRates != null && users.get(u).length >= 2) {
+                    PamlRates.UserRate personal = pamlRates.rateFor(null, tasks.adaptation(users.get(u), sub), sub);
+                    mainRates[u] = personal.rate();
+                    from = personal.from();
                 }
+                rateFrom.add(from);
             }
-            long[] window = tasks.recentWindow(sequence);
-            SequenceBatch batch = tasks.batch(List.of(window), sub);
-            List<FusedScores> out = new ArrayList<>();
-            for (int c = 0; c < stepCounts.length; c++) {
-                if (!useFusion) {
-                    NDArray scores = main.scoreAll(adapted[0][c], batch, s);
-                    out.add(new FusedScores(scores.toType(DataType.FLOAT32, false).toFloatArray(), null, mainRate,
-                            rateFrom));
+            List<List<FusedScores>> out = new ArrayList<>();
+            int done = 0;
+            // each checkpoint's adaptation runs from the start (a J-step adaptation costs J steps per learner)
+            for (int steps : stepCounts) {
+                LearnerOutputs outputs = learnerOutputs(users, steps, rate, fused, generated,
+                        pamlRates != null ? mainRates : null, sub);
+                float[][] scores;
+                float[][] weights = null;
+                if (!fused) {
+                    scores = rowsOf(outputs.scores()[0]);
                 } else {
-                    NDList fused = fuse(adapted[0][c], adapted[1][c], adapted[2][c], batch);
-                    out.add(new FusedScores(fused.get(0).toType(DataType.FLOAT32, false).toFloatArray(),
-                            fused.get(1).toType(DataType.FLOAT32, false).toFloatArray(), mainRate, rateFrom));
+                    LearnerOutputs in = variant == Variant.CF ? outputs.withCollaborative(collaborative, users, sub)
+                            : outputs;
+                    int count = variant == Variant.CF ? 4 : 3;
+                    NDList f = fusion.forward(variant == Variant.CF ? cfFusionParams : fusionParams, in.scores(count),
+                            in.encoded(count), s);
+                    scores = rowsOf(f.get(0));
+                    weights = rowsOf(f.get(1));
                 }
+                List<FusedScores> row = new ArrayList<>();
+                for (int u = 0; u < users.size(); u++) {
+                    boolean adapted = steps > 0 && users.get(u).length >= 2;
+                    row.add(new FusedScores(scores[u], weights == null ? null : weights[u],
+                            adapted ? mainRates[u] : 0, rateFrom.get(u)));
+                }
+                out.add(row);
+                done = steps;
             }
             return out;
         }
     }
 
+    private static float[][] rowsOf(NDArray matrix) {
+        return AdaptedRecommender.rows(matrix).toArray(new float[0][]);
+    }
+
     /**
      * Scores over all items and how they were made.
      *
-     * @param weights  the fusion layer's attention weights over the ID, text and image learners (Eq. 12-13; null
-     *                 without fusion)
-     * @param mainRate the main learner's inner rate for this user (PAML's alpha(h_i) when the model has PAML)
+     * @param weights  the fusion layer's attention weights over the ID, text and image learners and, in
+     *                 {@link Variant#CF}, the collaborative one (Eq. 12-13; null without fusion)
+     * @param mainRate the main learner's inner rate for this user (PAML's alpha(h_i) when the model has PAML; 0 when
+     *                 the user was not adapted to)
      * @param rateFrom the remembered users PAML's rate came from (empty without PAML)
      */
     public record FusedScores(float[] scores, float[] weights, double mainRate, List<PamlRates.RateSource> rateFrom) {
     }
 
     /** A recommender that can also say how much each learner counted for this user. */
-    @FunctionalInterface
     public interface FusedRecommender extends Recommender {
         FusedScores fusedScores(int[] sequence);
 

@@ -57,7 +57,7 @@ public final class NeighbourTable {
         }
         if (!exact.isEmpty()) {
             LOG.info("{} of {} items got their generator neighbours from the exact computation", exact.size(), items);
-            NeighbourTable full = build(features, data, k, manager);
+            NeighbourTable full = build(features, data.oldItems(), k, manager, i -> true);
             for (int i : exact) {
                 out[i] = full.of(i);
             }
@@ -83,16 +83,17 @@ public final class NeighbourTable {
 
     /** Neighbours computed exactly from the features (every item against every old item). */
     public static NeighbourTable build(ItemFeatures features, MetaDataset data, int k, NDManager manager) {
-        return build(features, data, k, manager, i -> true);
+        return build(features, data.oldItems(), k, manager, i -> true);
     }
 
     /**
-     * Neighbours computed exactly from the features for the items {@code rows} accepts (against every old item); the
-     * other rows stay empty. Serving only needs the rows of items it generates embeddings for.
+     * Neighbours computed exactly from the features for the items {@code rows} accepts, among the items whose ID
+     * embeddings are trained ({@code trained}, per item index); the other rows stay empty. Serving only needs the rows
+     * of items it generates embeddings for.
      */
-    public static NeighbourTable build(ItemFeatures features, MetaDataset data, int k, NDManager manager,
+    public static NeighbourTable build(ItemFeatures features, boolean[] trained, int k, NDManager manager,
                                        java.util.function.IntPredicate rows) {
-        int items = data.itemCount();
+        int items = trained.length - 1;
         int[][] out = new int[items + 1][];
         int[] selected = java.util.stream.IntStream.rangeClosed(1, items).filter(rows).toArray();
         NDArray text = features.text().toType(DataType.FLOAT32, false);
@@ -101,7 +102,7 @@ public final class NeighbourTable {
         float[] oldMask = new float[items + 1];
         oldMask[0] = -1e9f; // padding
         for (int i = 1; i <= items; i++) {
-            oldMask[i] = data.oldItem(i) ? 0f : -1e9f;
+            oldMask[i] = trained[i] ? 0f : -1e9f;
         }
         try (NDManager sub = manager.newSubManager()) {
             NDArray exclude = sub.create(oldMask);

@@ -1,7 +1,19 @@
 package dev.kindling.meta;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** Scores every item for a user known only by a short chronological sequence (a cold-start user). */
 public interface Recommender {
     /** A score per item index, length items + 1 (index 0 unused); higher is better. */
     float[] scores(int[] sequence);
+
+    /** {@link #scores} of several users (recommenders that adapt to each user do them in one batch). */
+    default List<float[]> scores(List<int[]> sequences) {
+        List<float[]> out = new ArrayList<>();
+        for (int[] s : sequences) {
+            out.add(scores(s));
+        }
+        return out;
+    }
 }

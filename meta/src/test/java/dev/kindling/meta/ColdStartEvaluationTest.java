@@ -64,7 +64,7 @@ class ColdStartEvaluationTest {
             }
             assertThat((double) same / total).as("agreement with the exact Eq. 14 ranking").isGreaterThan(0.95);
             assertThat(reported).last().isEqualTo(200);
-            NeighbourTable coldOnly = NeighbourTable.build(f, data, 5, m, i -> !data.oldItem(i));
+            NeighbourTable coldOnly = NeighbourTable.build(f, data.oldItems(), 5, m, i -> !data.oldItem(i));
             for (int i = 1; i <= data.itemCount(); i++) {
                 for (int n : exact.of(i)) {
                     assertThat(data.oldItem(n) && n != i).as("exact neighbours of %d are other old items", i).isTrue();
