@@ -15,6 +15,8 @@ public final class AdaptationTuning {
     /** The grid {@code kindling train} searches (ascending steps). */
     public static final int[] STEPS = {1, 2, 3, 5};
     public static final double[] RATES = {0.01, 0.05, 0.2};
+    /** Users adapted together. */
+    private static final int BATCH = 32;
     /** Fewer held-out users than this and the defaults are kept (the choice would be noise). */
     public static final int MIN_USERS = 20;
 
@@ -39,6 +41,12 @@ public final class AdaptationTuning {
      */
     public static Choice choose(MmlModel model, HeldOutUsers users, int[] steps, double[] rates,
                                 Consumer<String> progress) {
+        return choose(model, MmlModel.Variant.MML, users, steps, rates, progress);
+    }
+
+    /** The serving adaptation of one of the model's variants. */
+    public static Choice choose(MmlModel model, MmlModel.Variant variant, HeldOutUsers users, int[] steps,
+                                double[] rates, Consumer<String> progress) {
         List<EvaluationCase> eligible = users.cases();
         if (eligible.size() < MIN_USERS) {
             progress.accept("adaptation: " + eligible.size() + " held-out users with " + users.k() + " interactions "
@@ -50,11 +58,15 @@ public final class AdaptationTuning {
         // (the steps are checkpoints of the same inner loop).
         double[][][] ndcg = new double[steps.length][rates.length][eligible.size()];
         for (int r = 0; r < rates.length; r++) {
-            for (int u = 0; u < eligible.size(); u++) {
-                EvaluationCase query = eligible.get(u);
-                List<MmlModel.FusedScores> byStep = model.fusedScoresAtSteps(query.support(), steps, rates[r], 1);
+            for (int from = 0; from < eligible.size(); from += BATCH) {
+                List<EvaluationCase> part = eligible.subList(from, Math.min(eligible.size(), from + BATCH));
+                List<List<MmlModel.FusedScores>> byStep = model.fusedScoresAtSteps(
+                        part.stream().map(EvaluationCase::support).toList(), steps, rates[r], variant);
                 for (int s = 0; s < steps.length; s++) {
-                    ndcg[s][r][u] = RankingMetrics.score(byStep.get(s).scores(), query).get("ndcg@10");
+                    for (int u = 0; u < part.size(); u++) {
+                        ndcg[s][r][from + u] = RankingMetrics.score(byStep.get(s).get(u).scores(), part.get(u))
+                                .get("ndcg@10");
+                    }
                 }
             }
         }

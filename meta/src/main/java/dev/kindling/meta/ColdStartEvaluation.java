@@ -37,14 +37,19 @@ import dev.kindling.tensor.Scalars;
  * test half is only ever scored.
  *
  * <p>Reported per method and k: mean and standard deviation over seeds of the test halves' means, a 95% bootstrap
- * interval over the test users of all seeds pooled, and, paired user by user, the difference to {@code mml} with its
- * 95% interval.
+ * interval over the test users of all seeds pooled, and, paired user by user, the difference to the reference MML
+ * variant ({@link #reference}) with its 95% interval.
  */
 public final class ColdStartEvaluation {
     private static final Logger LOG = LoggerFactory.getLogger(ColdStartEvaluation.class);
 
-    /** The method every other one is compared with, user by user. */
-    public static final String REFERENCE = "mml";
+    /**
+     * The method every other one is compared with, user by user: MML with its collaborative learner when it runs (what
+     * {@code kindling train} serves when it is the best MML variant), else MML.
+     */
+    public String reference() {
+        return settings.methods().contains("mml-cf") ? "mml-cf" : "mml";
+    }
 
     /**
      * @param supportSizes   k values: the query starts at the k-th interaction (MML reports 10; 5 and 20 too)
@@ -117,10 +122,11 @@ public final class ColdStartEvaluation {
      * @param validationMean the validation halves' mean (what the choices were made on)
      * @param chosenRates    the setting chosen on each seed's validation half (adaptation rate, EASE's lambda or
      *                       item-kNN's neighbourhood size)
-     * @param versusReference the paired difference of this method minus {@link #REFERENCE} per metric (empty when
-     *                       the reference did not run)
+     * @param versusReference the paired difference of this method minus the {@link #reference} per metric (empty for
+     *                       the reference itself)
      */
-    public record MethodResult(String method, int k, String protocol, int testUsers, Map<String, Double> mean,
+    public record MethodResult(String method, int k, String protocol, String reference, int testUsers,
+                               Map<String, Double> mean,
                                Map<String, Double> std, Map<String, Bootstrap.Interval> ci95,
                                Map<String, Double> validationMean, List<Double> chosenRates,
                                Map<String, Difference> versusReference) {
@@ -224,7 +230,7 @@ public final class ColdStartEvaluation {
                 ci.put(metric, Bootstrap.mean95(pooled(seeds, metric, null)));
             }
             Map<String, Difference> versus = new LinkedHashMap<>();
-            String reference = REFERENCE + "@" + parts[1];
+            String reference = reference() + "@" + parts[1];
             if (test.containsKey(reference) && !key.equals(reference)) {
                 for (String metric : RankingMetrics.names()) {
                     double[] mine = pooled(seeds, metric, null);
@@ -237,7 +243,7 @@ public final class ColdStartEvaluation {
                     versus.put(metric, new Difference(mean, d.low(), d.high()));
                 }
             }
-            out.add(new MethodResult(parts[0], Integer.parseInt(parts[1]), settings.protocol().label(),
+            out.add(new MethodResult(parts[0], Integer.parseInt(parts[1]), settings.protocol().label(), reference(),
                     seeds.get(seeds.size() - 1).size(), mean(seedMeans), std(seedMeans), ci,
                     mean(validation.get(key)), rates.get(key), versus));
         }
@@ -425,7 +431,8 @@ public final class ColdStartEvaluation {
 
     private DoubleFunction<Recommender> build(String method, long seed, Scalars s, NDManager m, HeldOutUsers tuning) {
         LearnerConfig c = settings.learner();
-        Tasks tasks = c.tasks(features, data.itemCount(), s.type());
+        // feature-aware only for mml-main: the other ID learners read no Gram matrices
+        Tasks tasks = c.tasks(method.equals("mml-main") ? features : null, data.itemCount(), s.type());
         Training.MamlSettings maml = settings.maml();
         switch (method) {
             case "popularity" -> {

@@ -49,7 +49,12 @@ public record LearnerConfig(int hidden, int layers, int heads, int inner, double
         return new LearnerConfig(hidden, layers, heads, inner, dropout, maxLength, newLoss);
     }
 
-    /** Batches of training windows and tasks for this learner. */
+    /**
+     * Batches of training windows and tasks for this learner.
+     *
+     * @param features the items' encoder vectors when the learner reads the batches' Gram matrices (MML's
+     *                 feature-aware ID learner), else null
+     */
     public Tasks tasks(ItemFeatures features, int items, ai.djl.ndarray.types.DataType type) {
         return new Tasks(features, items, maxLength, type, loss, SAMPLED_CANDIDATES);
     }

@@ -363,26 +363,48 @@ public final class MmlModel {
         mainParams = main.initialise(seed);
         textParams = text.initialise(seed + 1);
         imageParams = image.initialise(seed + 2);
-        pretrain("main learner", main, mainParams, maml, seed);
-        pretrain("text learner", text, textParams, maml, seed + 1);
-        pretrain("image learner", image, imageParams, maml, seed + 2);
-        if (pamlSettings == null) {
-            Training.metaTrain(main, mainParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
-                    seed, s, manager, e -> { }, validation("main learner", main, maml, seed));
-        } else {
-            PamlLearningRate paml = new PamlLearningRate(PAML_HIDDEN, pamlSettings.delta(), maml.innerRate());
-            pamlRates = new PamlRates(paml, paml.initialise(config.hidden(), manager, s.type(), seed + 7),
-                    pamlSettings.memory(), main, mainParams, pamlSettings.neighbours(), pamlSettings.rate(), s, manager)
-                    .withRegularisation(pamlSettings.regularisation());
-            Training.metaTrain(main, mainParams, data.learnerUsers(), tasks, maml, pamlRates, seed, s, manager, e -> { },
-                    validation("main learner (PAML)", main, maml, seed));
+        // Stage 1: the learners are independent until the fusion, so the auxiliary learners train on a thread of
+        // their own while the main learner trains here (each with one libtorch thread: about twice as fast on 2 cores,
+        // the same numbers).
+        java.util.concurrent.ExecutorService auxiliary = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kindling-auxiliary-learners");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.Future<?> auxiliaryDone = auxiliary.submit(() -> {
+            Autograd.record(true); // gradient mode is per thread
+            pretrain("text learner", text, textParams, maml, seed + 1);
+            Training.metaTrain(text, textParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(),
+                    s), seed + 1, s, manager, e -> { }, validation("text learner", text, maml, seed));
+            pretrain("image learner", image, imageParams, maml, seed + 2);
+            Training.metaTrain(image, imageParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(),
+                    s), seed + 2, s, manager, e -> { }, validation("image learner", image, maml, seed));
+            progress.accept("stage 1: auxiliary learners meta-trained");
+        });
+        try {
+            pretrain("main learner", main, mainParams, maml, seed);
+            if (pamlSettings == null) {
+                Training.metaTrain(main, mainParams, data.learnerUsers(), tasks, maml,
+                        InnerRates.fixed(maml.innerRate(), s), seed, s, manager, e -> { },
+                        validation("main learner", main, maml, seed));
+            } else {
+                PamlLearningRate paml = new PamlLearningRate(PAML_HIDDEN, pamlSettings.delta(), maml.innerRate());
+                pamlRates = new PamlRates(paml, paml.initialise(config.hidden(), manager, s.type(), seed + 7),
+                        pamlSettings.memory(), main, mainParams, pamlSettings.neighbours(), pamlSettings.rate(), s,
+                        manager).withRegularisation(pamlSettings.regularisation());
+                Training.metaTrain(main, mainParams, data.learnerUsers(), tasks, maml, pamlRates, seed, s, manager,
+                        e -> { }, validation("main learner (PAML)", main, maml, seed));
+            }
+            progress.accept("stage 1: main learner meta-trained" + (pamlSettings == null ? "" : " with PAML rates"));
+            auxiliaryDone.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("training interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            auxiliary.shutdownNow();
         }
-        progress.accept("stage 1: main learner meta-trained" + (pamlSettings == null ? "" : " with PAML rates"));
-        Training.metaTrain(text, textParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
-                seed + 1, s, manager, e -> { }, validation("text learner", text, maml, seed));
-        Training.metaTrain(image, imageParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
-                seed + 2, s, manager, e -> { }, validation("image learner", image, maml, seed));
-        progress.accept("stage 1: auxiliary learners meta-trained");
         neighbours = neighbourTable(stages.neighbours());
         generatorParams = generator.initialise(manager, s.type(), seed + 3);
         trainGenerator(stages, seed);
@@ -522,11 +544,10 @@ public final class MmlModel {
      * windows cut at random points stand in, unadapted.
      */
     private void trainFusion(Stages stages, long seed, Training.MamlSettings maml) {
-        EarlyStopping stop = validationUsers == null ? null : new EarlyStopping("fusion", p -> validationUsers.ndcg10(
-                recommender(Variant.MML, maml.innerSteps(), maml.innerRate())), patience, manager);
+        EarlyStopping stop = validationUsers == null ? null : new EarlyStopping("fusion", p -> fusionCheck(Variant.MML,
+                maml), patience, manager);
         EarlyStopping stopCf = validationUsers == null || cfFusionParams == null ? null : new EarlyStopping("fusion with "
-                + "the collaborative learner", p -> validationUsers.ndcg10(recommender(Variant.CF, maml.innerSteps(),
-                maml.innerRate())), patience, manager);
+                + "the collaborative learner", p -> fusionCheck(Variant.CF, maml), patience, manager);
         Autograd.record(true);
         fusionParams.requireGradients();
         Adam adam = new Adam(manager, stages.fusionRate());
@@ -582,9 +603,9 @@ public final class MmlModel {
                         zero(fusionParams);
                     }
                     if (goOnCf) {
-                        NDArray loss = Layers.crossEntropy(fusion.forward(cfFusionParams,
-                                outputs.withCollaborative(collaborative, supports, step).scores(4),
-                                outputs.encoded(4), s).get(0), target);
+                        LearnerOutputs four = outputs.withCollaborative(collaborative, supports, step);
+                        NDArray loss = Layers.crossEntropy(fusion.forward(cfFusionParams, four.scores(4),
+                                four.encoded(4), s).get(0), target);
                         Autograd.backward(loss, false, false);
                         totalCf += loss.toType(DataType.FLOAT64, false).getDouble();
                         adamCf.step(cfFusionParams, cfFusionParams.gradients(step));
@@ -611,6 +632,13 @@ public final class MmlModel {
                 e.close();
             }
         }
+    }
+
+    private double fusionCheck(Variant variant, Training.MamlSettings maml) {
+        HeldOutUsers.Check check = validationUsers.check(recommender(variant, maml.innerSteps(), maml.innerRate()));
+        LOG.info("{}: validation NDCG@10 {}, uncut NDCG {}", variant.label(), String.format("%.4f", check.ndcg10()),
+                String.format("%.4f", check.ndcg()));
+        return check.ndcg();
     }
 
     /** Examples per fusion user and epoch (each a different support size). */

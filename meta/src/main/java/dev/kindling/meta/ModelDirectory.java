@@ -31,23 +31,39 @@ import dev.kindling.tensor.Params;
  * and renamed into place, then {@code current} is replaced atomically, so a reader never sees half a model.
  */
 public final class ModelDirectory {
-    public static final int FORMAT_VERSION = 1;
+    /** Version 2 adds the served method and the candidates it was chosen from; version 1 models are MML. */
+    public static final int FORMAT_VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private ModelDirectory() {
     }
 
-    /** What {@code model.json} says. */
     /**
+     * What {@code model.json} says.
+     *
      * @param adaptation how serving adapts to a new user, chosen on held-out users when trained (null in models saved
      *                   without one: serving uses {@link AdaptationTuning.Choice#DEFAULT})
+     * @param method     the method serving ranks with (see {@link ServedMethod}; null in version 1: {@code mml})
+     * @param candidates every method trained, with its NDCG@10 on the held-out users it was chosen by
      */
     public record Manifest(int formatVersion, String version, LearnerConfig learner, long cut, int items,
-                           Map<String, String> encoders, List<String> groups, AdaptationTuning.Choice adaptation) {
+                           Map<String, String> encoders, List<String> groups, AdaptationTuning.Choice adaptation,
+                           String method, Map<String, Double> candidates) {
         /** The adaptation serving uses. */
         public AdaptationTuning.Choice servingAdaptation() {
             return adaptation == null ? AdaptationTuning.Choice.DEFAULT : adaptation;
         }
+
+        /** The method serving uses. */
+        public ServedMethod servedMethod() {
+            return method == null ? ServedMethod.MML : ServedMethod.of(method);
+        }
+    }
+
+    /** How a saved model was chosen: the served method and every candidate's held-out score. */
+    public record Selection(ServedMethod method, Map<String, Double> candidates) {
+        /** A model saved as MML with no comparison. */
+        public static final Selection MML_ONLY = new Selection(ServedMethod.MML, Map.of());
     }
 
     /** A loaded model: its manifest, item ids and parameter groups. */
@@ -61,9 +77,15 @@ public final class ModelDirectory {
         return save(models, learner, data, encoders, groups, null);
     }
 
-    /** Writes a new version with the adaptation serving should use (null: the default) and makes it current. */
+    /** Writes a new MML version with the adaptation serving should use (null: the default) and makes it current. */
     public static Path save(Path models, LearnerConfig learner, MetaDataset data, Map<String, String> encoders,
                             Map<String, Params> groups, AdaptationTuning.Choice adaptation) {
+        return save(models, learner, data, encoders, groups, adaptation, Selection.MML_ONLY);
+    }
+
+    /** Writes a new version serving the selected method and makes it current. */
+    public static Path save(Path models, LearnerConfig learner, MetaDataset data, Map<String, String> encoders,
+                            Map<String, Params> groups, AdaptationTuning.Choice adaptation, Selection selection) {
         String version = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC).format(Instant.now());
         try {
             Files.createDirectories(models);
@@ -77,6 +99,8 @@ public final class ModelDirectory {
             if (adaptation != null && adaptation.users() > 0) {
                 root.set("adaptation", JSON.valueToTree(adaptation));
             }
+            root.put("method", selection.method().label());
+            root.set("candidates", JSON.valueToTree(selection.candidates()));
             Files.writeString(tmp.resolve("model.json"), JSON.writeValueAsString(root));
             StringBuilder items = new StringBuilder();
             for (int i = 1; i <= data.itemCount(); i++) {
@@ -121,9 +145,9 @@ public final class ModelDirectory {
             }
             JsonNode root = JSON.readTree(manifestFile.toFile());
             int format = root.path("formatVersion").asInt(-1);
-            if (format != FORMAT_VERSION) {
+            if (format < 1 || format > FORMAT_VERSION) {
                 throw new IllegalArgumentException("model " + dir + " has format version " + format + "; this Kindling"
-                        + " reads version " + FORMAT_VERSION);
+                        + " reads versions 1 to " + FORMAT_VERSION);
             }
             Manifest manifest = JSON.treeToValue(root, Manifest.class);
             Map<String, Params> groups = new LinkedHashMap<>();

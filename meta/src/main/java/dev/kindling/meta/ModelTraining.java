@@ -14,22 +14,27 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.ItemVector;
 import dev.kindling.core.store.Store;
 import dev.kindling.generator.SimilarItems;
+import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
 
 /**
- * Trains MML on everything in the store and saves it as the current model version: what {@code ./kindling train}
- * and the server's training job both run. The generator's neighbours (Eq. 14) come from the vector index.
+ * Trains MML and the baselines on everything in the store and saves the best on the new users after T as the current
+ * model version: what {@code ./kindling train} and the server's training job both run. The generator's neighbours
+ * (Eq. 14) come from the vector index.
  */
 public final class ModelTraining {
     /** Held-out users predict their 10th interaction from the 9 before (the evaluation's k). */
     private static final int HELD_OUT_K = 10;
     /** Validation checks without improvement before a training loop stops (the evaluation's default). */
     private static final int PATIENCE = 2;
-    /** Training profiles: quick (3 meta-epochs per learner) and full (10, the MML authors' setting). */
+    /**
+     * Training profiles: quick (3 meta-epochs per learner) and full (10, the MML authors' setting), both with tasks
+     * shaped like cold-start users ({@link Training.Episodes#COLD_START}).
+     */
     public static Training.MamlSettings profile(String name) {
         return switch (name) {
-            case "quick" -> new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false);
-            case "full" -> new Training.MamlSettings(10, 16, 5, 0.05, 1e-3, false);
+            case "quick" -> new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false, Training.Episodes.COLD_START);
+            case "full" -> new Training.MamlSettings(10, 16, 5, 0.05, 1e-3, false, Training.Episodes.COLD_START);
             default -> throw new IllegalArgumentException("profile must be quick or full, was '" + name + "'");
         };
     }
@@ -51,51 +56,167 @@ public final class ModelTraining {
     }
 
     /**
-     * @param quantile T as a quantile of users' first-interaction times
-     * @param paml     learn PAML's per-user rates for the main learner (users kept in the index)
-     * @param pamlUsers users PAML's memory keeps (see {@code meta.paml.users})
-     * @param device   where the tensors live (see {@code meta.device})
+     * What to train.
+     *
+     * @param maml           meta-training settings (see {@link #profile})
+     * @param learner        the learners' shape and loss
+     * @param stages         MML stages 2 and 3
      * @param pretrainEpochs epochs of next-item pre-training of each learner before its MAML stage (0: none, the
-     *                 paper's setting; the evaluation found it lifts MML on small data, see the meta README)
+     *                       paper's setting; the evaluation found it lifts MML on small data, see the meta README)
+     * @param quantile       T as a quantile of users' first-interaction times
+     * @param paml           learn PAML's per-user rates for the main learner (users kept in the index)
+     * @param pamlUsers      users PAML's memory keeps (see {@code meta.paml.users})
+     * @param model          {@code auto} (every candidate, the best on the held-out users is served) or one
+     *                       {@link ServedMethod} label
+     */
+    public record Plan(Training.MamlSettings maml, LearnerConfig learner, MmlModel.Stages stages, int pretrainEpochs,
+                       double quantile, boolean paml, int pamlUsers, String model) {
+        /** A profile's plan ({@code quick} or {@code full}), every candidate. */
+        public static Plan of(String profile) {
+            return new Plan(profile(profile), LEARNER, MmlModel.Stages.DEFAULT, ModelTraining.pretrainEpochs(profile), 0.8,
+                    false,
+                    UserRateMemory.DEFAULT_CAPACITY, "auto");
+        }
+
+        public Plan with(double newQuantile, boolean newPaml, int newPamlUsers, int newPretrainEpochs, String newModel) {
+            return new Plan(maml, learner, stages, newPretrainEpochs, newQuantile, newPaml, newPamlUsers, newModel);
+        }
+    }
+
+    /**
+     * Trains the candidates and saves the best as the current version.
+     *
+     * @param device   where the tensors live (see {@code meta.device})
      * @param progress receives a line per stage
      * @return the saved model version's directory
      */
-    public static Path train(Store store, VectorIndex index, Path models, Training.MamlSettings maml, double quantile,
-                             boolean paml, int pamlUsers, ai.djl.Device device, int pretrainEpochs, Consumer<String> progress) {
+    public static Path train(Store store, VectorIndex index, Path models, Plan plan, ai.djl.Device device,
+                             Consumer<String> progress) {
+        Training.MamlSettings maml = plan.maml();
+        String model = plan.model();
+        boolean paml = plan.paml();
+        int pretrainEpochs = plan.pretrainEpochs();
         long start = System.nanoTime();
         Consumer<String> timed = line -> progress.accept(String.format("[%5.0f s] %s", (System.nanoTime() - start) / 1e9,
                 line));
+        boolean auto = model.equals("auto");
+        ServedMethod only = auto ? null : ServedMethod.of(model);
         try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
-            MetaDataset data = MetaDataset.load(store, quantile);
-            ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
-            Scalars s = new Scalars(manager, DataType.FLOAT32);
-            MmlModel model = new MmlModel(data, features, LearnerConfig.DEFAULT, s, manager);
-            model.withNeighbours(NeighbourTable.fromIndex(new SimilarItems(index), features, data,
-                    MmlModel.Stages.DEFAULT.neighbours(), manager, done -> { }));
-            timed.accept("generator neighbours found through the index");
-            if (paml) {
-                model.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, LearnerConfig.DEFAULT.hidden(),
-                        pamlUsers)));
-            }
-            if (pretrainEpochs > 0) {
-                model.withPretraining(pretrainEpochs);
-            }
+            MetaDataset data = MetaDataset.load(store, plan.quantile());
             // The new users after T are never trained on: they stop each training loop at its best epoch (as in the
-            // evaluation) and choose the serving adaptation below.
-            HeldOutUsers heldOut = new HeldOutUsers(data.newUsers(), HELD_OUT_K, Protocol.NEXT_ITEM);
-            if (heldOut.size() >= AdaptationTuning.MIN_USERS) {
-                model.withValidation(heldOut, PATIENCE);
-                timed.accept("early stopping on " + heldOut.size() + " new users after T");
+            // evaluation), choose the baselines' settings and the serving adaptation, and choose what is served.
+            HeldOutUsers heldOut = new HeldOutUsers(data.newUsers(), HELD_OUT_K, Protocol.NEXT_N);
+            boolean judged = heldOut.size() >= AdaptationTuning.MIN_USERS;
+            timed.accept(judged ? heldOut.size() + " new users after T judge the candidates (next " + Protocol.N
+                    + " interactions after their first " + (HELD_OUT_K - 1) + ")"
+                    : "only " + heldOut.size() + " new users after T: no early stopping or selection");
+            Map<String, Double> candidates = new LinkedHashMap<>();
+            Map<String, Params> groups = new LinkedHashMap<>();
+            Map<ServedMethod, dev.kindling.meta.baseline.NeighbourLists> lists = new LinkedHashMap<>();
+            dev.kindling.meta.baseline.CoOccurrence co = new dev.kindling.meta.baseline.CoOccurrence(data.oldUsers(),
+                    data.itemCount());
+            double lambda = EASE_LAMBDAS[EASE_LAMBDAS.length / 2];
+            if (auto || only == ServedMethod.EASE || only == ServedMethod.MML_CF) {
+                double best = Double.NEGATIVE_INFINITY;
+                for (double l : judged ? EASE_LAMBDAS : new double[] {lambda}) {
+                    var fit = dev.kindling.meta.baseline.EaseRecommender.fit(co, l, EASE_MAX_ITEMS, manager)
+                            .sparsify(ColdStartEvaluation.SERVED_NEIGHBOURS);
+                    double score = judged ? heldOut.ndcg10(fit) : 0;
+                    if (score > best) {
+                        best = score;
+                        lambda = l;
+                        lists.put(ServedMethod.EASE, fit);
+                    }
+                }
+                candidates.put(ServedMethod.EASE.label(), best);
+                timed.accept(String.format("EASE: lambda %s, held-out NDCG@10 %.4f", lambda, best));
             }
-            model.train(maml, MmlModel.Stages.DEFAULT, 1, timed);
-            // The new users after T were never trained on: they choose how serving adapts (J, alpha).
-            AdaptationTuning.Choice adaptation = AdaptationTuning.choose(model, heldOut, AdaptationTuning.STEPS,
-                    AdaptationTuning.RATES, timed);
-            Path saved = ModelDirectory.save(models, LearnerConfig.DEFAULT, data, encoders(store), model.parameters(),
-                    adaptation);
+            if (auto || only == ServedMethod.ITEM_KNN) {
+                double best = Double.NEGATIVE_INFINITY;
+                int chosen = KNN_NEIGHBOURS[0];
+                for (int k : judged ? KNN_NEIGHBOURS : new int[] {chosen}) {
+                    var fit = dev.kindling.meta.baseline.ItemKnnRecommender.fit(co, k);
+                    double score = judged ? heldOut.ndcg10(fit) : 0;
+                    if (score > best) {
+                        best = score;
+                        chosen = k;
+                        lists.put(ServedMethod.ITEM_KNN, fit);
+                    }
+                }
+                candidates.put(ServedMethod.ITEM_KNN.label(), best);
+                timed.accept(String.format("item-kNN: %d neighbours, held-out NDCG@10 %.4f", chosen, best));
+            }
+            if (auto || only == ServedMethod.POPULARITY) {
+                double score = judged ? heldOut.ndcg10(new PopularityRecommender(data.oldUsers(), data.itemCount())) : 0;
+                candidates.put(ServedMethod.POPULARITY.label(), score);
+                timed.accept(String.format("popularity: held-out NDCG@10 %.4f", score));
+            }
+            AdaptationTuning.Choice adaptation = null;
+            Map<ServedMethod, AdaptationTuning.Choice> adaptations = new LinkedHashMap<>();
+            if (auto || only.isMml()) {
+                ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
+                Scalars s = new Scalars(manager, DataType.FLOAT32);
+                MmlModel mml = new MmlModel(data, features, plan.learner(), s, manager);
+                mml.withNeighbours(NeighbourTable.fromIndex(new SimilarItems(index), features, data,
+                        plan.stages().neighbours(), manager, done -> { }));
+                timed.accept("generator neighbours found through the index");
+                if (paml) {
+                    mml.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, plan.learner().hidden(),
+                            plan.pamlUsers())));
+                }
+                if (pretrainEpochs > 0) {
+                    mml.withPretraining(pretrainEpochs);
+                }
+                if (judged) {
+                    mml.withValidation(heldOut, PATIENCE);
+                }
+                boolean withCf = auto || only == ServedMethod.MML_CF;
+                if (withCf) {
+                    double l = lambda;
+                    var served = lists.get(ServedMethod.EASE);
+                    // the fusion users' scores from a fit without them; serving's is the one chosen above
+                    mml.withCollaborative(users -> users.equals(data.oldUsers()) && served != null ? served
+                            : dev.kindling.meta.baseline.EaseRecommender.fit(new dev.kindling.meta.baseline.CoOccurrence(
+                                    users, data.itemCount()), l, EASE_MAX_ITEMS, manager)
+                                    .sparsify(ColdStartEvaluation.SERVED_NEIGHBOURS));
+                }
+                mml.train(maml, plan.stages(), 1, timed);
+                for (ServedMethod m : withCf ? List.of(ServedMethod.MML, ServedMethod.MML_CF) : List.of(only)) {
+                    AdaptationTuning.Choice choice = AdaptationTuning.choose(mml, m.variant(), heldOut,
+                            AdaptationTuning.STEPS, AdaptationTuning.RATES, line -> timed.accept(m.label() + " " + line));
+                    adaptations.put(m, choice);
+                    candidates.put(m.label(), judged ? choice.ndcg10() : 0);
+                }
+                groups.putAll(mml.parameters());
+            }
+            // without held-out users there is no evidence to choose by: MML, as the paper would
+            ServedMethod served = !auto ? only : judged ? best(candidates) : ServedMethod.MML;
+            adaptation = adaptations.get(served);
+            if (lists.containsKey(served)) {
+                groups.put(BASELINE_GROUP, CollaborativeLists.toParams(lists.get(served), manager));
+            }
+            timed.accept("serving " + served.label() + (candidates.size() > 1 ? " (held-out NDCG@10: " + candidates
+                    + ")" : ""));
+            Path saved = ModelDirectory.save(models, plan.learner(), data, encoders(store), groups, adaptation,
+                    new ModelDirectory.Selection(served, candidates));
             timed.accept("saved " + saved.getFileName() + " (now current)");
             return saved;
         }
+    }
+
+    /** The group a served baseline's item neighbour lists are saved in. */
+    public static final String BASELINE_GROUP = "baseline";
+    /** The learners' shape and loss: the MML authors' backbone, trained with the softmax loss (see NextItemLoss). */
+    public static final LearnerConfig LEARNER = LearnerConfig.DEFAULT.withLoss(NextItemLoss.SOFTMAX);
+    /** EASE's L2 weights tried on the held-out users (a log grid around the usual optimum for MovieLens sizes). */
+    static final double[] EASE_LAMBDAS = {50, 200, 1000};
+    /** The most interacted items EASE covers (its dense inverse is m x m). */
+    static final int EASE_MAX_ITEMS = 20_000;
+    /** item-kNN neighbourhood sizes tried. */
+    static final int[] KNN_NEIGHBOURS = {50, 200};
+
+    private static ServedMethod best(Map<String, Double> candidates) {
+        return ServedMethod.of(candidates.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey());
     }
 
     /** The identity of the encoders that made the stored vectors, so serving can check it encodes the same way. */

@@ -22,9 +22,10 @@ public final class RankingMetrics {
     public static final int[] CUTOFFS = {5, 10, 20};
     private final List<Map<String, Double>> perUser = new ArrayList<>();
 
-    /** The metric names, in report order. */
+    /** The metric names, in report order ({@code ndcg}: NDCG over the whole ranking, no cut-off). */
     public static List<String> names() {
         List<String> out = new ArrayList<>();
+        out.add("ndcg");
         for (int c : CUTOFFS) {
             out.add("recall@" + c);
             out.add("mrr@" + c);
@@ -83,6 +84,7 @@ public final class RankingMetrics {
         }
         Arrays.sort(above);
         Map<String, Double> out = new LinkedHashMap<>();
+        out.put("ndcg", uncutNdcg(above, query.anyHit()));
         for (int c : CUTOFFS) {
             double recall;
             double mrr;
@@ -120,6 +122,20 @@ public final class RankingMetrics {
             out.put("ndcg@" + c, ndcg);
         }
         return out;
+    }
+
+    /** NDCG over the whole ranking (no cut-off): every relevant item counts by its rank. */
+    private static double uncutNdcg(double[] above, boolean anyHit) {
+        if (anyHit) {
+            return 1.0 / log2(above[0] + 2);
+        }
+        double dcg = 0;
+        double idcg = 0;
+        for (int j = 0; j < above.length; j++) {
+            dcg += 1.0 / log2(above[j] + j + 2);
+            idcg += 1.0 / log2(j + 2);
+        }
+        return dcg / idcg;
     }
 
     private static double log2(double x) {

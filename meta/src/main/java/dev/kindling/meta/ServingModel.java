@@ -19,11 +19,12 @@ import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.Scalars;
 
 /**
- * A trained MML model ready to answer requests: the current model version loaded with the features of the catalogue,
- * adapting to each new user's few interactions (J inner steps on their prefixes, MML 3) before ranking every item.
- * Items added to the catalogue after training get generated ID embeddings (MML 4.3) when the model is loaded, so they
- * are recommended without retraining; items added after loading are reported as unknown until the next load. A user
- * with no known item gets the most popular items of the training users.
+ * A trained model ready to answer requests: the current model version loaded with the features of the catalogue. It
+ * serves the method chosen when it was trained ({@link ServedMethod}): MML (or MML with its collaborative learner),
+ * adapting to each new user's few interactions (J inner steps on their prefixes, MML 3) before ranking every item, or
+ * a baseline. Items added to the catalogue after training get generated ID embeddings (MML 4.3) when the model is
+ * loaded, so they are recommended without retraining; items added after loading are reported as unknown until the next
+ * load. A user with no known item gets the most popular items of the training users. Answers are deterministic.
  */
 public final class ServingModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServingModel.class);
@@ -31,9 +32,14 @@ public final class ServingModel implements AutoCloseable {
     private final String version;
     private final MetaDataset data;
     private final NDManager manager;
+    private final ServedMethod method;
+    /** The served MML variant (null when a baseline is served). */
     private final MmlModel.FusedRecommender adapted;
+    /** The served baseline (null when MML is served). */
+    private final Recommender baseline;
     private final Recommender forwardOnly;
     private final Recommender popular;
+    /** The trained learners (null for a baseline trained alone: no user embeddings then). */
     private final MmlModel model;
     private final Set<String> removed;
     private final AdaptationTuning.Choice adaptation;
@@ -46,7 +52,8 @@ public final class ServingModel implements AutoCloseable {
      * A ranking and how it was made.
      *
      * @param items        the top-k items, best first
-     * @param method       {@code mml} (adapted) or {@code popularity} (no known item to adapt on)
+     * @param method       the served method ({@code mml}, {@code mml-cf}, {@code ease}, ...) or {@code popularity}
+     *                     (no known item)
      * @param steps        inner steps run for this user
      * @param learningRate their rate
      * @param used         the request's items the model adapted on, oldest first
@@ -60,10 +67,12 @@ public final class ServingModel implements AutoCloseable {
                           List<PamlRates.RateSource> rateFrom) {
     }
 
-    private ServingModel(String version, MetaDataset data, NDManager manager, MmlModel model,
-                         MmlModel.FusedRecommender adapted,
+    private ServingModel(String version, ServedMethod method, MetaDataset data, NDManager manager, MmlModel model,
+                         MmlModel.FusedRecommender adapted, Recommender baseline,
                          Recommender forwardOnly, Recommender popular, Set<String> removed,
                          AdaptationTuning.Choice adaptation) {
+        this.method = method;
+        this.baseline = baseline;
         this.adaptation = adaptation;
         this.forwardOnly = forwardOnly;
         this.version = version;
@@ -100,23 +109,39 @@ public final class ServingModel implements AutoCloseable {
                 cursor = page.next();
             } while (cursor != null);
             MetaDataset data = MetaDataset.forModel(store, ids, loaded.manifest().cut());
-            ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
-            Scalars s = new Scalars(manager, DataType.FLOAT32);
-            MmlModel model = new MmlModel(data, features, loaded.manifest().learner(), s, manager);
-            if (loaded.groups().containsKey("paml")) {
-                model.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, loaded.manifest().learner().hidden(),
-                        UserRateMemory.DEFAULT_CAPACITY)));
-            }
-            model.restore(loaded.groups(), MmlModel.Stages.DEFAULT.neighbours());
+            ServedMethod method = loaded.manifest().servedMethod();
             AdaptationTuning.Choice adaptation = loaded.manifest().servingAdaptation();
-            MmlModel.FusedRecommender adapted = model.recommender("mml", adaptation.steps(), adaptation.rate(), 1);
+            MmlModel model = null;
+            MmlModel.FusedRecommender adapted = null;
+            Recommender forwardOnly = null;
+            if (loaded.groups().containsKey("main")) {
+                ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
+                Scalars s = new Scalars(manager, DataType.FLOAT32);
+                model = new MmlModel(data, features, loaded.manifest().learner(), s, manager);
+                if (loaded.groups().containsKey("paml")) {
+                    model.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, loaded.manifest().learner().hidden(),
+                            UserRateMemory.DEFAULT_CAPACITY)));
+                }
+                model.restore(loaded.groups(), MmlModel.Stages.DEFAULT.neighbours());
+                MmlModel.Variant variant = method.isMml() ? method.variant() : MmlModel.Variant.MML;
+                adapted = method.isMml() ? model.recommender(variant, adaptation.steps(), adaptation.rate()) : null;
+                forwardOnly = model.recommender(variant, 0, adaptation.rate());
+            } else if (method.isMml()) {
+                throw new IllegalArgumentException("model " + loaded.manifest().version() + " serves " + method.label()
+                        + " but has no learners");
+            }
             Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
-            LOG.info("model {} loaded in {} s: {} items ({} added since training, with generated embeddings)",
-                    loaded.manifest().version(), String.format("%.1f", (System.nanoTime() - start) / 1e9),
-                    data.itemCount(), data.itemCount() - trained);
-            Recommender forwardOnly = model.recommender("mml", 0, adaptation.rate(), 1);
-            return new ServingModel(loaded.manifest().version(), data, manager, model, adapted, forwardOnly, popular,
-                    removed, adaptation);
+            Recommender baseline = switch (method) {
+                case EASE, ITEM_KNN -> CollaborativeLists.fromParams(loaded.groups().get(ModelTraining.BASELINE_GROUP),
+                        data.itemCount());
+                case POPULARITY -> popular;
+                default -> null;
+            };
+            LOG.info("model {} ({}) loaded in {} s: {} items ({} added since training{})", loaded.manifest().version(),
+                    method.label(), String.format("%.1f", (System.nanoTime() - start) / 1e9), data.itemCount(),
+                    data.itemCount() - trained, model == null ? "" : ", with generated embeddings");
+            return new ServingModel(loaded.manifest().version(), method, data, manager, model, adapted, baseline,
+                    forwardOnly != null ? forwardOnly : baseline, popular, removed, adaptation);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -132,21 +157,34 @@ public final class ServingModel implements AutoCloseable {
         return adaptation;
     }
 
-    /** The user embedding h (see {@link MmlModel#userEmbedding}) from a history, or null when no item is known. */
+    /** The method this model serves. */
+    public ServedMethod method() {
+        return method;
+    }
+
+    /** Whether the model has user embeddings (its learners were trained; a baseline trained alone has none). */
+    public boolean hasUserEmbeddings() {
+        return model != null;
+    }
+
+    /**
+     * The user embedding h (see {@link MmlModel#userEmbedding}) from a history, or null when no item is known or the
+     * model has no learners.
+     */
     public float[] userEmbedding(List<String> history) {
         lock.readLock().lock();
         try {
             requireOpen();
             int[] sequence = knownIndices(history);
-            return sequence.length == 0 ? null : model.userEmbedding(sequence);
+            return sequence.length == 0 || model == null ? null : model.userEmbedding(sequence);
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    /** The embedding's dimension. */
+    /** The embedding's dimension (0 without learners). */
     public int userDimension() {
-        return model.userDimension();
+        return model == null ? 0 : model.userDimension();
     }
 
     /**
@@ -197,6 +235,30 @@ public final class ServingModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The top 10 item ids of histories ranked with another method than the served one, as this model would serve it
+     * (MML's variants with its learners and chosen adaptation; baselines are not kept in a model that does not serve
+     * them): to compare what the selection chose between.
+     */
+    public java.util.function.Function<List<String>, List<String>> rankWith(ServedMethod other) {
+        if (!other.isMml() || model == null) {
+            throw new IllegalArgumentException("this model ranks with " + method.label() + " and MML's variants only"
+                    + (model == null ? " (it has no learners)" : ""));
+        }
+        MmlModel.FusedRecommender r = model.recommender(other.variant(), adaptation.steps(), adaptation.rate());
+        return history -> {
+            lock.readLock().lock();
+            try {
+                requireOpen();
+                Autograd.record(true);
+                int[] sequence = knownIndices(history);
+                return top(r.scores(sequence), sequence, 10, true, id -> true).stream().map(Scored::itemId).toList();
+            } finally {
+                lock.readLock().unlock();
+            }
+        };
+    }
+
     private Ranking rank(List<String> history, int k, boolean excludeSeen, Predicate<String> allowed) {
         List<String> used = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
@@ -219,23 +281,35 @@ public final class ServingModel implements AutoCloseable {
         if (sequence.isEmpty()) {
             scores = popular.scores(new int[0]);
             method = "popularity";
+        } else if (adapted == null) {
+            scores = baseline.scores(sequence.stream().mapToInt(Integer::intValue).toArray());
+            method = this.method.label();
         } else {
             Autograd.record(true); // per thread: adaptation takes gradients
             MmlModel.FusedScores fused = adapted.fusedScores(sequence.stream().mapToInt(Integer::intValue).toArray());
             scores = fused.scores();
-            if (fused.weights() != null && fused.weights().length == 3) {
-                weights.put("id", (double) fused.weights()[0]);
-                weights.put("text", (double) fused.weights()[1]);
-                weights.put("image", (double) fused.weights()[2]);
+            if (fused.weights() != null) {
+                String[] names = {"id", "text", "image", "collaborative"};
+                for (int i = 0; i < fused.weights().length; i++) {
+                    weights.put(names[i], (double) fused.weights()[i]);
+                }
             }
-            method = "mml";
+            method = this.method.label();
             steps = sequence.size() >= 2 ? adaptation.steps() : 0;
             rate = steps > 0 ? fused.mainRate() : 0;
             rateFrom = fused.rateFrom();
         }
+        return new Ranking(top(scores, sequence.stream().mapToInt(Integer::intValue).toArray(), k, excludeSeen, allowed),
+                method, steps, rate, used, unknown, weights, rateFrom);
+    }
+
+    /** The k best items by score, best first, without the seen ones and those not allowed (the same scores, the same list). */
+    private List<Scored> top(float[] scores, int[] sequence, int k, boolean excludeSeen, Predicate<String> allowed) {
         boolean[] seen = new boolean[scores.length];
         if (excludeSeen) {
-            sequence.forEach(i -> seen[i] = true);
+            for (int i : sequence) {
+                seen[i] = true;
+            }
         }
         PriorityQueue<Scored> top = new PriorityQueue<>((a, b) -> Double.compare(a.score(), b.score()));
         for (int i = 1; i < scores.length; i++) {
@@ -254,7 +328,7 @@ public final class ServingModel implements AutoCloseable {
         }
         List<Scored> out = new ArrayList<>(top);
         out.sort((a, b) -> Double.compare(b.score(), a.score()));
-        return new Ranking(out, method, steps, rate, used, unknown, weights, rateFrom);
+        return out;
     }
 
     /** Rankings run concurrently (each on its own adapted copy of Theta); closing waits for them. */

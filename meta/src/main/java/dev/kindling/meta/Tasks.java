@@ -26,7 +26,12 @@ public final class Tasks {
     private final NextItemLoss loss;
     private final int sampledCandidates;
 
-    /** Tasks for the paper's BPR loss. */
+    /**
+     * Tasks for the paper's BPR loss.
+     *
+     * @param features the items' encoder vectors, for the Gram matrices of feature-aware attention (null: batches
+     *                 carry none, for learners that do not read them)
+     */
     public Tasks(ItemFeatures features, int items, int maxLength, DataType type) {
         this(features, items, maxLength, type, NextItemLoss.BPR, 0);
     }
@@ -195,8 +200,9 @@ public final class Tasks {
         NDArray itemIds = manager.create(ids, new Shape(windows.size(), n));
         NDArray zerosL = manager.zeros(new Shape(windows.size(), n), DataType.INT64);
         NDArray zerosW = manager.zeros(new Shape(windows.size(), n), type);
-        return new SequenceBatch(itemIds, zerosL, null, null, zerosW, features.textGram(itemIds),
-                features.imageGram(itemIds));
+        // Gram matrices only for learners that read them (feature-aware attention); null features: none
+        return new SequenceBatch(itemIds, zerosL, null, null, zerosW,
+                features == null ? null : features.textGram(itemIds), features == null ? null : features.imageGram(itemIds));
     }
 
     int negative(Set<Integer> exclude, Random random) {

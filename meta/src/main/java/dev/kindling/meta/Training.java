@@ -100,23 +100,31 @@ public final class Training {
      * MAML meta-training (MML stage 1, Eq. 18-20): one task per old user with at least 3 items per epoch, in shuffled
      * batches.
      */
-    public static void metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
-                                 MamlSettings settings, long seed, Scalars s, NDManager manager, IntConsumer progress) {
-        metaTrain(learner, params, users, tasks, settings, InnerRates.fixed(settings.innerRate(), s), seed, s, manager,
+    public static MetaRun metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
+                                    MamlSettings settings, long seed, Scalars s, NDManager manager,
+                                    IntConsumer progress) {
+        return metaTrain(learner, params, users, tasks, settings, InnerRates.fixed(settings.innerRate(), s), seed, s, manager,
                 progress);
     }
 
     /** MAML meta-training with the given inner rates (fixed, or PAML's per-user rates). */
-    public static void metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
-                                 MamlSettings settings, InnerRates rates, long seed, Scalars s, NDManager manager,
-                                 IntConsumer progress) {
-        metaTrain(learner, params, users, tasks, settings, rates, seed, s, manager, progress, null);
+    public static MetaRun metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
+                                    MamlSettings settings, InnerRates rates, long seed, Scalars s, NDManager manager,
+                                    IntConsumer progress) {
+        return metaTrain(learner, params, users, tasks, settings, rates, seed, s, manager, progress, null);
+    }
+
+    /** How much meta-training ran: tasks, and the seconds their batches took (validation checks not counted). */
+    public record MetaRun(long tasks, double seconds) {
+        public double tasksPerSecond() {
+            return seconds > 0 ? tasks / seconds : 0;
+        }
     }
 
     /** MAML meta-training with early stopping on validation users (null: none). */
-    public static void metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
-                                 MamlSettings settings, InnerRates rates, long seed, Scalars s, NDManager manager,
-                                 IntConsumer progress, Validation stop) {
+    public static MetaRun metaTrain(SequenceLearner learner, Params params, List<UserSequence> users, Tasks tasks,
+                                    MamlSettings settings, InnerRates rates, long seed, Scalars s, NDManager manager,
+                                    IntConsumer progress, Validation stop) {
         Autograd.record(true);
         params.requireGradients();
         Adam adam = new Adam(manager, settings.outerRate());
@@ -126,8 +134,11 @@ public final class Training {
         if (stop != null) {
             stop.afterEpoch(0, settings.epochs(), params); // the starting point competes too (pre-trained or random)
         }
+        long taskCount = 0;
+        long nanos = 0;
         for (int epoch = 0; epoch < settings.epochs(); epoch++) {
             Collections.shuffle(eligible, random);
+            long started = System.nanoTime();
             double total = 0;
             int batches = 0;
             MamlTrainer.Diagnostics diagnostics = new MamlTrainer.Diagnostics(0, 0, 0, 0);
@@ -152,11 +163,13 @@ public final class Training {
                     }
                     total += trainer.step(params, List.of(batch), rates, adam, step);
                     batches++;
+                    taskCount += batch.rows();
                 }
             }
-            LOG.info("meta-training epoch {}: query loss {} (with dropout); without dropout, over {} tasks: {}",
-                    epoch + 1, String.format("%.4f", total / Math.max(1, batches)), diagnosed,
-                    diagnostics.over(diagnosed));
+            nanos += System.nanoTime() - started;
+            LOG.info("meta-training epoch {}: query loss {} (with dropout); without dropout, over {} tasks: {}; {} "
+                    + "tasks/s", epoch + 1, String.format("%.4f", total / Math.max(1, batches)), diagnosed,
+                    diagnostics.over(diagnosed), String.format("%.1f", taskCount / (nanos / 1e9)));
             progress.accept(epoch + 1);
             if (stop != null && !stop.afterEpoch(epoch + 1, settings.epochs(), params)) {
                 break;
@@ -165,6 +178,7 @@ public final class Training {
         if (stop != null) {
             stop.finish(params);
         }
+        return new MetaRun(taskCount, nanos / 1e9);
     }
 
     /** Every how many meta-training batches the adaptation diagnostics are computed (they cost 4 extra passes). */
@@ -178,8 +192,8 @@ public final class Training {
      */
     public record Validation(EarlyStopping stopping, int every) {
         /**
-         * Early stopping by the NDCG@10 of validation users' queries after adapting the learner on their support (J
-         * steps at the given rate), as the evaluation scores it.
+         * Early stopping by the uncut NDCG of validation users' queries after adapting the learner on their support
+         * (J steps at the given rate), see {@link HeldOutUsers#check}.
          */
         static Validation ofAdaptation(String name, SequenceLearner learner, Tasks tasks, int steps, double rate,
                                        Scalars s, NDManager manager, long seed, HeldOutUsers users, int patience,
@@ -187,7 +201,11 @@ public final class Training {
             return new Validation(new EarlyStopping(name, p -> {
                 SequenceLearner ranked = learner.frozen(p); // the parameters hold still during a check
                 try {
-                    return users.ndcg10(new AdaptedRecommender(ranked, p, tasks, steps, rate, s, manager));
+                    HeldOutUsers.Check check = users.check(new AdaptedRecommender(ranked, p, tasks, steps, rate, s,
+                            manager));
+                    LOG.info("{}: validation NDCG@10 {}, uncut NDCG {}", name, String.format("%.4f", check.ndcg10()),
+                            String.format("%.4f", check.ndcg()));
+                    return check.ndcg();
                 } finally {
                     ranked.release();
                 }

@@ -84,7 +84,7 @@ class ModelDirectoryTest {
             assertThat(after).containsExactly(before, org.assertj.core.data.Offset.offset(1e-5f));
 
             Files.writeString(saved.resolve("model.json"), Files.readString(saved.resolve("model.json"))
-                    .replace("\"formatVersion\" : 1", "\"formatVersion\" : 99"));
+                    .replace("\"formatVersion\" : " + ModelDirectory.FORMAT_VERSION, "\"formatVersion\" : 99"));
             assertThatThrownBy(() -> ModelDirectory.load(models, m)).hasMessageContaining("format version 99");
         }
     }

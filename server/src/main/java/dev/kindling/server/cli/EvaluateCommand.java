@@ -143,7 +143,7 @@ final class EvaluateCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--profile must be quick or full, was " + profile);
         };
         ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(
-                full ? List.of(5, 10, 20) : List.of(10), full ? List.of(1L, 2L, 3L) : List.of(1L), LearnerConfig.DEFAULT,
+                full ? List.of(5, 10, 20) : List.of(10), full ? List.of(1L, 2L, 3L) : List.of(1L), ModelTraining.LEARNER,
                 ModelTraining.pretrainEpochs(profile), ModelTraining.profile(profile), MmlModel.Stages.DEFAULT,
                 methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid, regPaml, pretrainInit,
                 Protocol.of(query), ColdStartEvaluation.BaselineSettings.DEFAULT);
@@ -227,12 +227,13 @@ final class EvaluateCommand implements Callable<Integer> {
                            double quantile) {
         StringBuilder b = new StringBuilder("# Cold-start evaluation (" + profile + ", query " + protocol.label()
                 + ", T at quantile " + quantile + ")\n\n");
+        String reference = results.isEmpty() ? "mml" : results.get(0).reference();
         b.append("Test halves: mean +- standard deviation over seeds; [95% bootstrap interval over the test users of "
-                + "all seeds]. The last column is the paired difference to " + ColdStartEvaluation.REFERENCE
+                + "all seeds]. The last column is the paired difference to " + reference
                 + " (NDCG@10) with its 95% interval.\n\n");
         String[] cols = {"ndcg@10", "recall@10", "mrr@10", "ndcg@5", "ndcg@20"};
         b.append("| method | k | test users | ").append(String.join(" | ", cols))
-                .append(" | validation ndcg@10 | chosen setting | ndcg@10 - " + ColdStartEvaluation.REFERENCE + " |\n");
+                .append(" | validation ndcg@10 | chosen setting | ndcg@10 - " + reference + " |\n");
         b.append("|---|---|---|").append("---|".repeat(cols.length)).append("---|---|---|\n");
         for (ColdStartEvaluation.MethodResult r : results) {
             b.append("| ").append(r.method()).append(" | ").append(r.k()).append(" | ").append(r.testUsers()).append(" | ");

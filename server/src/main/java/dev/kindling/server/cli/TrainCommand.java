@@ -16,12 +16,12 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
 import dev.kindling.meta.ModelTraining;
-import dev.kindling.meta.Training;
 import dev.kindling.tensor.DjlRuntime;
 
 /** {@code kindling train [--profile quick|full] [--paml]}: MML's three training stages, saved as a model version. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train MML (learners, generator, fusion) on the stored data and save a new model version.")
+        description = "Train MML (learners, generator, fusion) and the baselines on the stored data and save the best on "
+                + "the new users after T as a new model version.")
 final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
 
@@ -31,6 +31,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--profile", defaultValue = "quick", paramLabel = "quick|full",
             description = "quick: 3 meta-epochs per learner; full: 10 (the MML authors' setting).")
     String profile;
+
+    @Option(names = "--model", defaultValue = "auto", paramLabel = "auto|mml|mml-cf|ease|item-knn|popularity",
+            description = "What to serve: auto (default) trains MML, MML with its collaborative learner, EASE, item-kNN "
+                    + "and popularity, and serves the best on the new users after T (every candidate's score goes into "
+                    + "model.json); a method name trains and serves that one (ease, item-knn and popularity train in "
+                    + "seconds: a fallback).")
+    String model;
 
     @Option(names = "--paml", description = "PAML per-user inner rates for the main learner (users kept in the index).")
     boolean paml;
@@ -50,16 +57,16 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         KindlingConfig config = home.load();
-        Training.MamlSettings maml = ModelTraining.profile(profile);
+        ModelTraining.profile(profile); // checks the name before anything starts
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
         long start = System.nanoTime();
         var err = spec.commandLine().getErr();
         try (Store store = Stores.open(config.store()); VectorIndex index = Services.openIndex(config)) {
-            Path saved = ModelTraining.train(store, index, config.home().resolve("models"), maml, quantile, paml,
-                    config.pamlUsers(),
-                    DjlRuntime.device(config.metaDevice(), "PyTorch"),
-                    pretrainEpochs != null ? pretrainEpochs : ModelTraining.pretrainEpochs(profile), line -> {
+            ModelTraining.Plan plan = ModelTraining.Plan.of(profile).with(quantile, paml, config.pamlUsers(),
+                    pretrainEpochs != null ? pretrainEpochs : ModelTraining.pretrainEpochs(profile), model);
+            Path saved = ModelTraining.train(store, index, config.home().resolve("models"), plan,
+                    DjlRuntime.device(config.metaDevice(), "PyTorch"), line -> {
                 err.println(line);
                 err.flush();
             });

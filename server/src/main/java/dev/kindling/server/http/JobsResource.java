@@ -26,11 +26,19 @@ final class JobsResource {
     void train(Context ctx) {
         String body = ctx.body();
         JsonRequest request = body.isBlank() ? JsonRequest.parse(mapper, "{}") : JsonRequest.parse(mapper, body);
-        request.only("profile", "paml", "quantile", "pretrainEpochs");
+        request.only("profile", "paml", "quantile", "pretrainEpochs", "model");
+        String model = request.has("model") ? request.string("model", true) : "auto";
+        if (!model.equals("auto")) {
+            try {
+                dev.kindling.meta.ServedMethod.of(model);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badField("model", "model must be auto, mml, mml-cf, ease, item-knn or popularity, "
+                        + "was '" + model + "'");
+            }
+        }
         String profile = request.has("profile") ? request.string("profile", true) : "quick";
-        Training.MamlSettings maml;
         try {
-            maml = ModelTraining.profile(profile);
+            ModelTraining.profile(profile);
         } catch (IllegalArgumentException e) {
             throw ApiException.badField("profile", "profile must be quick or full, was '" + profile + "'");
         }
@@ -47,9 +55,9 @@ final class JobsResource {
         }
         Jobs.Job job = jobs.submit("train", j -> {
             var saved = ModelTraining.train(services.store(), services.index(),
-                    services.config().home().resolve("models"), maml, q, paml, services.config().pamlUsers(),
-                    dev.kindling.tensor.DjlRuntime.device(services.config().metaDevice(), "PyTorch"), pretrainEpochs,
-                    j::message);
+                    services.config().home().resolve("models"), ModelTraining.Plan.of(profile).with(q, paml,
+                            services.config().pamlUsers(), pretrainEpochs, model),
+                    dev.kindling.tensor.DjlRuntime.device(services.config().metaDevice(), "PyTorch"), j::message);
             j.message("loading the new model");
             services.reloadModel();
             return Map.of("model", saved.getFileName().toString());

@@ -258,6 +258,10 @@ public final class ServerServices implements AutoCloseable {
 
     /** Puts every stored user's embedding under the given model into the index (replacing the collection). */
     private void indexUsers(ServingModel m) {
+        if (!m.hasUserEmbeddings()) {
+            LOG.info("model {} serves {} without learners: no user embeddings to index", m.version(), m.method().label());
+            return;
+        }
         long start = System.nanoTime();
         index.dropCollection(USERS);
         index.createCollection(dev.kindling.core.index.CollectionSpec.of(USERS, m.userDimension(),

@@ -31,6 +31,10 @@ final class UsersResource {
         if (services.model() == null) {
             throw new ApiException(503, null, "no trained model yet: run ./kindling train (or POST /v1/train)", 30);
         }
+        if (!services.model().hasUserEmbeddings()) {
+            throw new ApiException(409, null, "the current model serves " + services.model().method().label()
+                    + " without learners and has no user embeddings: train with --model auto or mml");
+        }
         if (services.store().user(id).isEmpty()) {
             throw ApiException.notFound("id", "user '" + id + "' is not stored");
         }
