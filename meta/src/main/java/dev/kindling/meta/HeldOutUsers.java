@@ -86,16 +86,22 @@ public final class HeldOutUsers {
     }
 
     public Check check(Recommender r) {
-        double ndcg10 = 0;
-        double full = 0;
+        List<float[]> scores = new java.util.ArrayList<>();
         for (int from = 0; from < cases.size(); from += BATCH) {
             List<EvaluationCase> part = cases.subList(from, Math.min(cases.size(), from + BATCH));
-            List<float[]> scores = r.scores(part.stream().map(EvaluationCase::support).toList());
-            for (int i = 0; i < part.size(); i++) {
-                Map<String, Double> v = RankingMetrics.score(scores.get(i), part.get(i));
-                ndcg10 += v.get("ndcg@10");
-                full += v.get("ndcg");
-            }
+            scores.addAll(r.scores(part.stream().map(EvaluationCase::support).toList()));
+        }
+        return check(scores);
+    }
+
+    /** The check of scores already computed, one per user in {@link #cases()} order. */
+    public Check check(List<float[]> scores) {
+        double ndcg10 = 0;
+        double full = 0;
+        for (int i = 0; i < cases.size(); i++) {
+            Map<String, Double> v = RankingMetrics.score(scores.get(i), cases.get(i));
+            ndcg10 += v.get("ndcg@10");
+            full += v.get("ndcg");
         }
         int n = Math.max(1, cases.size());
         return new Check(ndcg10 / n, full / n);

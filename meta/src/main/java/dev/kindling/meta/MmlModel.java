@@ -40,7 +40,7 @@ public final class MmlModel {
     /** Generator training and fusion training settings. */
     public record Stages(int generatorEpochs, int fusionEpochs, double forgetRate, int neighbours, double generatorRate,
                          double fusionRate) {
-        public static final Stages DEFAULT = new Stages(3, 3, 0.1, 5, 1e-3, 1e-3);
+        public static final Stages DEFAULT = new Stages(3, 10, 0.1, 5, 1e-3, 1e-3);
     }
 
     /**
@@ -363,24 +363,27 @@ public final class MmlModel {
         mainParams = main.initialise(seed);
         textParams = text.initialise(seed + 1);
         imageParams = image.initialise(seed + 2);
-        // Stage 1: the learners are independent until the fusion, so the auxiliary learners train on a thread of
-        // their own while the main learner trains here (each with one libtorch thread: about twice as fast on 2 cores,
-        // the same numbers).
-        java.util.concurrent.ExecutorService auxiliary = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "kindling-auxiliary-learners");
+        // Stage 1: the learners are independent until the fusion, so each trains on a thread of its own (one libtorch
+        // thread each: on 2 cores the three take about the time of the slowest two, with the same numbers).
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "kindling-learner");
             t.setDaemon(true);
             return t;
         });
-        java.util.concurrent.Future<?> auxiliaryDone = auxiliary.submit(() -> {
-            Autograd.record(true); // gradient mode is per thread
-            pretrain("text learner", text, textParams, maml, seed + 1);
-            Training.metaTrain(text, textParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(),
-                    s), seed + 1, s, manager, e -> { }, validation("text learner", text, maml, seed));
-            pretrain("image learner", image, imageParams, maml, seed + 2);
-            Training.metaTrain(image, imageParams, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(),
-                    s), seed + 2, s, manager, e -> { }, validation("image learner", image, maml, seed));
-            progress.accept("stage 1: auxiliary learners meta-trained");
-        });
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (FeatureLearner learner : new FeatureLearner[] {text, image}) {
+            boolean isText = learner == text;
+            done.add(pool.submit(() -> {
+                Autograd.record(true); // gradient mode is per thread
+                String name = isText ? "text learner" : "image learner";
+                Params p = isText ? textParams : imageParams;
+                long learnerSeed = seed + (isText ? 1 : 2);
+                pretrain(name, learner, p, maml, learnerSeed);
+                Training.metaTrain(learner, p, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
+                        learnerSeed, s, manager, e -> { }, validation(name, learner, maml, seed));
+                progress.accept("stage 1: " + name + " meta-trained");
+            }));
+        }
         try {
             pretrain("main learner", main, mainParams, maml, seed);
             if (pamlSettings == null) {
@@ -396,14 +399,16 @@ public final class MmlModel {
                         e -> { }, validation("main learner (PAML)", main, maml, seed));
             }
             progress.accept("stage 1: main learner meta-trained" + (pamlSettings == null ? "" : " with PAML rates"));
-            auxiliaryDone.get();
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("training interrupted", e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } finally {
-            auxiliary.shutdownNow();
+            pool.shutdownNow();
         }
         neighbours = neighbourTable(stages.neighbours());
         generatorParams = generator.initialise(manager, s.type(), seed + 3);
@@ -541,13 +546,10 @@ public final class MmlModel {
      * Stage 3: cross-entropy of the fused next-item scores (Eq. 9-13), learners and generator frozen. Each example is a
      * fusion user cut like a new user: the first s items (s in 3..20) as the support, each learner adapted on it (J
      * inner steps, as when serving), the (s+1)-th item the target. Without fusion users (small data), old users'
-     * windows cut at random points stand in, unadapted.
+     * windows cut at random points stand in, unadapted. The learners are frozen, so their outputs for the examples and
+     * for the validation users are computed once; each epoch then only runs the fusion layers.
      */
     private void trainFusion(Stages stages, long seed, Training.MamlSettings maml) {
-        EarlyStopping stop = validationUsers == null ? null : new EarlyStopping("fusion", p -> fusionCheck(Variant.MML,
-                maml), patience, manager);
-        EarlyStopping stopCf = validationUsers == null || cfFusionParams == null ? null : new EarlyStopping("fusion with "
-                + "the collaborative learner", p -> fusionCheck(Variant.CF, maml), patience, manager);
         Autograd.record(true);
         fusionParams.requireGradients();
         Adam adam = new Adam(manager, stages.fusionRate());
@@ -560,88 +562,140 @@ public final class MmlModel {
         }
         boolean heldOut = !data.fusionUsers().isEmpty();
         Random random = new Random(seed + 6);
-        boolean goOn = true;
-        boolean goOnCf = stopCf != null;
-        for (int epoch = 0; epoch < stages.fusionEpochs() && (goOn || goOnCf); epoch++) {
-            List<int[]> sequences = new ArrayList<>();
-            if (heldOut) {
-                for (UserSequence u : data.fusionUsers()) {
-                    for (int c = 0; c < FUSION_CUTS && u.length() > Training.MIN_SUPPORT; c++) {
-                        int support = Training.MIN_SUPPORT + random.nextInt(
-                                Math.min(Training.MAX_SUPPORT, u.length() - 1) - Training.MIN_SUPPORT + 1);
-                        sequences.add(java.util.Arrays.copyOf(u.items(), support + 1));
-                    }
-                }
-            } else {
-                for (int[] w : Training.windows(data.oldUsers(), config.maxLength(), random)) {
-                    sequences.add(java.util.Arrays.copyOf(w, 2 + random.nextInt(w.length - 1)));
+        List<int[]> examples = new ArrayList<>();
+        if (heldOut) {
+            for (UserSequence u : data.fusionUsers()) {
+                for (int c = 0; c < FUSION_CUTS && u.length() > Training.MIN_SUPPORT; c++) {
+                    int support = Training.MIN_SUPPORT + random.nextInt(
+                            Math.min(Training.MAX_SUPPORT, u.length() - 1) - Training.MIN_SUPPORT + 1);
+                    examples.add(java.util.Arrays.copyOf(u.items(), support + 1));
                 }
             }
-            java.util.Collections.shuffle(sequences, random);
-            double total = 0;
-            double totalCf = 0;
-            int batches = 0;
-            for (int from = 0; from < sequences.size(); from += 32) {
-                try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
-                    List<int[]> part = sequences.subList(from, Math.min(sequences.size(), from + 32));
-                    List<int[]> supports = new ArrayList<>();
-                    long[] targets = new long[part.size()];
-                    for (int b = 0; b < part.size(); b++) {
-                        int[] seq = part.get(b);
-                        supports.add(java.util.Arrays.copyOf(seq, seq.length - 1));
-                        targets[b] = seq[seq.length - 1];
-                    }
-                    LearnerOutputs outputs = learnerOutputs(supports, heldOut ? maml.innerSteps() : 0,
-                            maml.innerRate(), true, step);
-                    NDArray target = step.create(targets);
-                    if (goOn) {
-                        NDArray loss = Layers.crossEntropy(fusion.forward(fusionParams, outputs.scores(3),
-                                outputs.encoded(3), s).get(0), target);
-                        Autograd.backward(loss, false, false);
-                        total += loss.toType(DataType.FLOAT64, false).getDouble();
-                        adam.step(fusionParams, fusionParams.gradients(step));
-                        zero(fusionParams);
-                    }
-                    if (goOnCf) {
-                        LearnerOutputs four = outputs.withCollaborative(collaborative, supports, step);
-                        NDArray loss = Layers.crossEntropy(fusion.forward(cfFusionParams, four.scores(4),
-                                four.encoded(4), s).get(0), target);
-                        Autograd.backward(loss, false, false);
-                        totalCf += loss.toType(DataType.FLOAT64, false).getDouble();
-                        adamCf.step(cfFusionParams, cfFusionParams.gradients(step));
-                        zero(cfFusionParams);
-                    }
-                    batches++;
-                }
-            }
-            LOG.info("fusion epoch {}: cross-entropy {}{} ({} examples{})", epoch + 1,
-                    String.format("%.4f", total / Math.max(1, batches)),
-                    cfFusionParams == null ? "" : String.format(", with the collaborative learner %.4f",
-                            totalCf / Math.max(1, batches)), sequences.size(),
-                    heldOut ? " of " + data.fusionUsers().size() + " held-out users, adapted" : "");
-            if (stop != null && goOn) {
-                goOn = stop.afterEpoch(epoch + 1, fusionParams);
-            }
-            if (stopCf != null && goOnCf) {
-                goOnCf = stopCf.afterEpoch(epoch + 1, cfFusionParams);
+        } else {
+            for (int[] w : Training.windows(data.oldUsers(), config.maxLength(), random)) {
+                examples.add(java.util.Arrays.copyOf(w, 2 + random.nextInt(w.length - 1)));
             }
         }
-        for (EarlyStopping e : new EarlyStopping[] {stop, stopCf}) {
-            if (e != null) {
-                e.restoreBest(e == stop ? fusionParams : cfFusionParams);
-                e.close();
+        java.util.Collections.shuffle(examples, random);
+        try (NDManager cache = manager.newSubManager()) {
+            List<CachedBatch> train = new ArrayList<>();
+            for (int from = 0; from < examples.size(); from += 32) {
+                List<int[]> part = examples.subList(from, Math.min(examples.size(), from + 32));
+                List<int[]> supports = part.stream().map(e -> java.util.Arrays.copyOf(e, e.length - 1)).toList();
+                long[] targets = part.stream().mapToLong(e -> e[e.length - 1]).toArray();
+                train.add(cached(supports, heldOut ? maml.innerSteps() : 0, maml.innerRate(), targets, cache));
+            }
+            List<CachedBatch> checks = new ArrayList<>();
+            if (validationUsers != null) {
+                List<int[]> supports = validationUsers.cases().stream().map(EvaluationCase::support).toList();
+                for (int from = 0; from < supports.size(); from += 32) {
+                    checks.add(cached(supports.subList(from, Math.min(supports.size(), from + 32)), maml.innerSteps(),
+                            maml.innerRate(), null, cache));
+                }
+            }
+            EarlyStopping stop = checks.isEmpty() ? null : new EarlyStopping("fusion",
+                    p -> fusionCheck(Variant.MML, fusionParams, checks), patience, manager);
+            EarlyStopping stopCf = checks.isEmpty() || cfFusionParams == null ? null : new EarlyStopping("fusion with "
+                    + "the collaborative learner", p -> fusionCheck(Variant.CF, cfFusionParams, checks), patience, manager);
+            boolean goOn = true;
+            boolean goOnCf = cfFusionParams != null;
+            for (int epoch = 0; epoch < stages.fusionEpochs() && (goOn || goOnCf); epoch++) {
+                java.util.Collections.shuffle(train, random);
+                double total = 0;
+                double totalCf = 0;
+                for (CachedBatch b : train) {
+                    try (NDScope scope = new NDScope()) {
+                        if (goOn) {
+                            total += fusionStep(fusionParams, adam, b.three(), b.targets());
+                        }
+                        if (goOnCf) {
+                            totalCf += fusionStep(cfFusionParams, adamCf, b.four(), b.targets());
+                        }
+                    }
+                }
+                LOG.info("fusion epoch {}: cross-entropy {}{} ({} examples{})", epoch + 1,
+                        String.format("%.4f", total / Math.max(1, train.size())),
+                        cfFusionParams == null ? "" : String.format(", with the collaborative learner %.4f",
+                                totalCf / Math.max(1, train.size())), examples.size(),
+                        heldOut ? " of " + data.fusionUsers().size() + " held-out users, adapted" : "");
+                if (stop != null && goOn) {
+                    goOn = stop.afterEpoch(epoch + 1, fusionParams);
+                }
+                if (stopCf != null && goOnCf) {
+                    goOnCf = stopCf.afterEpoch(epoch + 1, cfFusionParams);
+                }
+            }
+            for (EarlyStopping e : new EarlyStopping[] {stop, stopCf}) {
+                if (e != null) {
+                    e.restoreBest(e == stop ? fusionParams : cfFusionParams);
+                    e.close();
+                }
             }
         }
     }
 
-    private double fusionCheck(Variant variant, Training.MamlSettings maml) {
-        HeldOutUsers.Check check = validationUsers.check(recommender(variant, maml.innerSteps(), maml.innerRate()));
+    /** A batch of users' frozen learner outputs (three learners, and four with the collaborative one), kept. */
+    private record CachedBatch(LearnerOutputs three, LearnerOutputs four, NDArray targets) {
+    }
+
+    private CachedBatch cached(List<int[]> supports, int steps, double rate, long[] targets, NDManager cache) {
+        try (NDScope scope = new NDScope()) {
+            LearnerOutputs three = learnerOutputs(supports, steps, rate, true, cache);
+            LearnerOutputs four = cfFusionParams == null ? null : three.withCollaborative(collaborative, supports, cache);
+            NDArray target = targets == null ? null : cache.create(targets);
+            for (LearnerOutputs o : four == null ? List.of(three) : List.of(three, four)) {
+                for (NDArray a : o.scores()) {
+                    keep(a, cache);
+                }
+                for (NDArray a : o.encoded()) {
+                    keep(a, cache);
+                }
+            }
+            if (target != null) {
+                keep(target, cache);
+            }
+            return new CachedBatch(three, four, target);
+        }
+    }
+
+    /** An array outlives the scope it was made in: owned by the cache manager. */
+    private static void keep(NDArray a, NDManager cache) {
+        a.attach(cache);
+        NDScope.unregister(a);
+    }
+
+    /** One Adam step of a fusion layer on a cached batch; returns its cross-entropy. */
+    private double fusionStep(Params params, Adam adam, LearnerOutputs outputs, NDArray targets) {
+        int count = outputs.scores().length;
+        NDArray loss = Layers.crossEntropy(fusion.forward(params, outputs.scores(count), outputs.encoded(count), s)
+                .get(0), targets);
+        Autograd.backward(loss, false, false);
+        double value = loss.toType(DataType.FLOAT64, false).getDouble();
+        try (NDManager step = manager.newSubManager()) {
+            adam.step(params, params.gradients(step));
+        }
+        zero(params);
+        return value;
+    }
+
+    /** The validation users' uncut NDCG with a fusion layer over their cached learner outputs (early stopping). */
+    private double fusionCheck(Variant variant, Params params, List<CachedBatch> checks) {
+        List<float[]> scores = new ArrayList<>();
+        try (NDScope scope = new NDScope()) {
+            for (CachedBatch b : checks) {
+                LearnerOutputs o = variant == Variant.CF ? b.four() : b.three();
+                int count = o.scores().length;
+                scores.addAll(AdaptedRecommender.rows(fusion.forward(params.detached(), o.scores(count),
+                        o.encoded(count), s).get(0)));
+            }
+        }
+        HeldOutUsers.Check check = validationUsers.check(scores);
         LOG.info("{}: validation NDCG@10 {}, uncut NDCG {}", variant.label(), String.format("%.4f", check.ndcg10()),
                 String.format("%.4f", check.ndcg()));
         return check.ndcg();
     }
 
-    /** Examples per fusion user and epoch (each a different support size). */
+    /** Examples per fusion user (each a different support size). */
     private static final int FUSION_CUTS = 4;
 
     /**
@@ -688,29 +742,45 @@ public final class MmlModel {
      */
     private LearnerOutputs learnerOutputs(List<int[]> users, int steps, double rate, boolean all, boolean generated,
                                           double[] mainRates, NDManager sub) {
+        return learnerOutputs(users, new int[] {steps}, rate, all, generated, mainRates, sub).get(0);
+    }
+
+    /** {@link #learnerOutputs} after each of several step counts (ascending), from one adaptation per learner. */
+    private List<LearnerOutputs> learnerOutputs(List<int[]> users, int[] stepCounts, double rate, boolean all,
+                                                boolean generated, double[] mainRates, NDManager sub) {
         Params mainP = generated
                 ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable).put("item.emb", warmTable))
                 : mainParams;
         SequenceLearner[] learners = rankingLearners();
         Params[] base = {mainP, textParams, imageParams};
         int count = all ? 3 : 1;
-        boolean adapt = steps > 0 && users.stream().anyMatch(u -> u.length >= 2);
+        int maxSteps = stepCounts[stepCounts.length - 1];
+        boolean adapt = maxSteps > 0 && users.stream().anyMatch(u -> u.length >= 2);
         SequenceBatch support = adapt ? tasks.adaptations(users, sub) : null;
         SequenceBatch batch = tasks.batch(users.stream().map(tasks::recentWindow).toList(), sub);
         long n = batch.length();
-        NDArray[] encoded = new NDArray[count];
-        NDArray[] scores = new NDArray[count];
+        NDArray[][] encoded = new NDArray[stepCounts.length][count];
+        NDArray[][] scores = new NDArray[stepCounts.length][count];
         for (int i = 0; i < count; i++) {
             Params p = base[i].detached();
+            List<Params> thetas = null;
             if (adapt) {
                 NDArray r = i == 0 && mainRates != null ? sub.create(mainRates).toType(s.type(), false)
                         : s.temporary(rate, sub);
-                p = p.with(new InnerLoop(learners[i], steps).adaptForRanking(p, support, r, s, sub));
+                thetas = new InnerLoop(learners[i], maxSteps).adaptForRanking(p, support, r, stepCounts, s, sub);
             }
-            encoded[i] = learners[i].encode(p, batch, false, s);
-            scores[i] = encoded[i].get(":, " + (n - 1) + ", :").matMul(learners[i].allItemVectors(p).transpose());
+            for (int c = 0; c < stepCounts.length; c++) {
+                Params at = thetas == null || stepCounts[c] == 0 ? p : p.with(thetas.get(c));
+                encoded[c][i] = learners[i].encode(at, batch, false, s);
+                scores[c][i] = encoded[c][i].get(":, " + (n - 1) + ", :").matMul(learners[i].allItemVectors(at)
+                        .transpose());
+            }
         }
-        return new LearnerOutputs(encoded, scores);
+        List<LearnerOutputs> out = new ArrayList<>();
+        for (int c = 0; c < stepCounts.length; c++) {
+            out.add(new LearnerOutputs(encoded[c], scores[c]));
+        }
+        return out;
     }
 
     private LearnerOutputs learnerOutputs(List<int[]> users, int steps, double rate, boolean generated, NDManager sub) {
@@ -791,11 +861,10 @@ public final class MmlModel {
                 rateFrom.add(from);
             }
             List<List<FusedScores>> out = new ArrayList<>();
-            int done = 0;
-            // each checkpoint's adaptation runs from the start (a J-step adaptation costs J steps per learner)
-            for (int steps : stepCounts) {
-                LearnerOutputs outputs = learnerOutputs(users, steps, rate, fused, generated,
-                        pamlRates != null ? mainRates : null, sub);
+            List<LearnerOutputs> byStep = learnerOutputs(users, stepCounts, rate, fused, generated,
+                    pamlRates != null ? mainRates : null, sub);
+            for (int c = 0; c < stepCounts.length; c++) {
+                LearnerOutputs outputs = byStep.get(c);
                 float[][] scores;
                 float[][] weights = null;
                 if (!fused) {
@@ -811,12 +880,11 @@ public final class MmlModel {
                 }
                 List<FusedScores> row = new ArrayList<>();
                 for (int u = 0; u < users.size(); u++) {
-                    boolean adapted = steps > 0 && users.get(u).length >= 2;
+                    boolean adapted = stepCounts[c] > 0 && users.get(u).length >= 2;
                     row.add(new FusedScores(scores[u], weights == null ? null : weights[u],
                             adapted ? mainRates[u] : 0, rateFrom.get(u)));
                 }
                 out.add(row);
-                done = steps;
             }
             return out;
         }

@@ -14,6 +14,10 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.ItemVector;
 import dev.kindling.core.store.Store;
 import dev.kindling.generator.SimilarItems;
+import dev.kindling.meta.baseline.CoOccurrence;
+import dev.kindling.meta.baseline.EaseRecommender;
+import dev.kindling.meta.baseline.ItemKnnRecommender;
+import dev.kindling.meta.baseline.NeighbourLists;
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
 
@@ -28,12 +32,13 @@ public final class ModelTraining {
     /** Validation checks without improvement before a training loop stops (the evaluation's default). */
     private static final int PATIENCE = 2;
     /**
-     * Training profiles: quick (3 meta-epochs per learner) and full (10, the MML authors' setting), both with tasks
-     * shaped like cold-start users ({@link Training.Episodes#COLD_START}).
+     * Training profiles, both with tasks shaped like cold-start users ({@link Training.Episodes#COLD_START}): full has
+     * the MML authors' 10 meta-epochs and J = 5 inner steps; quick (what the demo trains, within 5 minutes on 2 cores)
+     * 3 meta-epochs with J = 2 (serving chooses its own J on held-out users; it chose 1 step on ml-latest-small).
      */
     public static Training.MamlSettings profile(String name) {
         return switch (name) {
-            case "quick" -> new Training.MamlSettings(3, 16, 5, 0.05, 1e-3, false, Training.Episodes.COLD_START);
+            case "quick" -> new Training.MamlSettings(3, 16, 2, 0.05, 1e-3, false, Training.Episodes.COLD_START);
             case "full" -> new Training.MamlSettings(10, 16, 5, 0.05, 1e-3, false, Training.Episodes.COLD_START);
             default -> throw new IllegalArgumentException("profile must be quick or full, was '" + name + "'");
         };
@@ -41,12 +46,12 @@ public final class ModelTraining {
 
     /**
      * Next-item pre-training epochs per learner before meta-training, at most (early stopping usually ends sooner):
-     * quick 20, full 50. Not in the MML paper; on ml-latest-small it lifts MML's NDCG@10 from 0.047 to 0.068 (see the
+     * quick 10, full 50. Not in the MML paper; on ml-latest-small it lifts MML's NDCG@10 from 0.047 to 0.068 (see the
      * meta README). 0 gives the paper's random initialisation.
      */
     public static int pretrainEpochs(String profile) {
         return switch (profile) {
-            case "quick" -> 20;
+            case "quick" -> 10;
             case "full" -> 50;
             default -> throw new IllegalArgumentException("profile must be quick or full, was '" + profile + "'");
         };
@@ -112,39 +117,26 @@ public final class ModelTraining {
                     : "only " + heldOut.size() + " new users after T: no early stopping or selection");
             Map<String, Double> candidates = new LinkedHashMap<>();
             Map<String, Params> groups = new LinkedHashMap<>();
-            Map<ServedMethod, dev.kindling.meta.baseline.NeighbourLists> lists = new LinkedHashMap<>();
-            dev.kindling.meta.baseline.CoOccurrence co = new dev.kindling.meta.baseline.CoOccurrence(data.oldUsers(),
+            Map<ServedMethod, NeighbourLists> lists = new LinkedHashMap<>();
+            CoOccurrence co = new CoOccurrence(data.oldUsers(),
                     data.itemCount());
             double lambda = EASE_LAMBDAS[EASE_LAMBDAS.length / 2];
             if (auto || only == ServedMethod.EASE || only == ServedMethod.MML_CF) {
-                double best = Double.NEGATIVE_INFINITY;
-                for (double l : judged ? EASE_LAMBDAS : new double[] {lambda}) {
-                    var fit = dev.kindling.meta.baseline.EaseRecommender.fit(co, l, EASE_MAX_ITEMS, manager)
-                            .sparsify(ColdStartEvaluation.SERVED_NEIGHBOURS);
-                    double score = judged ? heldOut.ndcg10(fit) : 0;
-                    if (score > best) {
-                        best = score;
-                        lambda = l;
-                        lists.put(ServedMethod.EASE, fit);
-                    }
-                }
-                candidates.put(ServedMethod.EASE.label(), best);
-                timed.accept(String.format("EASE: lambda %s, held-out NDCG@10 %.4f", lambda, best));
+                Fitted ease = fitBest(judged ? EASE_LAMBDAS : new double[] {lambda}, heldOut, judged,
+                        l -> EaseRecommender.fit(co, l, EASE_MAX_ITEMS, manager)
+                                .sparsify(ColdStartEvaluation.SERVED_NEIGHBOURS));
+                lambda = ease.setting();
+                lists.put(ServedMethod.EASE, ease.lists());
+                candidates.put(ServedMethod.EASE.label(), ease.score());
+                timed.accept(String.format("EASE: lambda %s, held-out NDCG@10 %.4f", lambda, ease.score()));
             }
             if (auto || only == ServedMethod.ITEM_KNN) {
-                double best = Double.NEGATIVE_INFINITY;
-                int chosen = KNN_NEIGHBOURS[0];
-                for (int k : judged ? KNN_NEIGHBOURS : new int[] {chosen}) {
-                    var fit = dev.kindling.meta.baseline.ItemKnnRecommender.fit(co, k);
-                    double score = judged ? heldOut.ndcg10(fit) : 0;
-                    if (score > best) {
-                        best = score;
-                        chosen = k;
-                        lists.put(ServedMethod.ITEM_KNN, fit);
-                    }
-                }
-                candidates.put(ServedMethod.ITEM_KNN.label(), best);
-                timed.accept(String.format("item-kNN: %d neighbours, held-out NDCG@10 %.4f", chosen, best));
+                Fitted knn = fitBest(judged ? KNN_NEIGHBOURS : new double[] {KNN_NEIGHBOURS[0]}, heldOut, judged,
+                        k -> ItemKnnRecommender.fit(co, (int) k));
+                lists.put(ServedMethod.ITEM_KNN, knn.lists());
+                candidates.put(ServedMethod.ITEM_KNN.label(), knn.score());
+                timed.accept(String.format("item-kNN: %.0f neighbours, held-out NDCG@10 %.4f", knn.setting(),
+                        knn.score()));
             }
             if (auto || only == ServedMethod.POPULARITY) {
                 double score = judged ? heldOut.ndcg10(new PopularityRecommender(data.oldUsers(), data.itemCount())) : 0;
@@ -176,7 +168,7 @@ public final class ModelTraining {
                     var served = lists.get(ServedMethod.EASE);
                     // the fusion users' scores from a fit without them; serving's is the one chosen above
                     mml.withCollaborative(users -> users.equals(data.oldUsers()) && served != null ? served
-                            : dev.kindling.meta.baseline.EaseRecommender.fit(new dev.kindling.meta.baseline.CoOccurrence(
+                            : EaseRecommender.fit(new CoOccurrence(
                                     users, data.itemCount()), l, EASE_MAX_ITEMS, manager)
                                     .sparsify(ColdStartEvaluation.SERVED_NEIGHBOURS));
                 }
@@ -213,7 +205,25 @@ public final class ModelTraining {
     /** The most interacted items EASE covers (its dense inverse is m x m). */
     static final int EASE_MAX_ITEMS = 20_000;
     /** item-kNN neighbourhood sizes tried. */
-    static final int[] KNN_NEIGHBOURS = {50, 200};
+    static final double[] KNN_NEIGHBOURS = {50, 200};
+
+    /** A baseline fitted with the setting that scored best on the held-out users. */
+    private record Fitted(double setting, NeighbourLists lists, double score) {
+    }
+
+    /** Fits the baseline with each setting and keeps the best on the held-out users (score 0 when not judged). */
+    private static Fitted fitBest(double[] settings, HeldOutUsers heldOut, boolean judged,
+                                  java.util.function.DoubleFunction<NeighbourLists> fit) {
+        Fitted best = null;
+        for (double setting : settings) {
+            NeighbourLists lists = fit.apply(setting);
+            double score = judged ? heldOut.ndcg10(lists) : 0;
+            if (best == null || score > best.score()) {
+                best = new Fitted(setting, lists, score);
+            }
+        }
+        return best;
+    }
 
     private static ServedMethod best(Map<String, Double> candidates) {
         return ServedMethod.of(candidates.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey());
