@@ -57,7 +57,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (code == 0) {
             if (retrain || !Files.exists(config.home().resolve("models").resolve("current"))) {
-                code = step(err, "3/4 train a quick MML model", join(List.of("train", "--profile", "quick"), shared));
+                code = step(err, "3/4 train the quick profile (MML and the baselines; the best on new users is served)",
+                        join(List.of("train", "--profile", "quick"), shared));
             } else {
                 err.println("== 3/4 a trained model exists (use --retrain to train again)");
             }

@@ -77,7 +77,7 @@ class KindlingServerTest {
                 "server.modelPollSeconds", "1"));
         store = new SqliteStore(home.resolve("kindling.db"), "NORMAL");
         new Ingestor(store, ImportOptions.from(config), ImportListener.NONE)
-                .importMovieLens(repositoryRoot().resolve("data/ml-latest-small"));
+                .importMovieLens(BundledData.movieLens());
         index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT);
         Path[] minilm = BundledModels.miniLm(home.resolve("models-cache"));
         text = new TextEncoder(minilm[0], minilm[1], BundledModels.MINILM, 64, 32, Device.cpu());
@@ -116,16 +116,6 @@ class KindlingServerTest {
                 model.parameters());
     }
 
-    private static Path repositoryRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isDirectory(p.resolve("data/ml-latest-small"))) {
-            p = p.getParent();
-        }
-        if (p == null) {
-            throw new IllegalStateException("data/ml-latest-small not found above the working directory");
-        }
-        return p;
-    }
 
     @AfterAll
     void stop() throws Exception {

@@ -73,8 +73,7 @@ class ServedModelTest {
         KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
                 "server.apiKey", KEY, "server.port", "0"));
         store = new SqliteStore(home.resolve("kindling.db"), "NORMAL");
-        new Ingestor(store, ImportOptions.from(config), ImportListener.NONE).importMovieLens(repositoryRoot()
-                .resolve("data/ml-latest-small"));
+        new Ingestor(store, ImportOptions.from(config), ImportListener.NONE).importMovieLens(BundledData.movieLens());
         index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT);
         // a small, short version of the quick profile (no item vectors: the learners see IDs only)
         ModelTraining.Plan plan = new ModelTraining.Plan(new Training.MamlSettings(1, 16, 2, 0.05, 1e-3, false,
@@ -104,6 +103,11 @@ class ServedModelTest {
         }
         if (store != null) {
             store.close();
+        }
+        if (home != null) {
+            try (var paths = Files.walk(home)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
@@ -193,14 +197,4 @@ class ServedModelTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static Path repositoryRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isDirectory(p.resolve("data/ml-latest-small"))) {
-            p = p.getParent();
-        }
-        if (p == null) {
-            throw new IllegalStateException("data/ml-latest-small not found above the working directory");
-        }
-        return p;
-    }
 }
