@@ -307,7 +307,8 @@ public final class ColdStartEvaluation {
                             mmlPaml.train(settings.maml(), settings.stages(), seed, progress);
                         }
                         MmlModel trained = mmlPaml;
-                        bySetting = rate -> trained.recommender(method, settings.maml().innerSteps(), rate, seed);
+                        bySetting = rate -> trained.recommender(MmlModel.Variant.of(method), settings.maml().innerSteps(),
+                                rate);
                     } else if (MML_VARIANTS.contains(method)) {
                         if (mml == null) {
                             mml = mmlModel(seedScalars, seedManager, tuning);
@@ -320,7 +321,8 @@ public final class ColdStartEvaluation {
                             mml.train(settings.maml(), settings.stages(), seed, progress);
                         }
                         MmlModel trained = mml;
-                        bySetting = rate -> trained.recommender(method, settings.maml().innerSteps(), rate, seed);
+                        bySetting = rate -> trained.recommender(MmlModel.Variant.of(method), settings.maml().innerSteps(),
+                                rate);
                     } else if (method.equals("ease") || method.equals("item-knn")) {
                         if (coOccurrence[0] == null) {
                             coOccurrence[0] = new CoOccurrence(data.oldUsers(), data.itemCount());
@@ -448,7 +450,7 @@ public final class ColdStartEvaluation {
                 Params p = learner.initialise(seed);
                 int steps = method.equals("pt-ft") ? maml.innerSteps() : 0;
                 Training.pretrain(learner, p, data.oldUsers(), tasks, settings.pretrainEpochs(), 64, 1e-3, seed, s, m,
-                        e -> { }, validation(method, learner, tasks, steps, maml.innerRate(), s, m, seed, tuning, 5));
+                        e -> { }, validation(method, learner, tasks, steps, maml.innerRate(), s, m, tuning, 5));
                 return rate -> new AdaptedRecommender(learner, p, tasks, steps, rate, s, m);
             }
             case "maml-id", "mml-main" -> {
@@ -457,11 +459,11 @@ public final class ColdStartEvaluation {
                 if (settings.pretrainInit()) {
                     Training.pretrain(learner, p, data.oldUsers(), tasks, settings.pretrainEpochs(), 64, 1e-3, seed, s, m,
                             e -> { }, validation(method + " pre-training", learner, tasks, maml.innerSteps(),
-                                    maml.innerRate(), s, m, seed, tuning, 5));
+                                    maml.innerRate(), s, m, tuning, 5));
                 }
                 Training.metaTrain(learner, p, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s), seed,
-                        s, m, e -> { }, validation(method, learner, tasks, maml.innerSteps(), maml.innerRate(), s, m, seed,
-                                tuning, 1));
+                        s, m, e -> { }, validation(method, learner, tasks, maml.innerSteps(), maml.innerRate(), s, m, tuning,
+                                1));
                 return rate -> new AdaptedRecommender(learner, p, tasks, maml.innerSteps(), rate, s, m);
             }
             default -> throw new IllegalArgumentException(method);
@@ -469,11 +471,11 @@ public final class ColdStartEvaluation {
     }
 
     private Training.Validation validation(String name, SequenceLearner learner, Tasks tasks, int steps, double rate,
-                                           Scalars s, NDManager m, long seed, HeldOutUsers tuning, int every) {
+                                           Scalars s, NDManager m, HeldOutUsers tuning, int every) {
         if (settings.patience() <= 0) {
             return null;
         }
-        return Training.Validation.ofAdaptation(name, learner, tasks, steps, rate, s, m, seed, tuning,
+        return Training.Validation.ofAdaptation(name, learner, tasks, steps, rate, s, m, tuning,
                 settings.patience(), every);
     }
 

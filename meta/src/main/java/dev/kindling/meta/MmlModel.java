@@ -166,7 +166,7 @@ public final class MmlModel {
             return;
         }
         Training.Validation v = validationUsers == null ? null : Training.Validation.ofAdaptation(name + " pre-training",
-                learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager, seed, validationUsers, patience, 5);
+                learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager, validationUsers, patience, 5);
         Training.pretrain(learner, params, data.learnerUsers(), tasks, pretrainEpochs, 64, 1e-3, seed, s, manager,
                 e -> { }, v);
     }
@@ -190,7 +190,7 @@ public final class MmlModel {
             return null;
         }
         return Training.Validation.ofAdaptation(name, learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager,
-                seed, validationUsers, patience, 1);
+                validationUsers, patience, 1);
     }
 
     /** Use PAML's per-user inner rates for the main learner (call before {@link #train}). */
@@ -787,11 +787,6 @@ public final class MmlModel {
         return learnerOutputs(users, steps, rate, true, generated, null, sub);
     }
 
-    /** A recommender for one of MML's variants (see {@link Variant}; the string is its label). */
-    public FusedRecommender recommender(String variant, int steps, double rate, long seed) {
-        return recommender(Variant.of(variant), steps, rate);
-    }
-
     /**
      * A recommender for one of MML's variants. Deterministic: adaptation samples nothing and ranking has no dropout,
      * so the same user always gets the same scores.
@@ -833,7 +828,7 @@ public final class MmlModel {
      * MML's fused scores of a user after each of the given numbers of inner steps (ascending) at this rate, from one
      * adaptation: what serving would answer with each J, for the cost of the largest (see {@link AdaptationTuning}).
      */
-    public List<FusedScores> fusedScoresAtSteps(int[] sequence, int[] stepCounts, double rate, long seed) {
+    public List<FusedScores> fusedScoresAtSteps(int[] sequence, int[] stepCounts, double rate) {
         return fusedScoresAtSteps(List.of(sequence), stepCounts, rate, Variant.MML).stream().map(c -> c.get(0)).toList();
     }
 

@@ -196,8 +196,7 @@ public final class Training {
          * (J steps at the given rate), see {@link HeldOutUsers#check}.
          */
         static Validation ofAdaptation(String name, SequenceLearner learner, Tasks tasks, int steps, double rate,
-                                       Scalars s, NDManager manager, long seed, HeldOutUsers users, int patience,
-                                       int every) {
+                                       Scalars s, NDManager manager, HeldOutUsers users, int patience, int every) {
             return new Validation(new EarlyStopping(name, p -> {
                 SequenceLearner ranked = learner.frozen(p); // the parameters hold still during a check
                 try {

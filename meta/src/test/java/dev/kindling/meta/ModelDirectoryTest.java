@@ -79,8 +79,8 @@ class ModelDirectoryTest {
             MmlModel restored = new MmlModel(data, f, config, s, m);
             restored.restore(loaded.groups(), 3);
             int[] user = {3, 4, 5, 6};
-            float[] before = model.recommender("mml", 0, 0.1, 1).scores(user);
-            float[] after = restored.recommender("mml", 0, 0.1, 1).scores(user);
+            float[] before = model.recommender(MmlModel.Variant.MML, 0, 0.1).scores(user);
+            float[] after = restored.recommender(MmlModel.Variant.MML, 0, 0.1).scores(user);
             assertThat(after).containsExactly(before, org.assertj.core.data.Offset.offset(1e-5f));
 
             Files.writeString(saved.resolve("model.json"), Files.readString(saved.resolve("model.json"))
@@ -125,7 +125,7 @@ class ModelDirectoryTest {
             assertThat(table.get("1:31").toFloatArray()).as("trained rows unchanged").containsExactly(
                     loaded.groups().get("main").get("item.emb").get("1:31").toFloatArray(),
                     org.assertj.core.data.Offset.offset(0f));
-            float[] scores = restored.recommender("mml", 1, 0.1, 1).scores(new int[] {3, 4, 31});
+            float[] scores = restored.recommender(MmlModel.Variant.MML, 1, 0.1).scores(new int[] {3, 4, 31});
             assertThat(scores).hasSize(33);
             assertThat(scores[31]).isFinite();
             assertThat(scores[32]).isFinite().isNotEqualTo(scores[31]);
@@ -154,8 +154,8 @@ class ModelDirectoryTest {
                     .withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000)));
             restored.restore(loaded.groups(), 3);
             assertThat(restored.hasPaml()).isTrue();
-            MmlModel.FusedScores a = restored.recommender("mml", 2, 0.1, 1).fusedScores(new int[] {3, 4, 5, 6});
-            MmlModel.FusedScores b = restored.recommender("mml", 2, 0.1, 1).fusedScores(new int[] {20, 9, 14});
+            MmlModel.FusedScores a = restored.recommender(MmlModel.Variant.MML, 2, 0.1).fusedScores(new int[] {3, 4, 5, 6});
+            MmlModel.FusedScores b = restored.recommender(MmlModel.Variant.MML, 2, 0.1).fusedScores(new int[] {20, 9, 14});
             assertThat(a.rateFrom()).hasSize(10).allSatisfy(r -> {
                 assertThat(r.userId()).startsWith("user");
                 assertThat(r.similarity()).isBetween(0.0, 1.0);
@@ -170,7 +170,7 @@ class ModelDirectoryTest {
             MmlModel plain = new MmlModel(data, f, config, s, m);
             plain.restore(loaded.groups(), 3);
             assertThat(plain.hasPaml()).as("without its memory the model adapts at the given rate").isFalse();
-            assertThat(plain.recommender("mml", 2, 0.1, 1).fusedScores(new int[] {3, 4, 5, 6}).mainRate()).isEqualTo(0.1);
+            assertThat(plain.recommender(MmlModel.Variant.MML, 2, 0.1).fusedScores(new int[] {3, 4, 5, 6}).mainRate()).isEqualTo(0.1);
         }
     }
 
@@ -188,11 +188,11 @@ class ModelDirectoryTest {
             heldOut.addAll(data.newUsers());
             List<String> lines = new ArrayList<>();
             int[] user = heldOut.get(0).items();
-            List<MmlModel.FusedScores> byStep = model.fusedScoresAtSteps(user, new int[] {1, 3}, 0.5, 9);
+            List<MmlModel.FusedScores> byStep = model.fusedScoresAtSteps(user, new int[] {1, 3}, 0.5);
             assertThat(byStep.get(0).scores()).as("J = 1 from the shared adaptation")
-                    .containsExactly(model.recommender("mml", 1, 0.5, 9).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
+                    .containsExactly(model.recommender(MmlModel.Variant.MML, 1, 0.5).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
             assertThat(byStep.get(1).scores()).as("J = 3 from the shared adaptation")
-                    .containsExactly(model.recommender("mml", 3, 0.5, 9).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
+                    .containsExactly(model.recommender(MmlModel.Variant.MML, 3, 0.5).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
             AdaptationTuning.Choice choice = AdaptationTuning.choose(model,
                     new HeldOutUsers(heldOut, 6, Protocol.NEXT_ITEM), new int[] {1, 3},
                     new double[] {0.01, 0.5}, lines::add);
