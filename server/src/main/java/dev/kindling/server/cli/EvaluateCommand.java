@@ -122,9 +122,9 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "roughly halves a 3-seed run).")
     int parallel;
 
-    @Option(names = "--pretrain-init",
-            description = "Meta-trained methods start from learners pre-trained on next-item prediction (not in the "
-                    + "MML paper; an option for small data sets).")
+    @Option(names = "--pretrain-init", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Meta-trained methods start from learners pre-trained on next-item prediction, as `train` does "
+                    + "(default); --no-pretrain-init starts them from random weights, as the MML paper does.")
     boolean pretrainInit;
 
     @Option(names = "--reg-paml", paramLabel = "GAMMA", defaultValue = "0",
