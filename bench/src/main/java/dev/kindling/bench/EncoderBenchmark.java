@@ -33,7 +33,7 @@ import ai.onnxruntime.OrtSession;
 import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.index.VectorIndex;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.Store;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ImageEncoder;
@@ -690,7 +690,7 @@ public final class EncoderBenchmark {
     private E2eResult measurePipelineOnce(TextEncoder text, ImageEncoder image, RawOrt raw, TextResult t,
                                           ImageResult im, int round, boolean replayAfter) throws IOException {
         Path tmp = Files.createTempDirectory("kindling-encoder-bench");
-        try (SqliteStore sqlite = new SqliteStore(tmp.resolve("kindling.db"), "FULL");
+        try (JdbcStore sqlite = JdbcStore.sqlite(tmp.resolve("kindling.db"), "FULL");
              LuceneVectorIndex lucene = new LuceneVectorIndex(tmp.resolve("index"), LuceneIndexSettings.DEFAULT)) {
             long start = System.nanoTime();
             importData(sqlite);
@@ -741,7 +741,7 @@ public final class EncoderBenchmark {
     }
 
     /** Imports ml-latest-small into a fresh store, failing on any bad row. */
-    private void importData(SqliteStore sqlite) {
+    private void importData(JdbcStore sqlite) {
         new Ingestor(sqlite, new ImportOptions(10_000, IngestConfig.OnError.FAIL, true, InteractionRules.DEFAULT),
                 ImportListener.NONE).importMovieLens(data);
     }
@@ -754,7 +754,7 @@ public final class EncoderBenchmark {
      */
     private void warmUpPipeline(TextEncoder text, ImageEncoder image, int items) throws IOException {
         Path tmp = Files.createTempDirectory("kindling-encoder-bench-warmup");
-        try (SqliteStore sqlite = new SqliteStore(tmp.resolve("kindling.db"), "FULL");
+        try (JdbcStore sqlite = JdbcStore.sqlite(tmp.resolve("kindling.db"), "FULL");
              LuceneVectorIndex lucene = new LuceneVectorIndex(tmp.resolve("index"), LuceneIndexSettings.DEFAULT)) {
             importData(sqlite);
             long start = System.nanoTime();

@@ -12,7 +12,7 @@ import java.util.Locale;
 
 import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.InteractionRules;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.ingest.FileFormat;
 import dev.kindling.ingest.ImportListener;
 import dev.kindling.ingest.ImportOptions;
@@ -53,7 +53,7 @@ public final class ImportBenchmark {
                 Runtime.getRuntime().availableProcessors());
         List<Double> rates = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
-            try (SqliteStore store = new SqliteStore(tmp.resolve("run" + r + ".db"), "FULL")) {
+            try (JdbcStore store = JdbcStore.sqlite(tmp.resolve("run" + r + ".db"), "FULL")) {
                 List<ImportReport> reports = new Ingestor(store, options, ImportListener.NONE).importMovieLens(data);
                 ImportReport ratings = reports.get(reports.size() - 1);
                 check(ratings.stored() == 100_836, "expected 100,836 stored ratings, got " + ratings.stored());
@@ -72,7 +72,7 @@ public final class ImportBenchmark {
         if (copies > 0) {
             Path csv = tmp.resolve("ratings-x" + copies + ".csv");
             bulkRows = writeCopies(data.resolve("ratings.csv"), csv, copies);
-            try (SqliteStore store = new SqliteStore(tmp.resolve("bulk.db"), "FULL")) {
+            try (JdbcStore store = JdbcStore.sqlite(tmp.resolve("bulk.db"), "FULL")) {
                 Ingestor ingestor = new Ingestor(store, options, ImportListener.NONE);
                 ingestor.importMovieLens(data); // the catalog, for strict mode (and 100k warm-up ratings)
                 ImportReport bulk = ingestor.importInteractions(csv, FileFormat.CSV);

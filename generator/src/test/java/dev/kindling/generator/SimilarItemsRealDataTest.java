@@ -22,7 +22,7 @@ import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.ItemVector;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ImageEncoder;
 import dev.kindling.encoders.ItemText;
@@ -38,7 +38,7 @@ import dev.kindling.ingest.ItemEncodingPipeline;
 class SimilarItemsRealDataTest {
     @TempDir
     static Path home;
-    static SqliteStore store;
+    static JdbcStore store;
     static VectorIndex index;
     static SimilarItems similar;
     static ItemEncodingPipeline.Report report;
@@ -48,7 +48,7 @@ class SimilarItemsRealDataTest {
     static void build() {
         Path root = Path.of(System.getProperty("kindling.root", "..")).toAbsolutePath().normalize();
         posters = root.resolve("../shared/data/movielens-posters/MovieImages").normalize();
-        store = new SqliteStore(home.resolve("k.db"), "NORMAL");
+        store = JdbcStore.sqlite(home.resolve("k.db"), "NORMAL");
         index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT);
         new Ingestor(store, new ImportOptions(10_000, IngestConfig.OnError.FAIL, true, InteractionRules.DEFAULT),
                 ImportListener.NONE).importMovieLens(root.resolve("../shared/data/movielens-latest-small").normalize());

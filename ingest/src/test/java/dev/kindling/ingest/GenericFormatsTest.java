@@ -22,13 +22,13 @@ import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.domain.Item;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.StoreStats;
 
 class GenericFormatsTest {
     @TempDir
     Path dir;
-    SqliteStore store;
+    JdbcStore store;
     final List<RowError> errors = new ArrayList<>();
     final ImportListener listener = new ImportListener() {
         @Override
@@ -39,7 +39,7 @@ class GenericFormatsTest {
 
     @BeforeEach
     void open() {
-        store = new SqliteStore(dir.resolve("k.db"), "NORMAL");
+        store = JdbcStore.sqlite(dir.resolve("k.db"), "NORMAL");
     }
 
     @AfterEach

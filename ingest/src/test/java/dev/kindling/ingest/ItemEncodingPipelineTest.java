@@ -20,7 +20,7 @@ import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.ItemVector;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ImageEncoder;
 import dev.kindling.encoders.ItemText;
@@ -50,7 +50,7 @@ class ItemEncodingPipelineTest {
         image.close();
     }
 
-    private static List<ItemVector> all(SqliteStore store, Modality m) {
+    private static List<ItemVector> all(JdbcStore store, Modality m) {
         return store.itemVectors(m.key(), null, 100_000).rows();
     }
 
@@ -58,7 +58,7 @@ class ItemEncodingPipelineTest {
     void encodesChangedItemsOnlyRecordsBadPicturesAndRebuildsWithoutEncoding() throws Exception {
         Path posters = SharedData.root().resolve("../shared/data/movielens-posters/MovieImages").normalize();
         Path images = Files.createDirectories(home.resolve("images"));
-        try (SqliteStore store = new SqliteStore(home.resolve("k.db"), "NORMAL");
+        try (JdbcStore store = JdbcStore.sqlite(home.resolve("k.db"), "NORMAL");
              VectorIndex index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT)) {
             new Ingestor(store, new ImportOptions(10_000, IngestConfig.OnError.FAIL, true, InteractionRules.DEFAULT),
                     ImportListener.NONE).importMovieLens(SharedData.movieLensSmall());

@@ -15,7 +15,7 @@ import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.domain.Item;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.StoreStats;
 
 class MovieLensImportTest {
@@ -26,7 +26,7 @@ class MovieLensImportTest {
 
     @Test
     void realLatestSmallImportsExactlyAndIdempotently() {
-        try (SqliteStore store = new SqliteStore(dir.resolve("k.db"), "NORMAL")) {
+        try (JdbcStore store = JdbcStore.sqlite(dir.resolve("k.db"), "NORMAL")) {
             Ingestor ingestor = new Ingestor(store, OPTIONS, ImportListener.NONE);
             List<ImportReport> first = ingestor.importMovieLens(SharedData.movieLensSmall());
             assertThat(store.stats()).isEqualTo(new StoreStats(9_742, 610, 100_836));
@@ -67,7 +67,7 @@ class MovieLensImportTest {
         Files.write(ml.resolve("u.user"), List.of("196|49|M|writer|55105", "186|39|F|executive|00000"));
         Files.write(ml.resolve("u.data"), List.of("196\t1\t3\t881250949", "186\t2\t3\t891717742",
                 "186\t1\t9\t891717742", "186\t3\t4\t891717743"));
-        try (SqliteStore store = new SqliteStore(dir.resolve("k.db"), "NORMAL")) {
+        try (JdbcStore store = JdbcStore.sqlite(dir.resolve("k.db"), "NORMAL")) {
             List<RowError> errors = new ArrayList<>();
             ImportListener listener = new ImportListener() {
                 @Override
@@ -95,7 +95,7 @@ class MovieLensImportTest {
         Files.write(ml.resolve("users.dat"), List.of("1::F::1::10::48067"));
         Files.write(ml.resolve("ratings.dat"), List.of("1::1::5::978300760", "1::2::3::978302109",
                 "1::2::3::978302109"));
-        try (SqliteStore store = new SqliteStore(dir.resolve("k.db"), "NORMAL")) {
+        try (JdbcStore store = JdbcStore.sqlite(dir.resolve("k.db"), "NORMAL")) {
             List<ImportReport> reports = new Ingestor(store, OPTIONS, ImportListener.NONE).importMovieLens(ml);
             assertThat(store.stats()).isEqualTo(new StoreStats(2, 1, 2));
             assertThat(reports.get(2).unchanged()).as("the duplicate row").isEqualTo(1);

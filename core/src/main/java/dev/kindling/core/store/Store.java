@@ -11,8 +11,8 @@ import dev.kindling.core.domain.User;
 
 /**
  * The durable catalog and interaction store. Every write method is one transaction: after a crash a batch is either
- * all there or not at all. Implementations: {@link SqliteStore} (embedded default); the contract is written so a
- * PostgreSQL implementation can follow (multi-instance deployments), tested by the same suite.
+ * all there or not at all. The {@code store} module implements it on SQLite (embedded default) and PostgreSQL
+ * (replicas sharing one database), both checked by the same contract suite; {@link Stores} opens the configured one.
  */
 public interface Store extends AutoCloseable {
 

@@ -22,7 +22,7 @@ import dev.kindling.core.index.IndexUnavailableException;
  * The index's link to its Milvus server. It holds two clients, one for reads with the short deadline and one for
  * writes with the long one (the SDK keeps one deadline per client), made on first use and made again after the server
  * was found unreachable. The SDK's own retries are off: a failed read fails at once, and writers retry with
- * {@link RetryingVectorIndex}.
+ * {@link dev.kindling.index.RetryingVectorIndex}.
  *
  * <p>The SDK's calls wait for the channel to be ready until their deadline, so a stopped server would make every
  * call wait that long (30 s for a write by default). Instead, while connected, a watcher tries a plain TCP connection

@@ -51,7 +51,7 @@ import dev.kindling.core.index.VectorRecord;
  *
  * <p>Failures: a server that is down, unreachable or past its deadline makes every method throw
  * {@link IndexUnavailableException} quickly (see {@link MilvusConnection}); nothing retries here, and writers that
- * must not give up wrap the index in {@link RetryingVectorIndex}. A missing collection is
+ * must not give up wrap the index in {@link dev.kindling.index.RetryingVectorIndex}. A missing collection is
  * {@link UnknownCollectionException}, as with every backend.
  *
  * <p>The index keeps no state beyond a cache of collection specs (refreshed when Milvus says a collection is gone), so

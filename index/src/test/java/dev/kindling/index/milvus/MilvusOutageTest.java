@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.kindling.index.RetryingVectorIndex;
 import dev.kindling.core.index.CollectionSpec;
 import dev.kindling.core.index.IndexUnavailableException;
 import dev.kindling.core.index.Metric;

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
@@ -58,7 +59,7 @@ final class EncodeCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         boolean terminal = System.console() != null;
         try (Store store = Stores.open(config.store());
-             VectorIndex index = Services.openIndex(config);
+             VectorIndex index = VectorIndexes.open(config.index());
              TextEncoder text = noText ? null : TextEncoder.open(config.encoders());
              ImageEncoder image = images != null || !config.encoders().imageModel().equals("auto")
                      ? ImageEncoder.open(config.encoders(), BundledData.root()) : null) {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
@@ -162,7 +163,7 @@ final class EvaluateCommand implements Callable<Integer> {
         Path scratch = Files.createTempDirectory("kindling-evaluate-users");
         List<VectorIndex> scratchIndexes = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager(DjlRuntime.device(config.metaDevice(), "PyTorch"), "PyTorch");
-             VectorIndex index = Services.openIndex(config)) {
+             VectorIndex index = VectorIndexes.open(config.index())) {
             MetaDataset data = MetaDataset.load(store, quantile);
             ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
             NeighbourTable neighbours = NeighbourTable.fromIndex(new SimilarItems(index), features, data,

@@ -10,13 +10,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import dev.kindling.core.index.VectorIndexes;
+import dev.kindling.index.IndexBackends;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
 import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.index.milvus.MilvusVectorIndex;
-import dev.kindling.index.milvus.RetryingVectorIndex;
+import dev.kindling.index.RetryingVectorIndex;
 import dev.kindling.ingest.ItemEncodingPipeline;
 
 /** {@code kindling index rebuild|migrate}: maintenance of the vector index. */
@@ -44,7 +46,7 @@ final class IndexCommand implements Runnable {
         public Integer call() {
             KindlingConfig config = home.load();
             long start = System.nanoTime();
-            try (Store store = Stores.open(config.store()); VectorIndex index = Services.openIndex(config)) {
+            try (Store store = Stores.open(config.store()); VectorIndex index = VectorIndexes.open(config.index())) {
                 long n = new ItemEncodingPipeline(store, index, null, null, null).rebuildIndex();
                 spec.commandLine().getErr().printf("%,d vectors written to the index in %.1f s%n", n,
                         (System.nanoTime() - start) / 1e9);
@@ -81,8 +83,8 @@ final class IndexCommand implements Runnable {
             long start = System.nanoTime();
             List<IndexMigration.Copied> report;
             try (Store store = Stores.open(config.store());
-                 LuceneVectorIndex lucene = Services.openLucene(config.index());
-                 MilvusVectorIndex milvus = new MilvusVectorIndex(Services.milvusSettings(config.index()))) {
+                 LuceneVectorIndex lucene = IndexBackends.lucene(config.index());
+                 MilvusVectorIndex milvus = new MilvusVectorIndex(IndexBackends.milvusSettings(config.index()))) {
                 VectorIndex milvusWrites = new RetryingVectorIndex(milvus, RetryingVectorIndex.Backoff.DEFAULT);
                 IndexMigration migration = to == Target.milvus
                         ? new IndexMigration(store, lucene, IndexMigration.RecordReader.oneByOne(lucene), milvusWrites,

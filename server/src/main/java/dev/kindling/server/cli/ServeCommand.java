@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
@@ -60,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
         DjlRuntime.singleThreadedOps();
         CountDownLatch stopped = new CountDownLatch(1);
         try (Store store = Stores.open(config.store());
-             VectorIndex index = Services.openIndex(config);
+             VectorIndex index = VectorIndexes.open(config.index());
              TextEncoder text = TextEncoder.open(config.encoders());
              ImageEncoder image = images != null || !config.encoders().imageModel().equals("auto")
                      ? ImageEncoder.open(config.encoders(), BundledData.root()) : null;

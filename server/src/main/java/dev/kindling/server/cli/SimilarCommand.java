@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.Modality;
@@ -62,7 +63,7 @@ final class SimilarCommand implements Runnable {
                 throw new IllegalArgumentException("--k must be in 1..1000, was " + k);
             }
             KindlingConfig config = home.load();
-            try (Store store = Stores.open(config.store()); VectorIndex index = Services.openIndex(config)) {
+            try (Store store = Stores.open(config.store()); VectorIndex index = VectorIndexes.open(config.index())) {
                 SimilarItems similar = new SimilarItems(index);
                 List<SimilarItem> neighbours = by.equals("fused") ? similar.fused(id, k)
                         : similar.byModality(id, Modality.parse(by), k);

@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
@@ -62,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
         DjlRuntime.singleThreadedOps();
         long start = System.nanoTime();
         var err = spec.commandLine().getErr();
-        try (Store store = Stores.open(config.store()); VectorIndex index = Services.openIndex(config)) {
+        try (Store store = Stores.open(config.store()); VectorIndex index = VectorIndexes.open(config.index())) {
             ModelTraining.Plan plan = ModelTraining.Plan.of(profile).with(quantile, paml, config.pamlUsers(),
                     pretrainEpochs != null ? pretrainEpochs : ModelTraining.pretrainEpochs(profile), model);
             Path saved = ModelTraining.train(store, index, config.home().resolve("models"), plan,

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.StoreStats;
 
 /**
@@ -76,7 +76,7 @@ class CrashDuringImportTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(137);
 
-        try (SqliteStore store = new SqliteStore(db, "FULL")) {
+        try (JdbcStore store = JdbcStore.sqlite(db, "FULL")) {
             assertThat(store.integrityCheck()).isEqualTo("ok");
             StoreStats after = store.stats();
             assertThat(after.items()).as("movies are imported before ratings").isEqualTo(9_742);
@@ -93,7 +93,7 @@ class CrashDuringImportTest {
         assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(again.exitValue()).as("rerun log: %s", java.nio.file.Files.readString(home.resolve("rerun.log")))
                 .isZero();
-        try (SqliteStore store = new SqliteStore(db, "FULL")) {
+        try (JdbcStore store = JdbcStore.sqlite(db, "FULL")) {
             assertThat(store.stats()).isEqualTo(new StoreStats(9_742, 610, 100_836));
         }
     }

@@ -21,7 +21,7 @@ import dev.kindling.core.index.Metric;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
 import dev.kindling.core.store.ItemVector;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.index.milvus.MilvusTestServer;
@@ -90,7 +90,7 @@ class IndexMigrateCommandTest {
     private List<VectorRecord> embeddedIndexWithItemsAndANote() {
         Random random = new Random(7);
         List<VectorRecord> records = new ArrayList<>();
-        try (SqliteStore store = new SqliteStore(home.resolve("kindling.db"), "NORMAL");
+        try (JdbcStore store = JdbcStore.sqlite(home.resolve("kindling.db"), "NORMAL");
              VectorIndex lucene = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT)) {
             List<Item> items = new ArrayList<>();
             List<ItemVector> vectors = new ArrayList<>();

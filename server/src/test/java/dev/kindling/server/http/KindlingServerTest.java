@@ -27,7 +27,7 @@ import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.store.Page;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.StoreStats;
 import dev.kindling.encoders.BundledModels;
 import ai.djl.Device;
@@ -59,7 +59,7 @@ class KindlingServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Path home;
-    private SqliteStore store;
+    private JdbcStore store;
     private LuceneVectorIndex index;
     private TextEncoder text;
     private NDManager manager;
@@ -75,7 +75,7 @@ class KindlingServerTest {
         KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
                 "server.apiKey", KEY, "server.port", "0", "server.maxBodyBytes", "1048576",
                 "server.modelPollSeconds", "1"));
-        store = new SqliteStore(home.resolve("kindling.db"), "NORMAL");
+        store = JdbcStore.sqlite(home.resolve("kindling.db"), "NORMAL");
         new Ingestor(store, ImportOptions.from(config), ImportListener.NONE)
                 .importMovieLens(BundledData.movieLens());
         index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT);

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.ingest.ImportListener;
@@ -58,7 +58,7 @@ class ServedModelTest {
 
     private Path home;
     private Path saved;
-    private SqliteStore store;
+    private JdbcStore store;
     private LuceneVectorIndex index;
     private NDManager manager;
     private ServerServices services;
@@ -72,7 +72,7 @@ class ServedModelTest {
         home = Files.createTempDirectory("kindling-served-model-test");
         KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
                 "server.apiKey", KEY, "server.port", "0"));
-        store = new SqliteStore(home.resolve("kindling.db"), "NORMAL");
+        store = JdbcStore.sqlite(home.resolve("kindling.db"), "NORMAL");
         new Ingestor(store, ImportOptions.from(config), ImportListener.NONE).importMovieLens(BundledData.movieLens());
         index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT);
         // a small, short version of the quick profile (no item vectors: the learners see IDs only)

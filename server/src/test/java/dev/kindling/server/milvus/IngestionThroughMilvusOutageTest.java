@@ -25,14 +25,14 @@ import dev.kindling.core.index.IndexUnavailableException;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
 import dev.kindling.core.store.ItemVector;
-import dev.kindling.core.store.SqliteStore;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ItemText;
 import dev.kindling.encoders.TextEncoder;
 import dev.kindling.index.milvus.MilvusLiteProcess;
 import dev.kindling.index.milvus.MilvusSettings;
 import dev.kindling.index.milvus.MilvusVectorIndex;
-import dev.kindling.index.milvus.RetryingVectorIndex;
+import dev.kindling.index.RetryingVectorIndex;
 import dev.kindling.ingest.ItemEncodingPipeline;
 
 /**
@@ -57,7 +57,7 @@ class IngestionThroughMilvusOutageTest {
         Path data = dir.resolve("milvus");
         Path[] minilm = BundledModels.miniLm(dir.resolve("models"));
         try (MilvusLiteProcess server = MilvusLiteProcess.start(data);
-             SqliteStore store = new SqliteStore(dir.resolve("kindling.db"), "NORMAL");
+             JdbcStore store = JdbcStore.sqlite(dir.resolve("kindling.db"), "NORMAL");
              TextEncoder text = new TextEncoder(minilm[0], minilm[1], BundledModels.MINILM, 64, 32, Device.cpu());
              MilvusVectorIndex milvus = new MilvusVectorIndex(MilvusSettings.DEFAULT.withUri(server.uri())
                      .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10)))) {
@@ -132,7 +132,7 @@ class IngestionThroughMilvusOutageTest {
     }
 
     /** Every vector the store holds (each one acknowledged by the index before it was stored) is in Milvus. */
-    private static void assertEveryAcknowledgedVectorIsIn(MilvusVectorIndex milvus, SqliteStore store) {
+    private static void assertEveryAcknowledgedVectorIsIn(MilvusVectorIndex milvus, JdbcStore store) {
         List<ItemVector> acknowledged = store.itemVectors(Modality.TEXT.key(), null, 100_000).rows();
         assertThat(acknowledged).hasSize(ITEMS);
         assertThat(milvus.count(COLLECTION)).isEqualTo(acknowledged.size());

@@ -1,4 +1,4 @@
-package dev.kindling.core.store;
+package dev.kindling.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,6 +24,12 @@ import org.slf4j.LoggerFactory;
 
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
+import dev.kindling.core.store.Store;
+import dev.kindling.core.store.StoreException;
+import dev.kindling.core.store.StoreStats;
+import dev.kindling.core.store.ItemVector;
+import dev.kindling.core.store.Deletion;
+import dev.kindling.core.store.Page;
 
 /**
  * The store contract against a running PostgreSQL server, plus what only a shared server can show (concurrent
@@ -66,13 +72,13 @@ class PostgresStoreTest extends AbstractStoreContractTest {
         return DriverManager.getConnection(url, user, password);
     }
 
-    private PostgresStore openIn(String schema) {
+    private JdbcStore openIn(String schema) {
         try (Connection c = admin(); Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create schema " + schema + ": " + e.getMessage(), e);
         }
-        return new PostgresStore(urlWithSchema(schema), user, password, 4);
+        return JdbcStore.postgres(urlWithSchema(schema), user, password, 4);
     }
 
     @Override
@@ -91,7 +97,7 @@ class PostgresStoreTest extends AbstractStoreContractTest {
 
     @Test
     void aFailingBatchLeavesNothingBehind() throws Exception {
-        try (PostgresStore s = openIn(schema(dir.resolve("second")))) {
+        try (JdbcStore s = openIn(schema(dir.resolve("second")))) {
             s.appendInteractions(List.of(new Interaction("u", "a", 1.0, Instant.ofEpochSecond(1_500_000_000L), null)));
             // Make the second statement of the next batch fail: the users it inserted first must be rolled back.
             try (Connection c = admin(); Statement st = c.createStatement()) {
@@ -117,7 +123,7 @@ class PostgresStoreTest extends AbstractStoreContractTest {
         String schema = schema(dir.resolve("second"));
         openIn(schema).close();
         try (Connection c = admin(); Statement st = c.createStatement()) {
-            st.execute("UPDATE " + schema + ".kindling_schema SET version = " + (PostgresStore.SCHEMA_VERSION + 1));
+            st.execute("UPDATE " + schema + ".kindling_schema SET version = " + (PostgresDialect.SCHEMA_VERSION + 1));
         }
         assertThatThrownBy(() -> openIn(schema)).isInstanceOf(StoreException.class).hasMessageContaining("newer");
     }
@@ -125,7 +131,7 @@ class PostgresStoreTest extends AbstractStoreContractTest {
     @Test
     void anUnreachableServerIsReportedWithTheUrl() {
         String nowhere = "jdbc:postgresql://127.0.0.1:1/kindling?connectTimeout=2";
-        assertThatThrownBy(() -> new PostgresStore(nowhere, user, password, 1)).isInstanceOf(StoreException.class)
+        assertThatThrownBy(() -> JdbcStore.postgres(nowhere, user, password, 1)).isInstanceOf(StoreException.class)
                 .hasMessageContaining("127.0.0.1:1");
     }
 

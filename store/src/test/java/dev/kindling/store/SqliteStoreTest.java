@@ -1,4 +1,4 @@
-package dev.kindling.core.store;
+package dev.kindling.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,18 +13,24 @@ import org.junit.jupiter.api.Test;
 
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
+import dev.kindling.core.store.Store;
+import dev.kindling.core.store.StoreException;
+import dev.kindling.core.store.StoreStats;
+import dev.kindling.core.store.ItemVector;
+import dev.kindling.core.store.Deletion;
+import dev.kindling.core.store.Page;
 
 class SqliteStoreTest extends AbstractStoreContractTest {
 
     @Override
     protected Store open(Path dir) {
-        return new SqliteStore(dir.resolve("kindling.db"), "FULL");
+        return JdbcStore.sqlite(dir.resolve("kindling.db"), "FULL");
     }
 
     @Test
     void aFailingBatchLeavesNothingBehind() throws Exception {
         Path file = dir.resolve("atomic.db");
-        try (SqliteStore s = new SqliteStore(file, "NORMAL")) {
+        try (JdbcStore s = JdbcStore.sqlite(file, "NORMAL")) {
             s.appendInteractions(List.of(new Interaction("u", "a", 1.0, Instant.ofEpochSecond(1_500_000_000L), null)));
             // Make the second statement of the next batch fail: the users it inserted first must be rolled back.
             try (var c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
@@ -44,17 +50,17 @@ class SqliteStoreTest extends AbstractStoreContractTest {
     @Test
     void aNewerSchemaIsRefused() throws Exception {
         Path file = dir.resolve("future.db");
-        new SqliteStore(file, "FULL").close();
+        JdbcStore.sqlite(file, "FULL").close();
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
-            st.execute("PRAGMA user_version=" + (SqliteStore.SCHEMA_VERSION + 1));
+            st.execute("PRAGMA user_version=" + (SqliteDialect.SCHEMA_VERSION + 1));
         }
-        assertThatThrownBy(() -> new SqliteStore(file, "FULL")).isInstanceOf(StoreException.class)
+        assertThatThrownBy(() -> JdbcStore.sqlite(file, "FULL")).isInstanceOf(StoreException.class)
                 .hasMessageContaining("newer");
     }
 
     @Test
     void itemsWithLongTextRoundTrip() {
-        try (SqliteStore s = new SqliteStore(dir.resolve("long.db"), "FULL")) {
+        try (JdbcStore s = JdbcStore.sqlite(dir.resolve("long.db"), "FULL")) {
             String text = "x".repeat(200_000);
             s.upsertItems(List.of(new Item("a", "t", text, null, List.of(), List.of(), java.util.Map.of())));
             assertThat(s.item("a").orElseThrow().description()).hasSize(200_000);

@@ -1,4 +1,4 @@
-package dev.kindling.core.store;
+package dev.kindling.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.User;
+import dev.kindling.core.store.Store;
+import dev.kindling.core.store.StoreException;
+import dev.kindling.core.store.StoreStats;
+import dev.kindling.core.store.ItemVector;
+import dev.kindling.core.store.Deletion;
+import dev.kindling.core.store.Page;
 
 /** The behaviour every {@link Store} backend must have. Each backend extends this with its own factory. */
 public abstract class AbstractStoreContractTest {

@@ -1,4 +1,4 @@
-package dev.kindling.index.milvus;
+package dev.kindling.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,8 +17,6 @@ import dev.kindling.core.index.Metric;
 import dev.kindling.core.index.SearchRequest;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
-import dev.kindling.index.LuceneIndexSettings;
-import dev.kindling.index.LuceneVectorIndex;
 
 /** Writes retried with back-off over a backend that is unavailable for a while; reads never retried. */
 class RetryingVectorIndexTest {

@@ -1,6 +1,6 @@
-package dev.kindling.core.store;
+package dev.kindling.store;
 
-import java.sql.Array;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,6 +10,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,8 +24,6 @@ import java.util.function.Function;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,40 +31,54 @@ import dev.kindling.core.config.StoreConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.User;
+import dev.kindling.core.store.Deletion;
+import dev.kindling.core.store.ItemVector;
+import dev.kindling.core.store.Page;
+import dev.kindling.core.store.Store;
+import dev.kindling.core.store.StoreException;
+import dev.kindling.core.store.StoreStats;
+import dev.kindling.core.store.VectorBytes;
 
 /**
- * The server store: one PostgreSQL database that several Kindling replicas share. It keeps the {@link Store} contract
- * of {@link SqliteStore} (the same contract suite runs against both): each write call is one transaction, so a batch
- * is all there or not at all, whichever replica or crash interrupts it.
- *
- * <p>Calls run concurrently on connections from a small HikariCP pool. The tables live in the connection's current
- * schema (the first entry of {@code search_path}, {@code public} unless the URL sets {@code currentSchema}); they are
- * created on first open under an advisory lock, so replicas starting together do not race, and the schema version is
- * kept in {@code kindling_schema}: a newer one is refused rather than misread. Ids are {@code COLLATE "C"} so that
- * paging orders them by code point, as SQLite does.
+ * The {@link Store} on a SQL database: SQLite (one file, the embedded default; {@link #sqlite}) or PostgreSQL (shared
+ * by replicas; {@link #postgres}). Every query is written here once, in SQL both understand; what differs (DDL,
+ * connections, locks) is the {@link SqlDialect}'s. Each call is one transaction, so a batch is all there or not at all,
+ * whichever crash (even kill -9) or replica interrupts it; the same contract suite runs against both databases.
  */
-public final class PostgresStore implements Store {
-    private static final Logger LOG = LoggerFactory.getLogger(PostgresStore.class);
-    /** Schema version kept in {@code kindling_schema}. */
-    static final int SCHEMA_VERSION = 1;
-    /** Key of the advisory lock that serialises schema creation across replicas ("kindling" in ASCII). */
-    private static final long SCHEMA_LOCK = 0x6b696e646c696e67L;
+public final class JdbcStore implements Store {
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
+    /** Most ids bound in one {@code IN (...)} list. */
+    private static final int IN_CHUNK = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> LIST = new TypeReference<>() { };
     private static final TypeReference<Map<String, String>> MAP = new TypeReference<>() { };
     private static final String ITEM_COLUMNS = "id, title, description, image, categories, tags, attributes";
 
-    private final String url;
-    private final HikariDataSource pool;
+    private final SqlDialect dialect;
     private volatile boolean closed;
 
-    /** Opens the store a configuration names (see {@link #PostgresStore(String, String, String, int)}). */
-    public PostgresStore(StoreConfig.Postgres config) {
-        this(config.url(), config.user(), config.password(), config.poolSize());
+    private JdbcStore(SqlDialect dialect) {
+        this.dialect = dialect;
+        LOG.debug("opened store {}", dialect.describe());
     }
 
     /**
-     * Connects and creates or checks the schema.
+     * Opens (creating if needed) a SQLite database file in WAL mode.
+     *
+     * @param path        the database file; parent directories are created
+     * @param synchronous FULL (nothing acknowledged is lost, even on power loss) or NORMAL
+     */
+    public static JdbcStore sqlite(Path path, String synchronous) {
+        return new JdbcStore(new SqliteDialect(path, synchronous));
+    }
+
+    /** Connects to the PostgreSQL database a configuration names, creating or checking the schema. */
+    public static JdbcStore postgres(StoreConfig.Postgres config) {
+        return postgres(config.url(), config.user(), config.password(), config.poolSize());
+    }
+
+    /**
+     * Connects to a PostgreSQL database, creating or checking the schema.
      *
      * @param url      {@code jdbc:postgresql://host:port/database}, optionally with {@code ?currentSchema=NAME}
      * @param user     role to log in as
@@ -73,95 +86,18 @@ public final class PostgresStore implements Store {
      * @param poolSize most connections held
      * @throws StoreException when the database cannot be reached or its schema is newer than this Kindling
      */
-    public PostgresStore(String url, String user, String password, int poolSize) {
-        if (!url.startsWith("jdbc:postgresql://")) {
-            throw new IllegalArgumentException("a PostgreSQL JDBC URL starts with jdbc:postgresql://, was " + url);
-        }
-        this.url = url;
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(user);
-        config.setPassword(password.isEmpty() ? null : password);
-        config.setMaximumPoolSize(poolSize);
-        config.setMinimumIdle(Math.min(2, poolSize));
-        config.setAutoCommit(false);
-        config.setConnectionTimeout(10_000);
-        config.setPoolName("kindling-postgres");
-        try {
-            pool = new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            throw new StoreException("cannot open PostgreSQL store " + url + " as " + user + ": " + rootMessage(e), e);
-        }
-        try {
-            migrate();
-        } catch (SQLException | RuntimeException e) {
-            pool.close();
-            throw new StoreException("cannot open PostgreSQL store " + url + ": " + rootMessage(e), e);
-        }
-        LOG.debug("opened PostgreSQL store {} as {}", url, user);
-    }
-
-    private void migrate() throws SQLException {
-        try (Connection db = pool.getConnection()) {
-            try (Statement s = db.createStatement()) {
-                s.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
-                s.execute("CREATE TABLE IF NOT EXISTS kindling_schema (version INTEGER NOT NULL)");
-                int version = 0;
-                try (ResultSet rs = s.executeQuery("SELECT max(version) FROM kindling_schema")) {
-                    if (rs.next()) {
-                        version = rs.getInt(1);
-                    }
-                }
-                if (version > SCHEMA_VERSION) {
-                    throw new SQLException("database schema version " + version + " is newer than this Kindling ("
-                            + SCHEMA_VERSION + "); upgrade Kindling");
-                }
-                if (version < SCHEMA_VERSION) {
-                    createTables(s);
-                    s.execute("DELETE FROM kindling_schema");
-                    s.execute("INSERT INTO kindling_schema (version) VALUES (" + SCHEMA_VERSION + ")");
-                    LOG.info("created the Kindling schema (version {}) in {}", SCHEMA_VERSION, url);
-                }
-            }
-            db.commit();
-        }
-    }
-
-    private static void createTables(Statement s) throws SQLException {
-        s.execute("""
-                CREATE TABLE IF NOT EXISTS items (
-                  id TEXT COLLATE "C" PRIMARY KEY, title TEXT NOT NULL, description TEXT NOT NULL, image TEXT,
-                  categories JSONB NOT NULL, tags JSONB NOT NULL, attributes JSONB NOT NULL, updated_at BIGINT NOT NULL)""");
-        s.execute("""
-                CREATE TABLE IF NOT EXISTS users (
-                  id TEXT COLLATE "C" PRIMARY KEY, attributes JSONB NOT NULL, created_at BIGINT NOT NULL)""");
-        // The primary key gives both the de-duplication rule and a user's chronological sequence.
-        s.execute("""
-                CREATE TABLE IF NOT EXISTS interactions (
-                  user_id TEXT COLLATE "C" NOT NULL, ts BIGINT NOT NULL, item_id TEXT COLLATE "C" NOT NULL,
-                  rating DOUBLE PRECISION, kind TEXT, PRIMARY KEY (user_id, ts, item_id))""");
-        s.execute("CREATE INDEX IF NOT EXISTS interactions_by_item ON interactions (item_id)");
-        // The foreign key keeps vectors of a deleted item from outliving it, whichever replica deletes it.
-        s.execute("""
-                CREATE TABLE IF NOT EXISTS item_vectors (
-                  item_id TEXT COLLATE "C" NOT NULL REFERENCES items (id) ON DELETE CASCADE,
-                  modality TEXT NOT NULL, encoder TEXT NOT NULL, source_hash TEXT NOT NULL, vector BYTEA, error TEXT,
-                  PRIMARY KEY (modality, item_id))""");
-        s.execute("CREATE INDEX IF NOT EXISTS item_vectors_by_item ON item_vectors (item_id)");
-        s.execute("""
-                CREATE TABLE IF NOT EXISTS deletions (
-                  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL,
-                  at BIGINT NOT NULL)""");
+    public static JdbcStore postgres(String url, String user, String password, int poolSize) {
+        return new JdbcStore(new PostgresDialect(url, user, password, poolSize));
     }
 
     @Override
     public int upsertItems(List<Item> items) {
+        String json = dialect.jsonParameter();
         return transaction("upsert " + items.size() + " items", db -> {
             long now = System.currentTimeMillis();
-            try (PreparedStatement ps = db.prepareStatement("""
-                    INSERT INTO items (id, title, description, image, categories, tags, attributes, updated_at)
-                    VALUES (?, ?, ?, ?, CAST(? AS JSONB), CAST(? AS JSONB), CAST(? AS JSONB), ?)
-                    ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+            try (PreparedStatement ps = db.prepareStatement("INSERT INTO items (" + ITEM_COLUMNS + ", updated_at)"
+                    + " VALUES (?, ?, ?, ?, " + json + ", " + json + ", " + json + ", ?)" + """
+                     ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
                       image = excluded.image, categories = excluded.categories, tags = excluded.tags,
                       attributes = excluded.attributes, updated_at = excluded.updated_at
                     WHERE items.title IS DISTINCT FROM excluded.title
@@ -188,11 +124,11 @@ public final class PostgresStore implements Store {
 
     @Override
     public void upsertUsers(List<User> users) {
+        String json = dialect.jsonParameter();
         transaction("upsert " + users.size() + " users", db -> {
             long now = System.currentTimeMillis();
-            try (PreparedStatement ps = db.prepareStatement("""
-                    INSERT INTO users (id, attributes, created_at) VALUES (?, CAST(? AS JSONB), ?)
-                    ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes""")) {
+            try (PreparedStatement ps = db.prepareStatement("INSERT INTO users (id, attributes, created_at)"
+                    + " VALUES (?, " + json + ", ?) ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes")) {
                 for (User u : users) {
                     ps.setString(1, u.id());
                     ps.setString(2, json(new TreeMap<>(u.attributes())));
@@ -244,22 +180,22 @@ public final class PostgresStore implements Store {
 
     @Override
     public Set<String> missingItems(Collection<String> itemIds) {
-        return transaction("look up items", db -> missingItems(db, itemIds));
+        return transaction("look up items", db -> missingItems(db, itemIds, ""));
     }
 
-    private static Set<String> missingItems(Connection db, Collection<String> itemIds) throws SQLException {
+    private static Set<String> missingItems(Connection db, Collection<String> itemIds, String lock) throws SQLException {
         Set<String> missing = new LinkedHashSet<>(itemIds);
-        if (missing.isEmpty()) {
-            return missing;
-        }
-        try (PreparedStatement ps = db.prepareStatement("SELECT id FROM items WHERE id = ANY (?)")) {
-            ps.setArray(1, textArray(db, missing));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    missing.remove(rs.getString(1));
+        forChunks(new ArrayList<>(missing), chunk -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT id FROM items WHERE id IN (" + marks(chunk.size())
+                    + ")" + lock)) {
+                bind(ps, 1, chunk);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        missing.remove(rs.getString(1));
+                    }
                 }
             }
-        }
+        });
         return missing;
     }
 
@@ -348,9 +284,8 @@ public final class PostgresStore implements Store {
 
     @Override
     public boolean deleteItem(String id) {
-        // item_vectors go with the item (ON DELETE CASCADE)
         return delete(Deletion.Kind.ITEM, id, "DELETE FROM items WHERE id = ?",
-                "DELETE FROM interactions WHERE item_id = ?");
+                "DELETE FROM interactions WHERE item_id = ?", "DELETE FROM item_vectors WHERE item_id = ?");
     }
 
     @Override
@@ -361,18 +296,12 @@ public final class PostgresStore implements Store {
 
     private boolean delete(Deletion.Kind kind, String id, String deleteRow, String... deleteDependents) {
         return transaction("delete " + kind.name().toLowerCase(Locale.ROOT) + " " + id, db -> {
-            try (Statement s = db.createStatement()) {
-                // Deleters take turns, so log sequence numbers commit in order and a reader that has seen seq N never
-                // misses a deletion committed later with a smaller number. Readers are not blocked.
-                s.execute("LOCK TABLE deletions IN SHARE ROW EXCLUSIVE MODE");
-            }
-            int n;
+            dialect.serialiseDeletionLog(db);
             try (PreparedStatement ps = db.prepareStatement(deleteRow)) {
                 ps.setString(1, id);
-                n = ps.executeUpdate();
-            }
-            if (n == 0) {
-                return false;
+                if (ps.executeUpdate() == 0) {
+                    return false;
+                }
             }
             for (String sql : deleteDependents) {
                 try (PreparedStatement ps = db.prepareStatement(sql)) {
@@ -413,19 +342,8 @@ public final class PostgresStore implements Store {
     @Override
     public void putItemVectors(List<ItemVector> vectors) {
         transaction("store " + vectors.size() + " item vectors", db -> {
-            // FOR SHARE: a replica deleting one of these items now waits for this transaction, or this one sees it gone.
-            Set<String> ids = new LinkedHashSet<>(vectors.stream().map(ItemVector::itemId).toList());
-            Set<String> missing = new LinkedHashSet<>(ids);
-            if (!ids.isEmpty()) {
-                try (PreparedStatement ps = db.prepareStatement("SELECT id FROM items WHERE id = ANY (?) FOR SHARE")) {
-                    ps.setArray(1, textArray(db, ids));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            missing.remove(rs.getString(1));
-                        }
-                    }
-                }
-            }
+            Set<String> missing = missingItems(db, vectors.stream().map(ItemVector::itemId).toList(),
+                    dialect.lockReadRows());
             if (!missing.isEmpty()) {
                 throw new IllegalArgumentException("vectors for items that are not in the catalog: "
                         + missing.stream().limit(10).toList());
@@ -454,19 +372,18 @@ public final class PostgresStore implements Store {
     public Map<String, String> itemVectorSources(String modality, Collection<String> itemIds) {
         return transaction("read item vector sources", db -> {
             Map<String, String> out = new HashMap<>();
-            if (itemIds.isEmpty()) {
-                return out;
-            }
-            try (PreparedStatement ps = db.prepareStatement(
-                    "SELECT item_id, encoder, source_hash FROM item_vectors WHERE modality = ? AND item_id = ANY (?)")) {
-                ps.setString(1, modality);
-                ps.setArray(2, textArray(db, new LinkedHashSet<>(itemIds)));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.put(rs.getString(1), rs.getString(2) + "|" + rs.getString(3));
+            forChunks(new ArrayList<>(new LinkedHashSet<>(itemIds)), chunk -> {
+                try (PreparedStatement ps = db.prepareStatement("SELECT item_id, encoder, source_hash FROM item_vectors"
+                        + " WHERE modality = ? AND item_id IN (" + marks(chunk.size()) + ")")) {
+                    ps.setString(1, modality);
+                    bind(ps, 2, chunk);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.put(rs.getString(1), rs.getString(2) + "|" + rs.getString(3));
+                        }
                     }
                 }
-            }
+            });
             return out;
         });
     }
@@ -506,9 +423,18 @@ public final class PostgresStore implements Store {
         });
     }
 
-    /** The JDBC URL this store connects to. */
-    public String url() {
-        return url;
+    /**
+     * The database's own integrity check ("ok" for a sound SQLite file).
+     *
+     * @throws UnsupportedOperationException on PostgreSQL, which checks its own pages
+     */
+    public String integrityCheck() {
+        return transaction("check integrity", dialect::integrityCheck);
+    }
+
+    /** The database: the SQLite file or the PostgreSQL URL. */
+    public String location() {
+        return dialect.describe();
     }
 
     @Override
@@ -517,7 +443,11 @@ public final class PostgresStore implements Store {
             return;
         }
         closed = true;
-        pool.close();
+        try {
+            dialect.close();
+        } catch (SQLException e) {
+            throw new StoreException("closing store " + dialect.describe() + ": " + e.getMessage(), e);
+        }
     }
 
     // ---------------------------------------------------------------- transactions
@@ -528,12 +458,16 @@ public final class PostgresStore implements Store {
     }
 
     /**
-     * Runs the body in one transaction on a pooled connection (READ COMMITTED): committed when it returns, rolled back
-     * when it throws. Database errors become {@link StoreException}; the body's own exceptions pass unchanged.
+     * Runs the body in one transaction: committed when it returns (which also ends a read, so SQLite's WAL can be
+     * checkpointed), rolled back when it throws. Database errors become {@link StoreException}; the body's own
+     * exceptions pass unchanged.
      */
     private <T> T transaction(String what, Sql<T> body) {
-        ensureOpen();
-        try (Connection db = pool.getConnection()) {
+        if (closed) {
+            throw new IllegalStateException("store " + dialect.describe() + " is closed");
+        }
+        try {
+            Connection db = dialect.acquire();
             try {
                 T result = body.run(db);
                 db.commit();
@@ -545,29 +479,40 @@ public final class PostgresStore implements Store {
                     e.addSuppressed(rollback);
                 }
                 throw e;
+            } finally {
+                dialect.release(db);
             }
-        } catch (UncheckedJson e) {
-            throw new StoreException(what + " failed in " + url + ": " + e.getMessage(), e);
-        } catch (SQLException e) {
-            throw new StoreException(what + " failed in " + url + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("store " + url + " is closed");
+        } catch (UncheckedJson | SQLException e) {
+            throw new StoreException(what + " failed in " + dialect.describe() + ": " + e.getMessage(), e);
         }
     }
 
     // ---------------------------------------------------------------- rows
 
+    @FunctionalInterface
+    private interface Chunk {
+        void run(List<String> ids) throws SQLException;
+    }
+
+    private static void forChunks(List<String> ids, Chunk body) throws SQLException {
+        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+            body.run(ids.subList(from, Math.min(ids.size(), from + IN_CHUNK)));
+        }
+    }
+
+    private static String marks(int n) {
+        return String.join(",", Collections.nCopies(n, "?"));
+    }
+
+    private static void bind(PreparedStatement ps, int first, List<String> values) throws SQLException {
+        for (int i = 0; i < values.size(); i++) {
+            ps.setString(first + i, values.get(i));
+        }
+    }
+
     private static Item item(ResultSet rs) throws SQLException {
         return new Item(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), list(rs.getString(5)),
                 list(rs.getString(6)), map(rs.getString(7)));
-    }
-
-    private static Array textArray(Connection db, Collection<String> values) throws SQLException {
-        return db.createArrayOf("text", values.toArray());
     }
 
     private static int sum(int[] counts) {
@@ -590,14 +535,6 @@ public final class PostgresStore implements Store {
         if (limit < 1 || limit > 100_000) {
             throw new IllegalArgumentException("limit must be in 1..100000, was " + limit);
         }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
     }
 
     private static final class UncheckedJson extends RuntimeException {

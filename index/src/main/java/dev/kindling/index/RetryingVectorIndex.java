@@ -1,4 +1,4 @@
-package dev.kindling.index.milvus;
+package dev.kindling.index;
 
 import java.time.Duration;
 import java.util.Collection;
