@@ -27,7 +27,7 @@ import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
-import dev.kindling.meta.ServingModel;
+import dev.kindling.meta.serving.ServingModel;
 import dev.kindling.server.http.KindlingServer;
 import dev.kindling.server.http.ServerServices;
 import dev.kindling.tensor.DjlRuntime;

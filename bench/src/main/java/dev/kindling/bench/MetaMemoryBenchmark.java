@@ -12,11 +12,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 
-import dev.kindling.meta.IdLearner;
 import dev.kindling.meta.ItemFeatures;
-import dev.kindling.meta.LearnerConfig;
-import dev.kindling.meta.MamlTrainer;
-import dev.kindling.meta.Tasks;
+import dev.kindling.meta.learners.IdLearner;
+import dev.kindling.meta.learners.LearnerConfig;
+import dev.kindling.meta.maml.MamlTrainer;
+import dev.kindling.meta.maml.Tasks;
 import dev.kindling.tensor.Adam;
 import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.DjlRuntime;

@@ -23,17 +23,17 @@ import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
-import dev.kindling.meta.ColdStartEvaluation;
-import dev.kindling.meta.IdLearner;
-import dev.kindling.meta.InnerRates;
-import dev.kindling.meta.LearnerConfig;
 import dev.kindling.meta.MetaDataset;
-import dev.kindling.meta.MmlModel;
-import dev.kindling.meta.NextItemLoss;
-import dev.kindling.meta.Protocol;
-import dev.kindling.meta.SplitExport;
-import dev.kindling.meta.Tasks;
-import dev.kindling.meta.Training;
+import dev.kindling.meta.comparison.ColdStartEvaluation;
+import dev.kindling.meta.comparison.SplitExport;
+import dev.kindling.meta.evaluation.Protocol;
+import dev.kindling.meta.learners.IdLearner;
+import dev.kindling.meta.learners.LearnerConfig;
+import dev.kindling.meta.learners.NextItemLoss;
+import dev.kindling.meta.maml.InnerRates;
+import dev.kindling.meta.maml.Tasks;
+import dev.kindling.meta.maml.Training;
+import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
@@ -118,7 +118,7 @@ public final class ReferenceBenchmark implements Callable<Integer> {
             Scalars s = new Scalars(m, DataType.FLOAT32);
             IdLearner learner = new IdLearner(learnerConfig, data.itemCount(), false, m, DataType.FLOAT32);
             Params p = learner.initialise(1);
-            Tasks tasks = learnerConfig.tasks(null, data.itemCount(), DataType.FLOAT32);
+            Tasks tasks = Tasks.forLearner(learnerConfig, null, data.itemCount(), DataType.FLOAT32);
             Training.MamlSettings one = new Training.MamlSettings(1, maml.tasksPerBatch(), maml.innerSteps(),
                     maml.innerRate(), maml.outerRate(), false, maml.episodes());
             Training.metaTrain(learner, p, data.oldUsers(), tasks, one, InnerRates.fixed(maml.innerRate(), s), 1, s, m,

@@ -124,7 +124,7 @@ public final class MetaDataset {
         return all;
     }
 
-    static MetaDataset split(List<String> ids, Map<String, Integer> index, List<UserSequence> users, double quantile) {
+    public static MetaDataset split(List<String> ids, Map<String, Integer> index, List<UserSequence> users, double quantile) {
         if (users.isEmpty()) {
             throw new IllegalStateException("no interactions: import data first");
         }
@@ -134,7 +134,7 @@ public final class MetaDataset {
     }
 
     /** Old users (first interaction at or before T, cut at T) and new users (first interaction after T). */
-    static MetaDataset splitAt(List<String> ids, Map<String, Integer> index, List<UserSequence> users, long cut) {
+    public static MetaDataset splitAt(List<String> ids, Map<String, Integer> index, List<UserSequence> users, long cut) {
         List<UserSequence> old = new ArrayList<>();
         List<UserSequence> fresh = new ArrayList<>();
         for (UserSequence u : users) {

@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.kindling.meta.UserSequence;
 
+
 /**
  * Which old users interacted with which items (binary: an item counts once per user), indexed both ways, for the
  * collaborative baselines: item-item co-occurrence counts G = X^T X, one row at a time or dense over chosen items.

@@ -2,6 +2,7 @@ package dev.kindling.meta.baseline;
 
 import dev.kindling.meta.Recommender;
 
+
 /**
  * A content baseline: an item's score is the mean cosine between its text vector (the catalogue's MiniLM encoding)
  * and the text vectors of the user's items. Needs no interactions at all, so it ranks items nobody has seen too.

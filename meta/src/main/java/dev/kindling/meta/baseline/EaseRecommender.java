@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.kindling.meta.Recommender;
 
+
 /**
  * EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019), a strong collaborative baseline: over
  * the old users' binary interaction matrix X, P = (X^T X + lambda I)^-1 and B = I - P diagMat(1 / diag(P)) (the

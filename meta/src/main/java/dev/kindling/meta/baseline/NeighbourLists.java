@@ -5,6 +5,7 @@ import java.util.PriorityQueue;
 
 import dev.kindling.meta.Recommender;
 
+
 /**
  * Item-to-item weights kept sparse: for each item, its best {@code k} neighbours and their weights. A user's score
  * for item j is the sum over the user's items i of w(i, j) (item-based collaborative filtering, Sarwar et al. 2001;
@@ -14,6 +15,9 @@ import dev.kindling.meta.Recommender;
  * @param weights    the same shape, their weights
  */
 public record NeighbourLists(int[][] neighbours, float[][] weights) implements Recommender {
+    /** The collaborative learner's neighbours per item, as served (EASE's rows pruned to their largest weights). */
+    public static final int SERVED = 200;
+
 
     public int itemCount() {
         return neighbours.length - 1;

@@ -11,12 +11,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
-import dev.kindling.meta.ModelTraining;
+import dev.kindling.meta.serving.ModelTraining;
 import dev.kindling.tensor.DjlRuntime;
 
 /** {@code kindling train [--profile quick|full] [--paml]}: MML's three training stages, saved as a model version. */

@@ -5,8 +5,9 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 
-import dev.kindling.meta.ModelTraining;
-import dev.kindling.meta.Training;
+import dev.kindling.meta.serving.ModelTraining;
+import dev.kindling.meta.serving.ServedMethod;
+
 
 /**
  * {@code POST /v1/train} (an asynchronous training job; the new model version is swapped in when it is saved, while
@@ -30,7 +31,7 @@ final class JobsResource {
         String model = request.has("model") ? request.string("model", true) : "auto";
         if (!model.equals("auto")) {
             try {
-                dev.kindling.meta.ServedMethod.of(model);
+                ServedMethod.of(model);
             } catch (IllegalArgumentException e) {
                 throw ApiException.badField("model", "model must be auto, mml, mml-cf, ease, item-knn or popularity, "
                         + "was '" + model + "'");

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 
 import dev.kindling.core.domain.Interaction;
-import dev.kindling.meta.ServingModel;
+import dev.kindling.meta.serving.ServingModel;
 
 /**
  * {@code POST /v1/recommendations}: top-k items for a new user known only by a few interactions sent with the

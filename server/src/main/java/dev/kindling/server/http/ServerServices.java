@@ -13,7 +13,7 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
 import dev.kindling.generator.SimilarItems;
 import dev.kindling.ingest.ItemEncodingPipeline;
-import dev.kindling.meta.ServingModel;
+import dev.kindling.meta.serving.ServingModel;
 
 /**
  * What the HTTP handlers work with: the store, the vector index, the encode pipeline (for items added through the

@@ -27,24 +27,25 @@ import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.store.Page;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.StoreStats;
 import dev.kindling.encoders.BundledModels;
+import dev.kindling.store.JdbcStore;
 import ai.djl.Device;
 import dev.kindling.encoders.ItemText;
 import dev.kindling.encoders.TextEncoder;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
-import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.ImportListener;
+import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.Ingestor;
 import dev.kindling.ingest.ItemEncodingPipeline;
 import dev.kindling.meta.ItemFeatures;
-import dev.kindling.meta.LearnerConfig;
 import dev.kindling.meta.MetaDataset;
-import dev.kindling.meta.MmlModel;
-import dev.kindling.meta.ModelDirectory;
-import dev.kindling.meta.Training;
+import dev.kindling.meta.learners.LearnerConfig;
+import dev.kindling.meta.maml.Training;
+import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.serving.ModelDirectory;
+import dev.kindling.meta.serving.ServingModel;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Scalars;
 
@@ -223,7 +224,7 @@ class KindlingServerTest {
         }
         assertThat(services.model().knows("new-toy-story-4")).as("the reloaded model knows the new item").isTrue();
         var ranked = services.model().recommend(List.of("1", "3114"), 10, true, "new-toy-story-4"::equals);
-        assertThat(ranked.items()).extracting(dev.kindling.meta.ServingModel.Scored::itemId)
+        assertThat(ranked.items()).extracting(ServingModel.Scored::itemId)
                 .containsExactly("new-toy-story-4");
         assertThat(ranked.items().get(0).score()).isFinite();
         HttpResponse<String> withNew = send("POST", "/v1/recommendations",

@@ -27,19 +27,20 @@ import org.slf4j.LoggerFactory;
 
 import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.ingest.ImportListener;
 import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.Ingestor;
-import dev.kindling.meta.LearnerConfig;
-import dev.kindling.meta.MmlModel;
-import dev.kindling.meta.ModelDirectory;
-import dev.kindling.meta.ModelTraining;
-import dev.kindling.meta.NextItemLoss;
-import dev.kindling.meta.ServedMethod;
-import dev.kindling.meta.Training;
+import dev.kindling.meta.learners.LearnerConfig;
+import dev.kindling.meta.learners.NextItemLoss;
+import dev.kindling.meta.maml.Training;
+import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.serving.ModelDirectory;
+import dev.kindling.meta.serving.ModelTraining;
+import dev.kindling.meta.serving.ServedMethod;
+import dev.kindling.meta.serving.ServingModel;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.tensor.DjlRuntime;
 
 /**
@@ -160,7 +161,7 @@ class ServedModelTest {
     void mmlWithItsCollaborativeLearnerFollowsThePicks() {
         ModelDirectory.Loaded loaded = ModelDirectory.load(saved, manager);
         assertThat(loaded.groups()).containsKey("main");
-        var model = dev.kindling.meta.ServingModel.load(home.resolve("models"), store, index, manager);
+        var model = ServingModel.load(home.resolve("models"), store, index, manager);
         try {
             var mml = model.rankWith(ServedMethod.MML_CF);
             Set<String> children = new HashSet<>(mml.apply(CHILDREN));

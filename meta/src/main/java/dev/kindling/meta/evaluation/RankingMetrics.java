@@ -1,0 +1,162 @@
+package dev.kindling.meta.evaluation;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Full-ranking metrics over users (MML 5.2.1): each user's relevant items are ranked among all items (the user's own
+ * support items excluded) and scored as Recall@K, MRR@K and NDCG@K for K in 5, 10, 20. Every user's values are kept,
+ * so that confidence intervals and paired differences can be computed over users.
+ *
+ * <p>Two kinds of query ({@link EvaluationCase#anyHit}): a single next item, where any of the relevant items (the
+ * target and the items that share its timestamp) counts as the hit, and a set of next items (next-n), scored with
+ * binary relevance (NDCG's ideal DCG over min(K, relevant) items; Recall@K over the same number).
+ *
+ * <p>Ties in the scores count half: an item with the same score as a relevant one is ranked above it half the time,
+ * so a constant scorer never looks better than chance.
+ */
+public final class RankingMetrics {
+    public static final int[] CUTOFFS = {5, 10, 20};
+    private final List<Map<String, Double>> perUser = new ArrayList<>();
+
+    /** The metric names, in report order ({@code ndcg}: NDCG over the whole ranking, no cut-off). */
+    public static List<String> names() {
+        List<String> out = new ArrayList<>();
+        out.add("ndcg");
+        for (int c : CUTOFFS) {
+            out.add("recall@" + c);
+            out.add("mrr@" + c);
+            out.add("ndcg@" + c);
+        }
+        return out;
+    }
+
+    /**
+     * A single held-out item.
+     *
+     * @param scores  a score per item index (index 0 ignored)
+     * @param target  the held-out item
+     * @param exclude items not to rank (the support items)
+     */
+    public Map<String, Double> add(float[] scores, int target, int[] exclude) {
+        return add(scores, new EvaluationCase(exclude, new int[] {target}, true));
+    }
+
+    /** One user's query; returns that user's values. */
+    public Map<String, Double> add(float[] scores, EvaluationCase query) {
+        Map<String, Double> values = score(scores, query);
+        perUser.add(values);
+        return values;
+    }
+
+    /** One user's values without recording them. */
+    public static Map<String, Double> score(float[] scores, EvaluationCase query) {
+        int[] relevant = query.relevant();
+        boolean[] skip = new boolean[scores.length];
+        for (int e : query.support()) {
+            skip[e] = true;
+        }
+        boolean[] isRelevant = new boolean[scores.length];
+        for (int r : relevant) {
+            isRelevant[r] = true;
+            skip[r] = false;
+        }
+        // For each relevant item: the non-relevant items strictly above it, plus half of those tied with it.
+        double[] above = new double[relevant.length];
+        for (int j = 0; j < relevant.length; j++) {
+            float t = scores[relevant[j]];
+            int better = 0;
+            int ties = 0;
+            for (int i = 1; i < scores.length; i++) {
+                if (skip[i] || isRelevant[i]) {
+                    continue;
+                }
+                if (scores[i] > t || Float.isNaN(t)) {
+                    better++;
+                } else if (scores[i] == t) {
+                    ties++;
+                }
+            }
+            above[j] = better + ties / 2;
+        }
+        Arrays.sort(above);
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("ndcg", uncutNdcg(above, query.anyHit()));
+        for (int c : CUTOFFS) {
+            double recall;
+            double mrr;
+            double ndcg;
+            if (query.anyHit()) {
+                double rank = above[0]; // the best-placed relevant item is the hit
+                boolean hit = rank < c;
+                recall = hit ? 1 : 0;
+                mrr = hit ? 1.0 / (rank + 1) : 0;
+                ndcg = hit ? 1.0 / log2(rank + 2) : 0;
+            } else {
+                double dcg = 0;
+                int hits = 0;
+                mrr = 0;
+                for (int j = 0; j < above.length; j++) {
+                    double rank = above[j] + j; // relevant items placed above this one push it down too
+                    if (rank < c) {
+                        dcg += 1.0 / log2(rank + 2);
+                        hits++;
+                        if (j == 0) {
+                            mrr = 1.0 / (rank + 1);
+                        }
+                    }
+                }
+                int ideal = Math.min(c, relevant.length);
+                double idcg = 0;
+                for (int j = 0; j < ideal; j++) {
+                    idcg += 1.0 / log2(j + 2);
+                }
+                recall = (double) hits / ideal;
+                ndcg = dcg / idcg;
+            }
+            out.put("recall@" + c, recall);
+            out.put("mrr@" + c, mrr);
+            out.put("ndcg@" + c, ndcg);
+        }
+        return out;
+    }
+
+    /** NDCG over the whole ranking (no cut-off): every relevant item counts by its rank. */
+    private static double uncutNdcg(double[] above, boolean anyHit) {
+        if (anyHit) {
+            return 1.0 / log2(above[0] + 2);
+        }
+        double dcg = 0;
+        double idcg = 0;
+        for (int j = 0; j < above.length; j++) {
+            dcg += 1.0 / log2(above[j] + j + 2);
+            idcg += 1.0 / log2(j + 2);
+        }
+        return dcg / idcg;
+    }
+
+    private static double log2(double x) {
+        return Math.log(x) / Math.log(2);
+    }
+
+    public int users() {
+        return perUser.size();
+    }
+
+    /** Each user's values, in the order they were added. */
+    public List<Map<String, Double>> perUser() {
+        return List.copyOf(perUser);
+    }
+
+    /** recall@5, mrr@5, ndcg@5, ... averaged over users. */
+    public Map<String, Double> values() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String name : names()) {
+            out.put(name, perUser.stream().mapToDouble(v -> v.get(name)).sum() / Math.max(1, perUser.size()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.kindling.meta.learners;
+
+/**
+ * Shape of a sequential meta-learner and the loss it is trained with. Defaults follow the MML authors' backbone: 2
+ * layers, 2 heads, hidden 64, feed-forward 256, dropout 0.5, sequences of at most 50 items.
+ *
+ * @param hidden    d, the hidden size
+ * @param layers    L, self-attention blocks
+ * @param heads     h, attention heads (hidden divisible by heads)
+ * @param inner     feed-forward inner size
+ * @param dropout   dropout on embeddings, attention probabilities and block outputs
+ * @param maxLength n, longest sequence (the most recent n items are kept)
+ * @param loss      the next-item loss of training and of adaptation (absent in models saved before it existed: BPR,
+ *                  the paper's)
+ */
+public record LearnerConfig(int hidden, int layers, int heads, int inner, double dropout, int maxLength,
+                            NextItemLoss loss) {
+    public static final LearnerConfig DEFAULT = new LearnerConfig(64, 2, 2, 256, 0.5, 50, NextItemLoss.BPR);
+
+    /** A learner trained with the paper's BPR loss. */
+    public LearnerConfig(int hidden, int layers, int heads, int inner, double dropout, int maxLength) {
+        this(hidden, layers, heads, inner, dropout, maxLength, NextItemLoss.BPR);
+    }
+
+    public LearnerConfig {
+        if (loss == null) {
+            loss = NextItemLoss.BPR;
+        }
+        if (hidden < 1 || layers < 1 || heads < 1 || inner < 1 || maxLength < 2) {
+            throw new IllegalArgumentException("learner sizes must be positive (maxLength >= 2): " + this);
+        }
+        if (hidden % heads != 0) {
+            throw new IllegalArgumentException("hidden " + hidden + " is not divisible by heads " + heads);
+        }
+        if (dropout < 0 || dropout >= 1) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), was " + dropout);
+        }
+    }
+
+    public LearnerConfig withoutDropout() {
+        return new LearnerConfig(hidden, layers, heads, inner, 0, maxLength, loss);
+    }
+
+    public LearnerConfig withDropout(double rate) {
+        return new LearnerConfig(hidden, layers, heads, inner, rate, maxLength, loss);
+    }
+
+    public LearnerConfig withLoss(NextItemLoss newLoss) {
+        return new LearnerConfig(hidden, layers, heads, inner, dropout, maxLength, newLoss);
+    }
+
+    /**
+     * With the softmax loss, large training batches (whole windows of many users) score each next item against this
+     * many items sampled for the batch instead of the whole catalogue (the catalogue-wide softmax cost 20 s per epoch
+     * on ml-latest-small, 2 cores); MAML tasks and adaptation, a few positions each, always use every item.
+     */
+    public static final int SAMPLED_CANDIDATES = 1_024;
+}

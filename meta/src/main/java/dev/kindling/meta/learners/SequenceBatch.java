@@ -1,0 +1,40 @@
+package dev.kindling.meta.learners;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * A batch of item sequences, right-aligned in a window of length n (padding id 0 on the left), with what training
+ * needs: the next item at each position, what it is scored against, and which positions count in the loss.
+ *
+ * @param items      item indices [batch, n], int64, 0 = padding
+ * @param positives  next item at each position [batch, n], int64 (0 where there is none)
+ * @param negatives  for the BPR loss, a sampled item the user did not interact with, per position [batch, n], int64;
+ *                   null for the softmax loss
+ * @param candidates for the softmax loss, the items the next item is scored against besides itself: a sample shared
+ *                   by the batch [s], int64, or null for every item
+ * @param weights    loss weight per position [batch, n] (0 = not a training position; per-example weights such as
+ *                   MELO's plug in here)
+ * @param textGram   cosine Gram matrix of the items' text vectors [batch, n, n] (0 for padding)
+ * @param imageGram  cosine Gram matrix of the items' image vectors [batch, n, n] (0 where either item has no picture)
+ */
+public record SequenceBatch(NDArray items, NDArray positives, NDArray negatives, NDArray candidates, NDArray weights,
+                            NDArray textGram, NDArray imageGram) {
+
+    public long batchSize() {
+        return items.getShape().get(0);
+    }
+
+    public long length() {
+        return items.getShape().get(1);
+    }
+
+    /** The same sequences with other targets and weights (support vs. query positions of one task). */
+    public SequenceBatch withTargets(NDArray newPositives, NDArray newNegatives, NDArray newCandidates,
+                                     NDArray newWeights) {
+        return new SequenceBatch(items, newPositives, newNegatives, newCandidates, newWeights, textGram, imageGram);
+    }
+
+    public SequenceBatch withWeights(NDArray newWeights) {
+        return new SequenceBatch(items, positives, negatives, candidates, newWeights, textGram, imageGram);
+    }
+}

@@ -1,0 +1,232 @@
+package dev.kindling.meta.maml;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import dev.kindling.meta.ItemFeatures;
+import dev.kindling.meta.learners.LearnerConfig;
+import dev.kindling.meta.learners.NextItemLoss;
+import dev.kindling.meta.learners.SequenceBatch;
+
+/**
+ * Builds batches and MAML tasks from item sequences (MML 4.4.1): a sequence r_1..r_m becomes the window r_1..r_{m-1}
+ * with the next item at each position, so the augmented prefixes <r_1..r_t> -> r_{t+1} are all computed by one causal
+ * pass. A task splits the prefixes of a window into a support set (the earlier ones) and a query set (the later ones).
+ * What each position is scored against depends on the {@link NextItemLoss}.
+ */
+public final class Tasks {
+    private final ItemFeatures features;
+    private final int items;
+    private final int maxLength;
+    private final DataType type;
+    private final NextItemLoss loss;
+    private final int sampledCandidates;
+
+    /**
+     * Tasks for the paper's BPR loss.
+     *
+     * @param features the items' encoder vectors, for the Gram matrices of feature-aware attention (null: batches
+     *                 carry none, for learners that do not read them)
+     */
+    public Tasks(ItemFeatures features, int items, int maxLength, DataType type) {
+        this(features, items, maxLength, type, NextItemLoss.BPR, 0);
+    }
+
+    /**
+     * @param sampledCandidates for the softmax loss, training batches ({@link #training}) score each next item against
+     *                          this many items sampled uniformly for the batch (0, or at least the catalogue: every
+     *                          item); tasks and adaptation to a user always score against every item.
+     */
+    public Tasks(ItemFeatures features, int items, int maxLength, DataType type, NextItemLoss loss,
+                 int sampledCandidates) {
+        this.features = features;
+        this.items = items;
+        this.maxLength = maxLength;
+        this.type = type;
+        this.loss = loss;
+        this.sampledCandidates = sampledCandidates;
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /**
+     * Batches of training windows and tasks for a learner of the given configuration (its loss, window length and,
+     * with the softmax loss, {@link LearnerConfig#SAMPLED_CANDIDATES} sampled items in training batches).
+     *
+     * @param features the items' encoder vectors when the learner reads the batches' Gram matrices (MML's
+     *                 feature-aware ID learner), else null
+     */
+    public static Tasks forLearner(LearnerConfig config, ItemFeatures features, int items, DataType type) {
+        return new Tasks(features, items, config.maxLength(), type, config.loss(), LearnerConfig.SAMPLED_CANDIDATES);
+    }
+
+    public NextItemLoss loss() {
+        return loss;
+    }
+
+    /**
+     * The paper's task from one chronological sequence (its most recent maxLength + 1 items): every prefix but the
+     * last is the support set, the full sequence -> its last item the query (MML 4.4.1).
+     */
+    public MamlTrainer.Task task(int[] sequence, Random random, NDManager manager) {
+        if (sequence.length < 3) {
+            throw new IllegalArgumentException("a task needs at least 3 items (2 support targets and a query), got "
+                    + sequence.length);
+        }
+        int m = Math.min(sequence.length, maxLength + 1);
+        return task(Arrays.copyOfRange(sequence, sequence.length - m, sequence.length), m - 2, random, manager);
+    }
+
+    /**
+     * A task over one window (at most maxLength + 1 items): the prefixes predicting {@code window[1..supportTargets]}
+     * are the support set, those predicting the later items the query set.
+     *
+     * @param supportTargets how many of the window's next items the support predicts (at least 1, fewer than the
+     *                       window's length - 1, so that the query has one)
+     */
+    public MamlTrainer.Task task(int[] window, int supportTargets, Random random, NDManager manager) {
+        return tasks(List.of(window), new int[] {supportTargets}, java.util.Collections.singletonList(null), random,
+                manager);
+    }
+
+    /**
+     * Several tasks adapted together, one row each (see {@link MamlTrainer.Task}): window r's prefixes predicting
+     * {@code windows[r][1..supportTargets[r]]} are its support set, the later ones its query set.
+     *
+     * @param users each row's user (null entries for anonymous tasks)
+     */
+    public MamlTrainer.Task tasks(List<int[]> windows, int[] supportTargets, List<String> users, Random random,
+                                  NDManager manager) {
+        SequenceBatch all = batch(windows, random, manager, false);
+        int n = (int) all.length();
+        int rows = windows.size();
+        float[] support = new float[rows * n];
+        float[] query = new float[rows * n];
+        for (int r = 0; r < rows; r++) {
+            int targets = windows.get(r).length - 1;
+            if (targets > maxLength || supportTargets[r] < 1 || supportTargets[r] >= targets) {
+                throw new IllegalArgumentException("a task window of " + windows.get(r).length + " items (at most "
+                        + (maxLength + 1) + ") needs 1.." + (targets - 1) + " support targets, got " + supportTargets[r]);
+            }
+            int pad = n - targets; // windows are right-aligned
+            Arrays.fill(support, r * n + pad, r * n + pad + supportTargets[r], 1f);
+            Arrays.fill(query, r * n + pad + supportTargets[r], (r + 1) * n, 1f);
+        }
+        Shape shape = new Shape(rows, n);
+        return new MamlTrainer.Task(all.withWeights(manager.create(support, shape).toType(type, false)),
+                all.withWeights(manager.create(query, shape).toType(type, false)), users);
+    }
+
+    /** The window a user's next item is predicted from: the most recent maxLength items of the sequence. */
+    public long[] recentWindow(int[] sequence) {
+        int from = Math.max(0, sequence.length - maxLength);
+        long[] window = new long[sequence.length - from];
+        for (int i = from; i < sequence.length; i++) {
+            window[i - from] = sequence[i];
+        }
+        return window;
+    }
+
+    /**
+     * A cold-start user's support set for adaptation: every prefix of the most recent maxLength + 1 items predicts its
+     * next item. Deterministic: the softmax loss scores against every item, and BPR's negatives are drawn from a
+     * generator seeded by the sequence itself, so the same user is always adapted the same way.
+     */
+    public SequenceBatch adaptation(int[] sequence, NDManager manager) {
+        return adaptations(List.of(sequence), manager);
+    }
+
+    /** Several users' support sets adapted together, one row each (see {@link InnerLoop}), each as it would be alone. */
+    public SequenceBatch adaptations(List<int[]> sequences, NDManager manager) {
+        return batch(sequences, null, manager, false);
+    }
+
+    /**
+     * A training batch: each sequence's most recent maxLength + 1 items, every position predicting its next item
+     * (with the softmax loss, against a sample of the items; see the constructor).
+     */
+    public SequenceBatch training(List<int[]> sequences, Random random, NDManager manager) {
+        return batch(sequences, random, manager, true);
+    }
+
+    /** @param random null: each row's own generator, seeded by the row (adaptation is deterministic per user) */
+    private SequenceBatch batch(List<int[]> sequences, Random random, NDManager manager, boolean sample) {
+        List<long[]> windows = new ArrayList<>();
+        int n = 0;
+        for (int[] s : sequences) {
+            n = Math.max(n, Math.min(s.length, maxLength + 1) - 1);
+        }
+        long[] positives = new long[sequences.size() * n];
+        long[] negatives = loss == NextItemLoss.BPR ? new long[sequences.size() * n] : null;
+        float[] weights = new float[sequences.size() * n];
+        for (int b = 0; b < sequences.size(); b++) {
+            int[] s = sequences.get(b);
+            int m = Math.min(s.length, maxLength + 1);
+            int[] seq = Arrays.copyOfRange(s, s.length - m, s.length);
+            long[] window = new long[m - 1];
+            Set<Integer> seen = new HashSet<>();
+            for (int v : seq) {
+                seen.add(v);
+            }
+            int pad = n - (m - 1);
+            Random rowRandom = random != null ? random : new Random(Arrays.hashCode(s));
+            for (int t = 0; t < m - 1; t++) {
+                window[t] = seq[t];
+                positives[b * n + pad + t] = seq[t + 1];
+                if (negatives != null) {
+                    negatives[b * n + pad + t] = negative(seen, rowRandom);
+                }
+                weights[b * n + pad + t] = 1;
+            }
+            windows.add(window);
+        }
+        NDArray candidates = null;
+        if (loss == NextItemLoss.SOFTMAX && sample && sampledCandidates > 0 && sampledCandidates < items) {
+            long[] sampled = new long[sampledCandidates];
+            for (int i = 0; i < sampled.length; i++) {
+                sampled[i] = 1 + random.nextInt(items);
+            }
+            candidates = manager.create(sampled);
+        }
+        Shape shape = new Shape(sequences.size(), n);
+        return batch(windows, manager).withTargets(manager.create(positives, shape),
+                negatives == null ? null : manager.create(negatives, shape), candidates,
+                manager.create(weights, shape).toType(type, false));
+    }
+
+    /** Right-aligned windows (padding 0 on the left) with their Gram matrices; targets left empty (zeros). */
+    public SequenceBatch batch(List<long[]> windows, NDManager manager) {
+        int n = windows.stream().mapToInt(w -> w.length).max().orElse(1);
+        long[] ids = new long[windows.size() * n];
+        for (int b = 0; b < windows.size(); b++) {
+            long[] w = windows.get(b);
+            System.arraycopy(w, 0, ids, b * n + (n - w.length), w.length);
+        }
+        NDArray itemIds = manager.create(ids, new Shape(windows.size(), n));
+        NDArray zerosL = manager.zeros(new Shape(windows.size(), n), DataType.INT64);
+        NDArray zerosW = manager.zeros(new Shape(windows.size(), n), type);
+        // Gram matrices only for learners that read them (feature-aware attention); null features: none
+        return new SequenceBatch(itemIds, zerosL, null, null, zerosW,
+                features == null ? null : features.textGram(itemIds), features == null ? null : features.imageGram(itemIds));
+    }
+
+    int negative(Set<Integer> exclude, Random random) {
+        while (true) {
+            int candidate = 1 + random.nextInt(items);
+            if (!exclude.contains(candidate)) {
+                return candidate;
+            }
+        }
+    }
+}

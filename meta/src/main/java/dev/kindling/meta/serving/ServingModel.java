@@ -1,0 +1,366 @@
+package dev.kindling.meta.serving;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.store.Store;
+import dev.kindling.meta.ItemFeatures;
+import dev.kindling.meta.MetaDataset;
+import dev.kindling.meta.Recommender;
+import dev.kindling.meta.baseline.CollaborativeLists;
+import dev.kindling.meta.baseline.PopularityRecommender;
+import dev.kindling.meta.mml.AdaptationTuning;
+import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.paml.PamlRates;
+import dev.kindling.meta.paml.UserRateMemory;
+import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.Scalars;
+
+/**
+ * A trained model ready to answer requests: the current model version loaded with the features of the catalogue. It
+ * serves the method chosen when it was trained ({@link ServedMethod}): MML (or MML with its collaborative learner),
+ * adapting to each new user's few interactions (J inner steps on their prefixes, MML 3) before ranking every item, or
+ * a baseline. Items added to the catalogue after training get generated ID embeddings (MML 4.3) when the model is
+ * loaded, so they are recommended without retraining; items added after loading are reported as unknown until the next
+ * load. A user with no known item gets the most popular items of the training users. Answers are deterministic.
+ */
+public final class ServingModel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServingModel.class);
+
+    private final String version;
+    private final MetaDataset data;
+    private final NDManager manager;
+    private final ServedMethod method;
+    /** The served MML variant (null when a baseline is served). */
+    private final MmlModel.FusedRecommender adapted;
+    /** The served baseline (null when MML is served). */
+    private final Recommender baseline;
+    private final Recommender forwardOnly;
+    private final Recommender popular;
+    /** The trained learners (null for a baseline trained alone: no user embeddings then). */
+    private final MmlModel model;
+    private final Set<String> removed;
+    private final AdaptationTuning.Choice adaptation;
+
+    /** One recommended item. */
+    public record Scored(String itemId, double score) {
+    }
+
+    /**
+     * A ranking and how it was made.
+     *
+     * @param items        the top-k items, best first
+     * @param method       the served method ({@code mml}, {@code mml-cf}, {@code ease}, ...) or {@code popularity}
+     *                     (no known item)
+     * @param steps        inner steps run for this user
+     * @param learningRate their rate
+     * @param used         the request's items the model adapted on, oldest first
+     * @param unknown      the request's items the model has no ID embedding for (added after training)
+     * @param fusionWeights how much the ID, text and image learners counted for this user (MML Eq. 12-13); empty for
+     *                     popularity
+     * @param rateFrom     the remembered users the main learner's PAML rate came from (empty without PAML)
+     */
+    public record Ranking(List<Scored> items, String method, int steps, double learningRate, List<String> used,
+                          List<String> unknown, java.util.Map<String, Double> fusionWeights,
+                          List<PamlRates.RateSource> rateFrom) {
+    }
+
+    private ServingModel(String version, ServedMethod method, MetaDataset data, NDManager manager, MmlModel model,
+                         MmlModel.FusedRecommender adapted, Recommender baseline,
+                         Recommender forwardOnly, Recommender popular, Set<String> removed,
+                         AdaptationTuning.Choice adaptation) {
+        this.method = method;
+        this.baseline = baseline;
+        this.adaptation = adaptation;
+        this.forwardOnly = forwardOnly;
+        this.version = version;
+        this.removed = Set.copyOf(removed);
+        this.model = model;
+        this.data = data;
+        this.manager = manager;
+        this.adapted = adapted;
+        this.popular = popular;
+    }
+
+    /**
+     * Loads the current version under {@code models} (see {@link ModelDirectory}) with its items' features. A model
+     * trained with PAML finds each new user's nearest remembered users in the index's {@code users} collection.
+     */
+    public static ServingModel load(Path models, Store store, VectorIndex index, NDManager parent) {
+        long start = System.nanoTime();
+        NDManager manager = parent.newSubManager();
+        try {
+            ModelDirectory.Loaded loaded = ModelDirectory.load(models, manager);
+            List<String> ids = new ArrayList<>(loaded.itemIds());
+            int trained = ids.size();
+            Set<String> known = new HashSet<>(ids);
+            Set<String> removed = new HashSet<>(ids);
+            String cursor = null;
+            do {
+                var page = store.items(cursor, 10_000);
+                for (var item : page.rows()) {
+                    removed.remove(item.id());
+                    if (!known.contains(item.id())) {
+                        ids.add(item.id());
+                    }
+                }
+                cursor = page.next();
+            } while (cursor != null);
+            MetaDataset data = MetaDataset.forModel(store, ids, loaded.manifest().cut());
+            ServedMethod method = loaded.manifest().servedMethod();
+            AdaptationTuning.Choice adaptation = loaded.manifest().servingAdaptation();
+            MmlModel model = null;
+            MmlModel.FusedRecommender adapted = null;
+            Recommender forwardOnly = null;
+            if (loaded.groups().containsKey("main")) {
+                ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
+                Scalars s = new Scalars(manager, DataType.FLOAT32);
+                model = new MmlModel(data, features, loaded.manifest().learner(), s, manager);
+                if (loaded.groups().containsKey("paml")) {
+                    model.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, loaded.manifest().learner().hidden(),
+                            UserRateMemory.DEFAULT_CAPACITY)));
+                }
+                model.restore(loaded.groups(), MmlModel.Stages.DEFAULT.neighbours());
+                MmlModel.Variant variant = method.isMml() ? method.variant() : MmlModel.Variant.MML;
+                adapted = method.isMml() ? model.recommender(variant, adaptation.steps(), adaptation.rate()) : null;
+                forwardOnly = model.recommender(variant, 0, adaptation.rate());
+            } else if (method.isMml()) {
+                throw new IllegalArgumentException("model " + loaded.manifest().version() + " serves " + method.label()
+                        + " but has no learners");
+            }
+            Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
+            Recommender baseline = switch (method) {
+                case EASE, ITEM_KNN -> CollaborativeLists.fromParams(loaded.groups().get(ModelTraining.BASELINE_GROUP),
+                        data.itemCount());
+                case POPULARITY -> popular;
+                default -> null;
+            };
+            LOG.info("model {} ({}) loaded in {} s: {} items ({} added since training{})", loaded.manifest().version(),
+                    method.label(), String.format("%.1f", (System.nanoTime() - start) / 1e9), data.itemCount(),
+                    data.itemCount() - trained, model == null ? "" : ", with generated embeddings");
+            return new ServingModel(loaded.manifest().version(), method, data, manager, model, adapted, baseline,
+                    forwardOnly != null ? forwardOnly : baseline, popular, removed, adaptation);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /** How this model adapts to each new user (J, alpha), as chosen when it was trained. */
+    public AdaptationTuning.Choice adaptation() {
+        return adaptation;
+    }
+
+    /** The method this model serves. */
+    public ServedMethod method() {
+        return method;
+    }
+
+    /** Whether the model has user embeddings (its learners were trained; a baseline trained alone has none). */
+    public boolean hasUserEmbeddings() {
+        return model != null;
+    }
+
+    /**
+     * The user embedding h (see {@link MmlModel#userEmbedding}) from a history, or null when no item is known or the
+     * model has no learners.
+     */
+    public float[] userEmbedding(List<String> history) {
+        lock.readLock().lock();
+        try {
+            requireOpen();
+            int[] sequence = knownIndices(history);
+            return sequence.length == 0 || model == null ? null : model.userEmbedding(sequence);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The embedding's dimension (0 without learners). */
+    public int userDimension() {
+        return model == null ? 0 : model.userDimension();
+    }
+
+    /**
+     * Scores every item for a history without adapting (the plain forward pass: what each request would cost without
+     * MML's inner steps); for benchmarks. Returns the number of items scored.
+     */
+    public int scoreWithoutAdaptation(List<String> history) {
+        lock.readLock().lock();
+        try {
+            requireOpen();
+            int[] sequence = knownIndices(history);
+            Autograd.record(true);
+            return forwardOnly.scores(sequence).length - 1;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The model's item indices of the known items of a history, in order (unknown ids are skipped). */
+    private int[] knownIndices(List<String> history) {
+        return history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull).mapToInt(Integer::intValue)
+                .toArray();
+    }
+
+    /** Items this model ranks. */
+    public int itemCount() {
+        return data.itemCount();
+    }
+
+    /** Whether the model has an ID embedding for this item. */
+    public boolean knows(String itemId) {
+        return data.itemIndex(itemId) != null;
+    }
+
+    /**
+     * The k best items for a user known by these items (oldest first).
+     *
+     * @param excludeSeen leave out the user's own items
+     * @param allowed     only items passing this filter are returned
+     */
+    public Ranking recommend(List<String> history, int k, boolean excludeSeen, Predicate<String> allowed) {
+        lock.readLock().lock();
+        try {
+            requireOpen();
+            return rank(history, k, excludeSeen, allowed);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The top 10 item ids of histories ranked with another method than the served one, as this model would serve it
+     * (MML's variants with its learners and chosen adaptation; baselines are not kept in a model that does not serve
+     * them): to compare what the selection chose between.
+     */
+    public java.util.function.Function<List<String>, List<String>> rankWith(ServedMethod other) {
+        if (!other.isMml() || model == null) {
+            throw new IllegalArgumentException("this model ranks with " + method.label() + " and MML's variants only"
+                    + (model == null ? " (it has no learners)" : ""));
+        }
+        MmlModel.FusedRecommender r = model.recommender(other.variant(), adaptation.steps(), adaptation.rate());
+        return history -> {
+            lock.readLock().lock();
+            try {
+                requireOpen();
+                Autograd.record(true);
+                int[] sequence = knownIndices(history);
+                return top(r.scores(sequence), sequence, 10, true, id -> true).stream().map(Scored::itemId).toList();
+            } finally {
+                lock.readLock().unlock();
+            }
+        };
+    }
+
+    private Ranking rank(List<String> history, int k, boolean excludeSeen, Predicate<String> allowed) {
+        List<String> used = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        List<Integer> sequence = new ArrayList<>();
+        for (String id : history) {
+            Integer index = data.itemIndex(id);
+            if (index == null) {
+                unknown.add(id);
+            } else {
+                used.add(id);
+                sequence.add(index);
+            }
+        }
+        float[] scores;
+        String method;
+        int steps = 0;
+        double rate = 0;
+        java.util.Map<String, Double> weights = new java.util.LinkedHashMap<>();
+        List<PamlRates.RateSource> rateFrom = List.of();
+        if (sequence.isEmpty()) {
+            scores = popular.scores(new int[0]);
+            method = "popularity";
+        } else if (adapted == null) {
+            scores = baseline.scores(sequence.stream().mapToInt(Integer::intValue).toArray());
+            method = this.method.label();
+        } else {
+            Autograd.record(true); // per thread: adaptation takes gradients
+            MmlModel.FusedScores fused = adapted.fusedScores(sequence.stream().mapToInt(Integer::intValue).toArray());
+            scores = fused.scores();
+            if (fused.weights() != null) {
+                String[] names = {"id", "text", "image", "collaborative"};
+                for (int i = 0; i < fused.weights().length; i++) {
+                    weights.put(names[i], (double) fused.weights()[i]);
+                }
+            }
+            method = this.method.label();
+            steps = sequence.size() >= 2 ? adaptation.steps() : 0;
+            rate = steps > 0 ? fused.mainRate() : 0;
+            rateFrom = fused.rateFrom();
+        }
+        return new Ranking(top(scores, sequence.stream().mapToInt(Integer::intValue).toArray(), k, excludeSeen, allowed),
+                method, steps, rate, used, unknown, weights, rateFrom);
+    }
+
+    /** The k best items by score, best first, without the seen ones and those not allowed (the same scores, the same list). */
+    private List<Scored> top(float[] scores, int[] sequence, int k, boolean excludeSeen, Predicate<String> allowed) {
+        boolean[] seen = new boolean[scores.length];
+        if (excludeSeen) {
+            for (int i : sequence) {
+                seen[i] = true;
+            }
+        }
+        PriorityQueue<Scored> top = new PriorityQueue<>((a, b) -> Double.compare(a.score(), b.score()));
+        for (int i = 1; i < scores.length; i++) {
+            // The score test first: once k items are held, most items are skipped without looking at their id.
+            if (seen[i] || top.size() == k && scores[i] <= top.peek().score()) {
+                continue;
+            }
+            String id = data.itemId(i);
+            if (removed.contains(id) || !allowed.test(id)) {
+                continue;
+            }
+            top.add(new Scored(id, scores[i]));
+            if (top.size() > k) {
+                top.poll();
+            }
+        }
+        List<Scored> out = new ArrayList<>(top);
+        out.sort((a, b) -> Double.compare(b.score(), a.score()));
+        return out;
+    }
+
+    /** Rankings run concurrently (each on its own adapted copy of Theta); closing waits for them. */
+    private final java.util.concurrent.locks.ReadWriteLock lock = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("model " + version + " was replaced and closed");
+        }
+    }
+
+    /** Frees the model's tensors once the rankings in progress are done. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                manager.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
