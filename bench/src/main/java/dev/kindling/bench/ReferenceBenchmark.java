@@ -25,6 +25,7 @@ import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.comparison.ColdStartEvaluation;
+import dev.kindling.meta.comparison.Method;
 import dev.kindling.meta.comparison.SplitExport;
 import dev.kindling.meta.evaluation.Protocol;
 import dev.kindling.meta.learners.IdLearner;
@@ -90,7 +91,7 @@ public final class ReferenceBenchmark implements Callable<Integer> {
                 Training.Episodes.COLD_START);
         List<Double> rates = List.of(0.01, 0.05, 0.2);
         ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(List.of(10), seeds, learner,
-                pretrainEpochs, maml, MmlModel.Stages.DEFAULT, List.of("maml-id"), 2, rates, 0, true, Protocol.NEXT_ITEM,
+                pretrainEpochs, maml, MmlModel.Stages.DEFAULT, List.of(Method.MAML_ID), 2, rates, 0, true, Protocol.NEXT_ITEM,
                 ColdStartEvaluation.BaselineSettings.DEFAULT);
         KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString()));
         Path split = Files.createTempDirectory("kindling-reference-split");

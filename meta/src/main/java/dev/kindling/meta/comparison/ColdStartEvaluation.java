@@ -68,7 +68,7 @@ public final class ColdStartEvaluation {
      * {@code kindling train} serves when it is the best MML variant), else MML.
      */
     public String reference() {
-        return settings.methods().contains("mml-cf") ? "mml-cf" : "mml";
+        return (settings.methods().contains(Method.MML_CF) ? Method.MML_CF : Method.MML).label();
     }
 
     /**
@@ -78,7 +78,7 @@ public final class ColdStartEvaluation {
      * @param pretrainEpochs SASRec / PT-FT pre-training epochs
      * @param maml           meta-training settings (its inner steps and rate are also the adaptation budget)
      * @param stages         MML stages 2 and 3
-     * @param methods        which methods to run, from {@link #METHODS}
+     * @param methods        which methods to run
      * @param patience       early stopping: validation checks without improvement before a loop stops (0: off)
      * @param rateGrid       adaptation rates tried on the validation half for each adaptive method (empty: the
      *                       meta-training inner rate only)
@@ -89,7 +89,7 @@ public final class ColdStartEvaluation {
      * @param baselines      the collaborative baselines' grids
      */
     public record Settings(List<Integer> supportSizes, List<Long> seeds, LearnerConfig learner, int pretrainEpochs,
-                           Training.MamlSettings maml, MmlModel.Stages stages, List<String> methods, int patience,
+                           Training.MamlSettings maml, MmlModel.Stages stages, List<Method> methods, int patience,
                            List<Double> rateGrid, double regPaml, boolean pretrainInit, Protocol protocol,
                            BaselineSettings baselines) {
         public Settings {
@@ -99,7 +99,7 @@ public final class ColdStartEvaluation {
         }
 
         public Settings(List<Integer> supportSizes, List<Long> seeds, LearnerConfig learner, int pretrainEpochs,
-                        Training.MamlSettings maml, MmlModel.Stages stages, List<String> methods, int patience,
+                        Training.MamlSettings maml, MmlModel.Stages stages, List<Method> methods, int patience,
                         List<Double> rateGrid, double regPaml, boolean pretrainInit) {
             this(supportSizes, seeds, learner, pretrainEpochs, maml, stages, methods, patience, rateGrid, regPaml,
                     pretrainInit, Protocol.NEXT_ITEM, BaselineSettings.DEFAULT);
@@ -118,13 +118,10 @@ public final class ColdStartEvaluation {
                 List.of(20, 100, 500, 0));
     }
 
-    /** Methods available. */
-    public static final List<String> METHODS = List.of("popularity", "item-knn", "ease", "content-knn", "sasrec",
-            "pt-ft", "maml-id", "mml-main", "mml", "mml-no-gen", "mml-no-fusion", "mml-paml", "mml-cf");
-
-    /** The variants that share one trained {@link MmlModel} per seed. */
-    private static final List<String> MML_VARIANTS = List.of("mml", "mml-no-gen", "mml-no-fusion", "mml-cf");
-
+    /** What {@code evaluate} runs when not told: every method but the main learner alone. */
+    public static final List<Method> METHODS = List.of(Method.POPULARITY, Method.ITEM_KNN, Method.EASE,
+            Method.CONTENT_KNN, Method.SASREC, Method.PT_FT, Method.MAML_ID, Method.MML_MAIN, Method.MML,
+            Method.MML_NO_GEN, Method.MML_NO_FUSION, Method.MML_PAML, Method.MML_CF);
 
     /** A difference to the reference method, paired over the same users: mean and 95% bootstrap interval. */
     public record Difference(double mean, double low, double high) {
@@ -175,11 +172,6 @@ public final class ColdStartEvaluation {
         this.data = data;
         this.features = features;
         this.settings = settings;
-        for (String m : settings.methods()) {
-            if (!METHODS.contains(m)) {
-                throw new IllegalArgumentException("unknown method '" + m + "' (available: " + METHODS + ")");
-            }
-        }
     }
 
     public List<MethodResult> run(NDManager manager, Consumer<String> progress) {
@@ -308,13 +300,13 @@ public final class ColdStartEvaluation {
             Scalars seedScalars = new Scalars(seedManager, type);
             MmlModel mml = null;
             MmlModel mmlPaml = null;
-            for (String method : settings.methods()) {
+            for (Method method : settings.methods()) {
                 try (NDManager m = manager.newSubManager()) {
                     Scalars s = new Scalars(m, type);
                     long start = System.nanoTime();
                     DoubleFunction<Recommender> bySetting;
                     List<Double> grid = settings.rateGrid();
-                    if (method.equals("mml-paml")) {
+                    if (method == Method.MML_PAML) {
                         if (userMemory == null) {
                             throw new IllegalStateException("mml-paml needs a vector index for PAML's users");
                         }
@@ -325,12 +317,12 @@ public final class ColdStartEvaluation {
                             mmlPaml.train(settings.maml(), settings.stages(), seed, progress);
                         }
                         MmlModel trained = mmlPaml;
-                        bySetting = rate -> trained.recommender(MmlModel.Variant.of(method), settings.maml().innerSteps(),
+                        bySetting = rate -> trained.recommender(method.variant(), settings.maml().innerSteps(),
                                 rate);
-                    } else if (MML_VARIANTS.contains(method)) {
+                    } else if (method.sharesMmlModel()) {
                         if (mml == null) {
                             mml = mmlModel(seedScalars, seedManager, tuning);
-                            if (settings.methods().contains("mml-cf")) {
+                            if (settings.methods().contains(Method.MML_CF)) {
                                 double lambda = easeLambda(chosenLambda, tuning, seedManager, coOccurrence);
                                 int maxItems = settings.baselines().easeMaxItems();
                                 mml.withCollaborative(users -> EaseRecommender.fit(new CoOccurrence(users,
@@ -339,16 +331,16 @@ public final class ColdStartEvaluation {
                             mml.train(settings.maml(), settings.stages(), seed, progress);
                         }
                         MmlModel trained = mml;
-                        bySetting = rate -> trained.recommender(MmlModel.Variant.of(method), settings.maml().innerSteps(),
+                        bySetting = rate -> trained.recommender(method.variant(), settings.maml().innerSteps(),
                                 rate);
-                    } else if (method.equals("ease") || method.equals("item-knn")) {
+                    } else if (method.collaborative()) {
                         if (coOccurrence[0] == null) {
                             coOccurrence[0] = new CoOccurrence(data.oldUsers(), data.itemCount());
                         }
                         CoOccurrence co = coOccurrence[0];
                         BaselineSettings b = settings.baselines();
                         Map<Double, Recommender> fitted = new HashMap<>();
-                        if (method.equals("ease")) {
+                        if (method == Method.EASE) {
                             grid = b.easeLambdas();
                             bySetting = lambda -> fitted.computeIfAbsent(lambda,
                                     l -> EaseRecommender.fit(co, l, b.easeMaxItems(), m));
@@ -360,14 +352,14 @@ public final class ColdStartEvaluation {
                         bySetting = build(method, seed, s, m, tuning);
                     }
                     double setting = choose(method, bySetting, grid, tuning);
-                    if (method.equals("ease")) {
+                    if (method == Method.EASE) {
                         chosenLambda[0] = setting; // the collaborative learner of mml-cf uses it too
                     }
                     Recommender r = bySetting.apply(setting);
                     progress.accept(String.format("seed %d %s trained in %.0f s (chosen setting %s)", seed, method,
                             (System.nanoTime() - start) / 1e9, setting));
                     for (int k : settings.supportSizes()) {
-                        String key = method + "@" + k;
+                        String key = method.label() + "@" + k;
                         HeldOutUsers testUsers = new HeldOutUsers(testHalf, k, settings.protocol());
                         HeldOutUsers valUsers = new HeldOutUsers(valHalf, k, settings.protocol());
                         List<Map<String, Double>> perUser = testUsers.evaluate(r).perUser();
@@ -406,7 +398,7 @@ public final class ColdStartEvaluation {
                 co[0] = new CoOccurrence(data.oldUsers(), data.itemCount());
             }
             BaselineSettings b = settings.baselines();
-            chosen[0] = choose("ease", lambda -> EaseRecommender.fit(co[0], lambda, b.easeMaxItems(), m),
+            chosen[0] = choose(Method.EASE, lambda -> EaseRecommender.fit(co[0], lambda, b.easeMaxItems(), m),
                     b.easeLambdas(), tuning);
         }
         return chosen[0];
@@ -430,10 +422,10 @@ public final class ColdStartEvaluation {
      * The setting with the best validation NDCG@10 (methods with nothing to choose keep the meta-training inner rate,
      * reported as their setting).
      */
-    private double choose(String method, DoubleFunction<Recommender> bySetting, List<Double> grid,
+    private double choose(Method method, DoubleFunction<Recommender> bySetting, List<Double> grid,
                           HeldOutUsers tuning) {
         double base = settings.maml().innerRate();
-        if (method.equals("popularity") || method.equals("sasrec") || method.equals("content-knn") || grid.isEmpty()) {
+        if (method == Method.POPULARITY || method == Method.SASREC || method == Method.CONTENT_KNN || grid.isEmpty()) {
             return base;
         }
         double best = grid.get(0);
@@ -449,42 +441,42 @@ public final class ColdStartEvaluation {
         return best;
     }
 
-    private DoubleFunction<Recommender> build(String method, long seed, Scalars s, NDManager m, HeldOutUsers tuning) {
+    private DoubleFunction<Recommender> build(Method method, long seed, Scalars s, NDManager m, HeldOutUsers tuning) {
         LearnerConfig c = settings.learner();
         // feature-aware only for mml-main: the other ID learners read no Gram matrices
-        Tasks tasks = Tasks.forLearner(c, method.equals("mml-main") ? features : null, data.itemCount(), s.type());
+        Tasks tasks = Tasks.forLearner(c, method == Method.MML_MAIN ? features : null, data.itemCount(), s.type());
         Training.MamlSettings maml = settings.maml();
         switch (method) {
-            case "popularity" -> {
+            case POPULARITY -> {
                 Recommender r = new PopularityRecommender(data.oldUsers(), data.itemCount());
                 return rate -> r;
             }
-            case "content-knn" -> {
+            case CONTENT_KNN -> {
                 Recommender r = new ContentKnnRecommender(features.textRows());
                 return rate -> r;
             }
-            case "sasrec", "pt-ft" -> {
+            case SASREC, PT_FT -> {
                 IdLearner learner = new IdLearner(c, data.itemCount(), false, m, s.type());
                 Params p = learner.initialise(seed);
-                int steps = method.equals("pt-ft") ? maml.innerSteps() : 0;
+                int steps = method == Method.PT_FT ? maml.innerSteps() : 0;
                 Training.pretrain(learner, p, data.oldUsers(), tasks, settings.pretrainEpochs(), 64, 1e-3, seed, s, m,
-                        e -> { }, validation(method, learner, tasks, steps, maml.innerRate(), s, m, tuning, 5));
+                        e -> { }, validation(method.label(), learner, tasks, steps, maml.innerRate(), s, m, tuning, 5));
                 return rate -> new AdaptedRecommender(learner, p, tasks, steps, rate, s, m);
             }
-            case "maml-id", "mml-main" -> {
-                IdLearner learner = new IdLearner(c, data.itemCount(), method.equals("mml-main"), m, s.type());
+            case MAML_ID, MML_MAIN -> {
+                IdLearner learner = new IdLearner(c, data.itemCount(), method == Method.MML_MAIN, m, s.type());
                 Params p = learner.initialise(seed);
                 if (settings.pretrainInit()) {
                     Training.pretrain(learner, p, data.oldUsers(), tasks, settings.pretrainEpochs(), 64, 1e-3, seed, s, m,
-                            e -> { }, validation(method + " pre-training", learner, tasks, maml.innerSteps(),
+                            e -> { }, validation(method.label() + " pre-training", learner, tasks, maml.innerSteps(),
                                     maml.innerRate(), s, m, tuning, 5));
                 }
                 Training.metaTrain(learner, p, data.oldUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s), seed,
-                        s, m, e -> { }, validation(method, learner, tasks, maml.innerSteps(), maml.innerRate(), s, m, tuning,
+                        s, m, e -> { }, validation(method.label(), learner, tasks, maml.innerSteps(), maml.innerRate(), s, m, tuning,
                                 1));
                 return rate -> new AdaptedRecommender(learner, p, tasks, maml.innerSteps(), rate, s, m);
             }
-            default -> throw new IllegalArgumentException(method);
+            default -> throw new IllegalArgumentException("not built here: " + method);
         }
     }
 

@@ -144,7 +144,8 @@ class LearningSanityTest {
         ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(List.of(10), List.of(1L), learner, 40,
                 new Training.MamlSettings(15, 16, 2, 0.05, 3e-3, false, Training.Episodes.COLD_START),
                 new MmlModel.Stages(3, 6, 0.1, 3, 3e-3, 3e-3),
-                List.of("popularity", "item-knn", "ease", "sasrec", "maml-id", "mml", "mml-cf"), 3,
+                List.of(Method.POPULARITY, Method.ITEM_KNN, Method.EASE, Method.SASREC, Method.MAML_ID, Method.MML,
+                        Method.MML_CF), 3,
                 List.of(0.01, 0.05), 0, true, Protocol.NEXT_ITEM,
                 new ColdStartEvaluation.BaselineSettings(List.of(1.0, 10.0), 1000, List.of(20, 0)));
         for (ColdStartEvaluation.MethodResult r : new ColdStartEvaluation(data, features, settings).run(manager,

@@ -31,6 +31,7 @@ import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.comparison.ColdStartEvaluation;
+import dev.kindling.meta.comparison.Method;
 import dev.kindling.meta.comparison.SplitExport;
 import dev.kindling.meta.evaluation.Protocol;
 import dev.kindling.meta.learners.LearnerConfig;
@@ -146,7 +147,7 @@ final class EvaluateCommand implements Callable<Integer> {
         ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(
                 full ? List.of(5, 10, 20) : List.of(10), full ? List.of(1L, 2L, 3L) : List.of(1L), ModelTraining.LEARNER,
                 ModelTraining.pretrainEpochs(profile), ModelTraining.profile(profile), MmlModel.Stages.DEFAULT,
-                methods == null ? ColdStartEvaluation.METHODS : methods, patience, rateGrid, regPaml, pretrainInit,
+                methods == null ? ColdStartEvaluation.METHODS : methods.stream().map(Method::of).toList(), patience, rateGrid, regPaml, pretrainInit,
                 Protocol.of(query), ColdStartEvaluation.BaselineSettings.DEFAULT);
         settings = overridden(settings);
         if (exportSplit != null) {
