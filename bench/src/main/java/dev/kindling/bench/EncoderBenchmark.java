@@ -1,5 +1,7 @@
 package dev.kindling.bench;
 
+import static dev.kindling.core.index.Vectors.cosine;
+
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -1258,18 +1260,6 @@ public final class EncoderBenchmark {
             return files.filter(p -> p.getFileName().toString().endsWith(".jpg"))
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
         }
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     private static double median(double[] values) {

@@ -1,5 +1,6 @@
 package dev.kindling.encoders;
 
+import static dev.kindling.core.index.Vectors.cosine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.Test;
 
 import ai.djl.Device;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+
+import dev.kindling.core.index.Vectors;
 
 class TextEncoderTest {
     static TextEncoder encoder;
@@ -28,18 +31,6 @@ class TextEncoderTest {
     @AfterAll
     static void close() {
         encoder.close();
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     @Test
@@ -65,18 +56,10 @@ class TextEncoderTest {
         for (int i = 0; i < texts.size(); i++) {
             float[] alone = encoder.encode(List.of(texts.get(i)))[0];
             assertThat(cosine(together[i], alone)).isGreaterThan(0.99999);
-            double norm = Math.sqrt(cosine(alone, alone) * 0 + dot(alone, alone));
+            double norm = Math.sqrt(Vectors.dot(alone, alone));
             assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
         }
         assertThat(cosine(together[1], together[4])).isLessThan(0.99);
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 
     @Test

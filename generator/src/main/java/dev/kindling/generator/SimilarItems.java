@@ -1,5 +1,7 @@
 package dev.kindling.generator;
 
+import static dev.kindling.core.index.Vectors.cosine;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -114,15 +116,4 @@ public final class SimilarItems {
         return scored.size() > k ? List.copyOf(scored.subList(0, k)) : scored;
     }
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
-    }
 }

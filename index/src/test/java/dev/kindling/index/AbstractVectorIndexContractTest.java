@@ -14,6 +14,7 @@ import dev.kindling.core.index.SearchRequest;
 import dev.kindling.core.index.UnknownCollectionException;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
+import dev.kindling.core.index.Vectors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -124,7 +125,7 @@ public abstract class AbstractVectorIndexContractTest {
             }
             for (SearchHit hit : hits) {
                 found += exact.contains(hit.id()) ? 1 : 0;
-                double cosine = ClusteredVectors.cosine(query, data[Integer.parseInt(hit.id().substring(1))]);
+                double cosine = Vectors.cosine(query, data[Integer.parseInt(hit.id().substring(1))]);
                 worstScoreError = Math.max(worstScoreError, Math.abs(cosine - hit.score()));
             }
         }
@@ -166,7 +167,7 @@ public abstract class AbstractVectorIndexContractTest {
             assertScoresDescending(all);
             assertThat(all).anyMatch(h -> h.score() < 0);
             for (SearchHit hit : all) {
-                double dot = ClusteredVectors.dot(query, data[Integer.parseInt(hit.id().substring(1))]);
+                double dot = Vectors.dot(query, data[Integer.parseInt(hit.id().substring(1))]);
                 assertThat((double) hit.score()).as("score of %s", hit.id())
                         .isCloseTo(dot, within(1e-4 * Math.max(1, Math.abs(dot))));
             }
@@ -262,7 +263,7 @@ public abstract class AbstractVectorIndexContractTest {
                     assertThat(hit.attributes()).isEqualTo(attributes.get(hit.id()));
                 }
                 Set<String> exact = new HashSet<>(matching.stream()
-                        .sorted(Comparator.comparingDouble(id -> -ClusteredVectors.cosine(query, vectors.get(id))))
+                        .sorted(Comparator.comparingDouble(id -> -Vectors.cosine(query, vectors.get(id))))
                         .limit(k).toList());
                 found += (int) hits.stream().filter(h -> exact.contains(h.id())).count();
                 expectedTotal += exact.size();

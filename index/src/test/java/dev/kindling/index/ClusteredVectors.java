@@ -2,6 +2,8 @@ package dev.kindling.index;
 
 import java.util.Random;
 
+import dev.kindling.core.index.Vectors;
+
 /**
  * Seeded test vectors: unit vectors drawn around random unit cluster centres with Gaussian noise, and exact
  * (brute-force) top-k by dot product to measure recall against.
@@ -43,23 +45,11 @@ public final class ClusteredVectors {
     }
 
     public static float[] normalise(float[] v) {
-        double norm = Math.sqrt(dot(v, v));
+        double norm = Math.sqrt(Vectors.dot(v, v));
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (v[i] / norm);
         }
         return v;
-    }
-
-    public static double dot(float[] a, float[] b) {
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += (double) a[i] * b[i];
-        }
-        return sum;
-    }
-
-    public static double cosine(float[] a, float[] b) {
-        return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
     }
 
     /** Indexes of the k data vectors with the largest dot product with the query, best first. */
@@ -69,7 +59,7 @@ public final class ClusteredVectors {
         java.util.Arrays.fill(bestScore, Double.NEGATIVE_INFINITY);
         java.util.Arrays.fill(best, -1);
         for (int i = 0; i < data.length; i++) {
-            double s = dot(data[i], query);
+            double s = Vectors.dot(data[i], query);
             if (s <= bestScore[k - 1]) {
                 continue;
             }

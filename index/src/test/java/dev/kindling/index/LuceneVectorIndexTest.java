@@ -13,6 +13,7 @@ import dev.kindling.core.index.SearchHit;
 import dev.kindling.core.index.SearchRequest;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
+import dev.kindling.core.index.Vectors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,11 +118,11 @@ class LuceneVectorIndexTest extends AbstractVectorIndexContractTest {
         List<SearchHit> hits = index.search("scaled", SearchRequest.of(query, 10).withEf(400));
         assertThat(hits.get(0).id()).isEqualTo("v5");
         List<String> exact = records.stream().sorted(java.util.Comparator.comparingDouble(
-                (VectorRecord r) -> -ClusteredVectors.cosine(query, r.vector()))).limit(10).map(VectorRecord::id).toList();
+                (VectorRecord r) -> -Vectors.cosine(query, r.vector()))).limit(10).map(VectorRecord::id).toList();
         assertThat(hits).extracting(SearchHit::id).containsExactlyElementsOf(exact);
         for (SearchHit hit : hits) {
             VectorRecord r = records.get(Integer.parseInt(hit.id().substring(1)));
-            assertThat(hit.score()).isCloseTo((float) ClusteredVectors.cosine(query, r.vector()), within(1e-5f));
+            assertThat(hit.score()).isCloseTo((float) Vectors.cosine(query, r.vector()), within(1e-5f));
         }
         reopen();
         for (VectorRecord r : records) {
