@@ -4,6 +4,7 @@ import static dev.kindling.core.index.Vectors.cosine;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -13,11 +14,14 @@ import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +39,6 @@ import ai.onnxruntime.OrtSession;
 import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.index.VectorIndex;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.Store;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ImageEncoder;
@@ -47,6 +50,7 @@ import dev.kindling.ingest.ImportListener;
 import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.Ingestor;
 import dev.kindling.ingest.ItemEncodingPipeline;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.tensor.DjlRuntime;
 
 /**
@@ -102,7 +106,7 @@ public final class EncoderBenchmark {
      */
     private int e2eWarmup = -1;
     /** Per measured phase: the share of all CPUs that other processes used meanwhile (see {@link Cpu}). */
-    private final Map<String, Double> othersCpu = new java.util.LinkedHashMap<>();
+    private final Map<String, Double> othersCpu = new LinkedHashMap<>();
 
     private EncoderBenchmark() {
     }
@@ -683,7 +687,7 @@ public final class EncoderBenchmark {
             runs.add(measurePipelineOnce(text, image, raw, t, im, round, round == e2eRounds));
         }
         List<Double> runSeconds = runs.stream().map(r -> r.report().seconds()).toList();
-        E2eResult best = runs.stream().min(java.util.Comparator.comparingDouble(r -> r.report().seconds()))
+        E2eResult best = runs.stream().min(Comparator.comparingDouble(r -> r.report().seconds()))
                 .orElseThrow().withReplay(runs.get(runs.size() - 1).replay());
         return best.withRunSeconds(runSeconds);
     }
@@ -843,19 +847,19 @@ public final class EncoderBenchmark {
 
     private static byte[] sha256(byte[] bytes) {
         try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
     private static long gcMillis() {
-        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .mapToLong(b -> Math.max(0, b.getCollectionTime())).sum();
     }
 
     private static long jitMillis() {
-        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        var jit = ManagementFactory.getCompilationMXBean();
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 

@@ -1,5 +1,7 @@
 package dev.kindling.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -187,7 +189,7 @@ public final class LoadBenchmark {
             model.recommend(histories.get(i % histories.size()), 10, true, id -> true);
             model.scoreWithoutAdaptation(histories.get(i % histories.size()));
         }
-        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         long adapted = 0;
         long plain = 0;
         long adaptedCpu = 0;

@@ -3,6 +3,7 @@ package dev.kindling.encoders;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
@@ -193,10 +195,10 @@ public final class ImageEncoder implements AutoCloseable {
     private float[][] forward(Predictor<NDList, NDList> predictor, float[] pixels, int n) {
         int crop = preprocessing.crop();
         try (NDManager manager = model.getNDManager().newSubManager(device)) {
-            NDArray input = manager.create(java.nio.FloatBuffer.wrap(pixels, 0, n * 3 * crop * crop),
+            NDArray input = manager.create(FloatBuffer.wrap(pixels, 0, n * 3 * crop * crop),
                     new Shape(n, 3, crop, crop));
             NDArray output = predictor.predict(new NDList(input)).get(0);
-            float[] values = output.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            float[] values = output.toType(DataType.FLOAT32, false).toFloatArray();
             int d = values.length / n;
             return MeanPooling.normaliseRows(values, n, d);
         } catch (TranslateException e) {

@@ -4,15 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import ai.djl.Device;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import ai.djl.Device;
 
 class ImageEncoderTest {
     static ImageEncoder encoder;
@@ -52,7 +53,7 @@ class ImageEncoderTest {
         assertThat(v).allMatch(ImageEncoder.ImageVector::ok);
         assertThat(encoder.dimension()).isEqualTo(1280);
         for (ImageEncoder.ImageVector x : v) {
-            assertThat(Math.sqrt(dot(x.vector(), x.vector()))).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(Math.sqrt(dot(x.vector(), x.vector()))).isCloseTo(1.0, Offset.offset(1e-4));
         }
         // Star Wars IV (260) and V (1196): each other's nearest among these.
         double starWars = dot(v.get(0).vector(), v.get(1).vector());
@@ -82,7 +83,7 @@ class ImageEncoderTest {
 
     @Test
     void batchesSpreadOverWorkersComeBackInInputOrderWithTheSameVectors(@TempDir Path dir) throws Exception {
-        List<Path> files = new java.util.ArrayList<>();
+        List<Path> files = new ArrayList<>();
         try (var posterFiles = Files.list(posters())) {
             posterFiles.filter(f -> f.toString().endsWith(".jpg")).sorted().limit(21).forEach(files::add);
         }

@@ -4,14 +4,15 @@ import static dev.kindling.core.index.Vectors.cosine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 import ai.djl.Device;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import dev.kindling.core.index.Vectors;
 
@@ -57,14 +58,14 @@ class TextEncoderTest {
             float[] alone = encoder.encode(List.of(texts.get(i)))[0];
             assertThat(cosine(together[i], alone)).isGreaterThan(0.99999);
             double norm = Math.sqrt(Vectors.dot(alone, alone));
-            assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(norm).isCloseTo(1.0, Offset.offset(1e-5));
         }
         assertThat(cosine(together[1], together[4])).isLessThan(0.99);
     }
 
     @Test
     void batchesSpreadOverWorkersComeBackInInputOrderWithTheSameVectors() {
-        List<String> texts = new java.util.ArrayList<>();
+        List<String> texts = new ArrayList<>();
         for (int i = 0; i < 90; i++) {
             texts.add("item " + i + " " + "word ".repeat(i % 13) + (i % 3 == 0 ? "a film about toys" : "a kettle"));
         }

@@ -11,18 +11,18 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import ai.djl.Device;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import ai.djl.Device;
 import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.ItemVector;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ImageEncoder;
 import dev.kindling.encoders.ItemText;
@@ -33,6 +33,7 @@ import dev.kindling.ingest.ImportListener;
 import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.Ingestor;
 import dev.kindling.ingest.ItemEncodingPipeline;
+import dev.kindling.store.JdbcStore;
 
 /** The whole real ml-latest-small catalog (titles, genres, tags) and every real poster, encoded and indexed. */
 class SimilarItemsRealDataTest {
@@ -103,7 +104,7 @@ class SimilarItemsRealDataTest {
         for (SimilarItem n : starWars) {
             assertThat(withVectors).contains(n.itemId());
             double mean = n.byModality().values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-            assertThat(n.score()).isCloseTo(mean, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(n.score()).isCloseTo(mean, Offset.offset(1e-9));
             Map<Modality, float[]> mine = similar.vectors(n.itemId());
             assertThat(n.byModality().keySet()).isEqualTo(
                     mine.keySet().stream().map(Modality::key).collect(Collectors.toSet()));

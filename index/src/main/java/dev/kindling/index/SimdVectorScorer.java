@@ -1,6 +1,7 @@
 package dev.kindling.index;
 
 import java.io.IOException;
+import java.util.logging.Level;
 
 import org.apache.lucene.codecs.hnsw.DefaultFlatVectorScorer;
 import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
@@ -47,7 +48,7 @@ final class SimdVectorScorer implements FlatVectorsScorer {
 
     private static java.util.logging.Logger quiet(String name) {
         java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
-        logger.setLevel(java.util.logging.Level.SEVERE);
+        logger.setLevel(Level.SEVERE);
         return logger;
     }
 

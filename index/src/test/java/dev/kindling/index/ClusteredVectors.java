@@ -1,5 +1,6 @@
 package dev.kindling.index;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import dev.kindling.core.index.Vectors;
@@ -56,8 +57,8 @@ public final class ClusteredVectors {
     public static int[] exactTopK(float[][] data, float[] query, int k) {
         int[] best = new int[k];
         double[] bestScore = new double[k];
-        java.util.Arrays.fill(bestScore, Double.NEGATIVE_INFINITY);
-        java.util.Arrays.fill(best, -1);
+        Arrays.fill(bestScore, Double.NEGATIVE_INFINITY);
+        Arrays.fill(best, -1);
         for (int i = 0; i < data.length; i++) {
             double s = Vectors.dot(data[i], query);
             if (s <= bestScore[k - 1]) {

@@ -5,6 +5,28 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.junit.jupiter.api.Test;
+
 import dev.kindling.core.index.AttributeType;
 import dev.kindling.core.index.CollectionSpec;
 import dev.kindling.core.index.Filter;
@@ -14,17 +36,6 @@ import dev.kindling.core.index.SearchRequest;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
 import dev.kindling.core.index.Vectors;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.function.Consumer;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.store.FSDirectory;
-import org.junit.jupiter.api.Test;
 
 /** The contract suite on the Lucene backend, plus what only Lucene has: codec, on-disk layout, settings. */
 class LuceneVectorIndexTest extends AbstractVectorIndexContractTest {
@@ -117,7 +128,7 @@ class LuceneVectorIndexTest extends AbstractVectorIndexContractTest {
         }
         List<SearchHit> hits = index.search("scaled", SearchRequest.of(query, 10).withEf(400));
         assertThat(hits.get(0).id()).isEqualTo("v5");
-        List<String> exact = records.stream().sorted(java.util.Comparator.comparingDouble(
+        List<String> exact = records.stream().sorted(Comparator.comparingDouble(
                 (VectorRecord r) -> -Vectors.cosine(query, r.vector()))).limit(10).map(VectorRecord::id).toList();
         assertThat(hits).extracting(SearchHit::id).containsExactlyElementsOf(exact);
         for (SearchHit hit : hits) {
@@ -138,18 +149,18 @@ class LuceneVectorIndexTest extends AbstractVectorIndexContractTest {
         CollectionSpec spec = CollectionSpec.of("legacy", 8, Metric.COSINE);
         Random random = random("legacy");
         float[][] old = new float[50][];
-        try (org.apache.lucene.store.Directory dir = org.apache.lucene.store.FSDirectory.open(
+        try (Directory dir = FSDirectory.open(
                 root.resolve(LuceneCollection.LUCENE_DIRECTORY));
-             org.apache.lucene.index.IndexWriter writer = new org.apache.lucene.index.IndexWriter(dir,
-                     new org.apache.lucene.index.IndexWriterConfig())) {
+             IndexWriter writer = new IndexWriter(dir,
+                     new IndexWriterConfig())) {
             for (int i = 0; i < old.length; i++) {
                 old[i] = ClusteredVectors.gaussianUnit(8, random);
                 old[i][0] *= 3; // not unit: Lucene's COSINE took raw vectors
-                org.apache.lucene.document.Document d = new org.apache.lucene.document.Document();
-                d.add(new org.apache.lucene.document.StringField(IndexFields.ID, "old" + i,
-                        org.apache.lucene.document.Field.Store.YES));
-                d.add(new org.apache.lucene.document.KnnFloatVectorField(IndexFields.VECTOR, old[i],
-                        org.apache.lucene.index.VectorSimilarityFunction.COSINE));
+                Document d = new Document();
+                d.add(new StringField(IndexFields.ID, "old" + i,
+                        Field.Store.YES));
+                d.add(new KnnFloatVectorField(IndexFields.VECTOR, old[i],
+                        VectorSimilarityFunction.COSINE));
                 writer.addDocument(d);
             }
             writer.commit();

@@ -3,6 +3,8 @@ package dev.kindling.index;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +27,7 @@ class RetryingVectorIndexTest {
 
     /** A Lucene index whose next {@code failures} calls of any kind fail as unavailable. */
     private static VectorIndex flaky(VectorIndex real, AtomicInteger failures, AtomicInteger calls) {
-        return (VectorIndex) java.lang.reflect.Proxy.newProxyInstance(VectorIndex.class.getClassLoader(),
+        return (VectorIndex) Proxy.newProxyInstance(VectorIndex.class.getClassLoader(),
                 new Class<?>[] {VectorIndex.class}, (proxy, method, args) -> {
                     if (!method.getName().equals("close")) {
                         calls.incrementAndGet();
@@ -35,7 +37,7 @@ class RetryingVectorIndexTest {
                     }
                     try {
                         return method.invoke(real, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
+                    } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
                 });

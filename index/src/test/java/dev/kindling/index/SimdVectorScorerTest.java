@@ -7,12 +7,14 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+
 import org.apache.lucene.codecs.hnsw.DefaultFlatVectorScorer;
 import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.util.hnsw.RandomAccessVectorValues;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 import org.apache.lucene.util.hnsw.RandomVectorScorerSupplier;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** The SIMD scorer gives Lucene's scores (same functions, same scaling) for every length, tail lanes included. */
@@ -65,8 +67,8 @@ class SimdVectorScorerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dimension");
     }
 
-    private static org.assertj.core.data.Offset<Float> tolerance(float expected) {
-        return org.assertj.core.data.Offset.offset(1e-5f * Math.max(1, Math.abs(expected)));
+    private static Offset<Float> tolerance(float expected) {
+        return Offset.offset(1e-5f * Math.max(1, Math.abs(expected)));
     }
 
     /** Gaussian components; unit length when asked (DOT_PRODUCT's contract), else scaled up to length ~3. */

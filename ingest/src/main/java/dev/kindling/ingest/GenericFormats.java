@@ -1,7 +1,9 @@
 package dev.kindling.ingest;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,7 @@ final class GenericFormats {
         int image = source.column(IMAGE);
         int categories = source.column(CATEGORIES);
         int tags = source.column(TAGS);
-        Set<Integer> known = new java.util.HashSet<>(List.of(id, title, description, image, categories, tags));
+        Set<Integer> known = new HashSet<>(List.of(id, title, description, image, categories, tags));
         List<String> header = source.header();
         return (row, line) -> {
             Map<String, String> attributes = new LinkedHashMap<>();
@@ -119,7 +121,7 @@ final class GenericFormats {
             if (t == null || t.isNull()) {
                 throw new InvalidRecordException(record, "timestamp", "is missing");
             }
-            java.time.Instant ts = t.isNumber() ? Timestamps.epochSeconds(record, "timestamp", t.asText())
+            Instant ts = t.isNumber() ? Timestamps.epochSeconds(record, "timestamp", t.asText())
                     : Timestamps.parse(record, "timestamp", t.asText());
             return rules.check(new Interaction(u, i, rating, ts, text(node, KIND)));
         };

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 
 import dev.kindling.core.domain.Item;
 
@@ -47,7 +48,7 @@ final class ImageSources {
         if (ref == null) {
             return null;
         }
-        String lower = ref.toLowerCase(java.util.Locale.ROOT);
+        String lower = ref.toLowerCase(Locale.ROOT);
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
             return fetch(ref);
         }

@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
-
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
+import dev.kindling.core.domain.User;
 import dev.kindling.core.store.Store;
 
 /**
@@ -81,8 +81,8 @@ public final class Ingestor {
                 StoreWriters.interactions(store, options.strict()));
     }
 
-    <R> ImportReport users(Path file, RowSource<R> source, long size, RowMapper<R, dev.kindling.core.domain.User> mapper) {
-        return new RowImport<R, dev.kindling.core.domain.User>(file, "users", options, listener).run(source, size,
+    <R> ImportReport users(Path file, RowSource<R> source, long size, RowMapper<R, User> mapper) {
+        return new RowImport<R, User>(file, "users", options, listener).run(source, size,
                 mapper, (batch, reject) -> {
                     store.upsertUsers(batch);
                     return batch.size();

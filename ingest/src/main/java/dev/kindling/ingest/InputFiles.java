@@ -1,6 +1,7 @@
 package dev.kindling.ingest;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ final class InputFiles {
         }
     }
 
-    static final class CountingStream extends java.io.FilterInputStream {
+    static final class CountingStream extends FilterInputStream {
         long count;
 
         CountingStream(InputStream in) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.InvalidRecordException;
 import dev.kindling.core.domain.Item;
@@ -99,7 +101,7 @@ final class MovieLensImporter {
             readAuxiliary(file, StandardCharsets.UTF_8, ',', true, 3, (row, line) -> {
                 String movie = row.get(1).strip();
                 String tag = row.get(2).strip();
-                if (!tag.isEmpty() && seenLower.computeIfAbsent(movie, m -> new java.util.HashSet<>())
+                if (!tag.isEmpty() && seenLower.computeIfAbsent(movie, m -> new HashSet<>())
                         .add(tag.toLowerCase(Locale.ROOT))) {
                     byMovie.computeIfAbsent(movie, m -> new LinkedHashSet<>()).add(tag);
                 }
@@ -293,7 +295,7 @@ final class MovieLensImporter {
 
     private void report(ImportListener listener, RowError error) {
         listener.rowRejected(error);
-        if (ingestor.options().onError() == dev.kindling.core.config.IngestConfig.OnError.FAIL) {
+        if (ingestor.options().onError() == IngestConfig.OnError.FAIL) {
             throw new ImportFailedException(error);
         }
     }

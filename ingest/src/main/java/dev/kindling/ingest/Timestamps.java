@@ -1,5 +1,6 @@
 package dev.kindling.ingest;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -56,7 +57,7 @@ final class Timestamps {
                 return Instant.ofEpochMilli(Math.round(seconds * 1000));
             }
             return Instant.ofEpochSecond(Long.parseLong(t));
-        } catch (NumberFormatException | java.time.DateTimeException | ArithmeticException e) {
+        } catch (NumberFormatException | DateTimeException | ArithmeticException e) {
             throw new InvalidRecordException(record, field, "'" + t + "' is not a valid epoch-seconds timestamp");
         }
     }

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -22,8 +24,8 @@ import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.domain.Item;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.StoreStats;
+import dev.kindling.store.JdbcStore;
 
 class GenericFormatsTest {
     @TempDir
@@ -71,7 +73,7 @@ class GenericFormatsTest {
         assertThat(a.title()).isEqualTo("Alpha, the first");
         assertThat(a.description()).isEqualTo("line one\nline two");
         assertThat(a.categories()).containsExactly("Drama", "Comedy");
-        assertThat(a.attributes()).containsExactly(java.util.Map.entry("brand", "Acme"));
+        assertThat(a.attributes()).containsExactly(Map.entry("brand", "Acme"));
         assertThat(store.item("b").orElseThrow().title()).isEqualTo("Say \"hi\"");
         assertThat(store.item("b").orElseThrow().tags()).containsExactly("x", "y");
         assertThat(errors).extracting(RowError::line, RowError::field)
@@ -116,7 +118,7 @@ class GenericFormatsTest {
                 + "u1,i1,4.5,1500000000,rating\n");   // duplicate of line 2
         ImportReport r = ingestor(IngestConfig.OnError.SKIP).importInteractions(file, FileFormat.CSV);
         // Strict-mode rejections are found when a batch is written, so they may come after later rows' errors.
-        errors.sort(java.util.Comparator.comparingInt(RowError::line));
+        errors.sort(Comparator.comparingInt(RowError::line));
         assertThat(errors).extracting(RowError::line, RowError::field).containsExactly(
                 tuple(4, "rating"), tuple(5, "rating"), tuple(6, "timestamp"), tuple(7, "timestamp"),
                 tuple(8, "timestamp"), tuple(9, "itemId"), tuple(10, "userId"));

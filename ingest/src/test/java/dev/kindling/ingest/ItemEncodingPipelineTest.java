@@ -4,29 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import ai.djl.Device;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import ai.djl.Device;
 import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.ItemVector;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ImageEncoder;
 import dev.kindling.encoders.ItemText;
 import dev.kindling.encoders.TextEncoder;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
+import dev.kindling.store.JdbcStore;
 
 /** The encode pipeline on a slice of the real catalog and posters. */
 class ItemEncodingPipelineTest {
@@ -80,8 +83,8 @@ class ItemEncodingPipelineTest {
             ItemEncodingPipeline pipeline = new ItemEncodingPipeline(store, index, text, image,
                     new ItemText(List.of("title", "categories", "tags")));
 
-            List<String> failed = new java.util.ArrayList<>();
-            List<Long> progress = new java.util.ArrayList<>();
+            List<String> failed = new ArrayList<>();
+            List<Long> progress = new ArrayList<>();
             ItemEncodingPipeline.Report first = pipeline.withPageSize(16).run(images, 40,
                     new ItemEncodingPipeline.Listener() {
                         @Override
@@ -104,7 +107,7 @@ class ItemEncodingPipelineTest {
             assertThat(first.noImage()).isEqualTo(34);
             assertThat(index.count(Modality.TEXT.collection())).isEqualTo(40);
             assertThat(index.count(Modality.IMAGE.collection())).isEqualTo(4);
-            Map<String, ItemVector> imageRows = new java.util.HashMap<>();
+            Map<String, ItemVector> imageRows = new HashMap<>();
             all(store, Modality.IMAGE).forEach(v -> imageRows.put(v.itemId(), v));
             assertThat(imageRows.get(truncatedId).error()).containsIgnoringCase("corrupt");
             assertThat(imageRows.get(garbageId).error()).contains("unsupported");
@@ -121,7 +124,7 @@ class ItemEncodingPipelineTest {
             store.upsertItems(List.of(new Item("1", "Toy Story (1995) remastered", "", null, toyStory.categories(),
                     toyStory.tags(), toyStory.attributes())));
             Files.copy(posters.resolve(truncatedId + ".jpg"), images.resolve(truncatedId + ".jpg"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    StandardCopyOption.REPLACE_EXISTING);
             ItemEncodingPipeline.Report changed = pipeline.run(images, 40, ItemEncodingPipeline.Listener.NONE);
             assertThat(changed.textEncoded()).isEqualTo(1);
             assertThat(changed.imagesEncoded()).as("the repaired poster").isEqualTo(1);

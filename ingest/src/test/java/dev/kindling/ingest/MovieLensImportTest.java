@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,8 +18,8 @@ import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.domain.Item;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.StoreStats;
+import dev.kindling.store.JdbcStore;
 
 class MovieLensImportTest {
     @TempDir
@@ -51,8 +54,8 @@ class MovieLensImportTest {
 
             List<Interaction> user1 = store.sequence("1");
             assertThat(user1).hasSize(232);
-            assertThat(user1).isSortedAccordingTo(java.util.Comparator.comparing(Interaction::timestamp));
-            assertThat(user1).contains(new Interaction("1", "1", 4.0, java.time.Instant.ofEpochSecond(964982703L), "rating"));
+            assertThat(user1).isSortedAccordingTo(Comparator.comparing(Interaction::timestamp));
+            assertThat(user1).contains(new Interaction("1", "1", 4.0, Instant.ofEpochSecond(964982703L), "rating"));
         }
     }
 
@@ -82,7 +85,7 @@ class MovieLensImportTest {
             assertThat(store.item("1").orElseThrow().categories()).containsExactly("Animation", "Children's", "Comedy");
             assertThat(store.user("196").orElseThrow().attributes()).containsEntry("occupation", "writer");
             assertThat(errors).extracting(RowError::line, RowError::field).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple(3, "rating"), org.assertj.core.groups.Tuple.tuple(4, "itemId"));
+                    Tuple.tuple(3, "rating"), Tuple.tuple(4, "itemId"));
             assertThat(errors.get(0).toString()).contains("u.data:3").contains("rating");
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,7 @@ class OrderedWriterTest {
     void theFirstFailureStopsLaterWritesAndIsRethrown() {
         List<Integer> done = new CopyOnWriteArrayList<>();
         OrderedWriter writer = new OrderedWriter(4);
-        java.util.concurrent.CountDownLatch allQueued = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch allQueued = new CountDownLatch(1);
         writer.submit(() -> {
             try {
                 allQueued.await(); // submit rethrows a failure it already knows of: queue all three first

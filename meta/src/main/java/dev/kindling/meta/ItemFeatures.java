@@ -1,8 +1,12 @@
 package dev.kindling.meta;
 
+import java.util.Arrays;
+import java.util.Random;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The encoder vectors of every item, indexed like the learners' item indices (row 0 is padding): unit text vectors
@@ -37,7 +41,7 @@ public record ItemFeatures(NDArray text, NDArray image, NDArray hasImage) {
         float[] flat = text.toType(DataType.FLOAT32, false).toFloatArray();
         float[][] rows = new float[n][];
         for (int i = 1; i < n; i++) {
-            float[] row = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+            float[] row = Arrays.copyOfRange(flat, i * d, (i + 1) * d);
             double norm = 0;
             for (float x : row) {
                 norm += x * x;
@@ -50,7 +54,7 @@ public record ItemFeatures(NDArray text, NDArray image, NDArray hasImage) {
     /** Random unit features for tests and synthetic checks. */
     public static ItemFeatures random(NDManager manager, int items, int textDim, int imageDim, double missingImage,
                                       long seed, DataType type) {
-        java.util.Random r = new java.util.Random(seed);
+        Random r = new Random(seed);
         double[] t = new double[(items + 1) * textDim];
         double[] im = new double[(items + 1) * imageDim];
         double[] has = new double[items + 1];
@@ -61,12 +65,12 @@ public record ItemFeatures(NDArray text, NDArray image, NDArray hasImage) {
                 has[i] = 1;
             }
         }
-        return new ItemFeatures(manager.create(t, new ai.djl.ndarray.types.Shape(items + 1, textDim)).toType(type, true),
-                manager.create(im, new ai.djl.ndarray.types.Shape(items + 1, imageDim)).toType(type, true),
+        return new ItemFeatures(manager.create(t, new Shape(items + 1, textDim)).toType(type, true),
+                manager.create(im, new Shape(items + 1, imageDim)).toType(type, true),
                 manager.create(has).toType(type, true));
     }
 
-    private static void unit(java.util.Random r, double[] out, int offset, int dim) {
+    private static void unit(Random r, double[] out, int offset, int dim) {
         double norm = 0;
         for (int k = 0; k < dim; k++) {
             out[offset + k] = r.nextGaussian();

@@ -1,11 +1,14 @@
 package dev.kindling.meta;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -53,7 +56,7 @@ public final class MetaDataset {
         this.itemIndex = itemIndex;
         this.oldUsers = oldUsers;
         List<UserSequence> byArrival = new ArrayList<>(oldUsers);
-        byArrival.sort(java.util.Comparator.comparingLong((UserSequence u) -> u.timestamps()[0])
+        byArrival.sort(Comparator.comparingLong((UserSequence u) -> u.timestamps()[0])
                 .thenComparing(UserSequence::userId));
         int fusion = (int) Math.floor(FUSION_SHARE * byArrival.size());
         if (fusion < MIN_FUSION_USERS) {
@@ -156,7 +159,7 @@ public final class MetaDataset {
             }
         }
         LOG.info("T = {}: {} old users ({} train the learners, the latest {} the fusion), {} new users; {} of {} items "
-                + "seen by the learners' users", java.time.Instant.ofEpochMilli(cut), old.size(),
+                + "seen by the learners' users", Instant.ofEpochMilli(cut), old.size(),
                 data.learnerUsers.size(), data.fusionUsers.size(), fresh.size(), count(data.oldItems), ids.size());
         return data;
     }
@@ -191,7 +194,7 @@ public final class MetaDataset {
         return rows;
     }
 
-    private ai.djl.ndarray.NDArray matrix(Store store, Modality m, NDManager manager, DataType type) {
+    private NDArray matrix(Store store, Modality m, NDManager manager, DataType type) {
         float[][] rows = vectors(store, m);
         int dim = Arrays.stream(rows).filter(r -> r != null).mapToInt(r -> r.length).findFirst().orElse(1);
         float[] flat = new float[rows.length * dim];
@@ -203,7 +206,7 @@ public final class MetaDataset {
         return manager.create(flat, new Shape(rows.length, dim)).toType(type, true);
     }
 
-    private ai.djl.ndarray.NDArray presence(Store store, Modality m, NDManager manager, DataType type) {
+    private NDArray presence(Store store, Modality m, NDManager manager, DataType type) {
         float[][] rows = vectors(store, m);
         float[] has = new float[rows.length];
         for (int i = 0; i < rows.length; i++) {

@@ -1,5 +1,7 @@
 package dev.kindling.meta;
 
+import java.util.Arrays;
+
 /**
  * One user's chronological interactions as item indices (1-based, as the learners use them).
  *
@@ -14,6 +16,6 @@ public record UserSequence(String userId, int[] items, long[] timestamps) {
 
     /** The first k interactions. */
     public UserSequence head(int k) {
-        return new UserSequence(userId, java.util.Arrays.copyOf(items, k), java.util.Arrays.copyOf(timestamps, k));
+        return new UserSequence(userId, Arrays.copyOf(items, k), Arrays.copyOf(timestamps, k));
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,12 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.User;
+import dev.kindling.core.store.Deletion;
+import dev.kindling.core.store.ItemVector;
+import dev.kindling.core.store.Page;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.StoreException;
 import dev.kindling.core.store.StoreStats;
-import dev.kindling.core.store.ItemVector;
-import dev.kindling.core.store.Deletion;
-import dev.kindling.core.store.Page;
 
 /** The behaviour every {@link Store} backend must have. Each backend extends this with its own factory. */
 public abstract class AbstractStoreContractTest {
@@ -156,8 +157,8 @@ public abstract class AbstractStoreContractTest {
         assertThat(store.stats()).isEqualTo(new StoreStats(1, 1, 0));
         List<Deletion> log = store.deletionsAfter(0, 10);
         assertThat(log).extracting(Deletion::kind, Deletion::id)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(Deletion.Kind.ITEM, "a"),
-                        org.assertj.core.groups.Tuple.tuple(Deletion.Kind.USER, "u"));
+                .containsExactly(Tuple.tuple(Deletion.Kind.ITEM, "a"),
+                        Tuple.tuple(Deletion.Kind.USER, "u"));
         assertThat(store.deletionsAfter(log.get(0).sequence(), 10)).hasSize(1);
     }
 
@@ -168,7 +169,7 @@ public abstract class AbstractStoreContractTest {
         ItemVector bad = ItemVector.failed("b", "image", "cnn@sha256:2", "h2", "corrupt image");
         store.putItemVectors(List.of(a, bad, ItemVector.of("c", "text", "minilm@sha256:1", "h3", new float[] {1, 0, 0})));
         assertThat(store.itemVectorSources("text", List.of("a", "b", "c", "zz")))
-                .containsOnly(java.util.Map.entry("a", "minilm@sha256:1|h1"), java.util.Map.entry("c", "minilm@sha256:1|h3"));
+                .containsOnly(Map.entry("a", "minilm@sha256:1|h1"), Map.entry("c", "minilm@sha256:1|h3"));
         Page<ItemVector> texts = store.itemVectors("text", null, 1);
         assertThat(texts.rows()).containsExactly(a);
         assertThat(store.itemVectors("text", texts.next(), 10).rows()).extracting(ItemVector::itemId).containsExactly("c");

@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -22,14 +23,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
+import dev.kindling.core.config.StoreConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
+import dev.kindling.core.store.Deletion;
+import dev.kindling.core.store.ItemVector;
+import dev.kindling.core.store.Page;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.StoreException;
 import dev.kindling.core.store.StoreStats;
-import dev.kindling.core.store.ItemVector;
-import dev.kindling.core.store.Deletion;
-import dev.kindling.core.store.Page;
 
 /**
  * The store contract against a running PostgreSQL server, plus what only a shared server can show (concurrent
@@ -139,13 +141,13 @@ class PostgresStoreTest extends AbstractStoreContractTest {
     void concurrentWritersOnTwoStoresKeepEveryRowAndLogDeletionsInOrder() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try (Store first = open(dir); Store second = open(dir)) { // two replicas on the same schema
-            List<Future<?>> work = new java.util.ArrayList<>();
+            List<Future<?>> work = new ArrayList<>();
             for (int w = 0; w < 4; w++) {
                 Store s = w % 2 == 0 ? first : second;
                 int writer = w;
                 work.add(pool.submit(() -> {
                     for (int b = 0; b < 20; b++) {
-                        List<Item> items = new java.util.ArrayList<>();
+                        List<Item> items = new ArrayList<>();
                         for (int i = 0; i < 10; i++) {
                             items.add(Item.titled("w" + writer + "-" + b + "-" + i, "t"));
                         }
@@ -180,7 +182,7 @@ class PostgresStoreTest extends AbstractStoreContractTest {
 
     @Test
     void passwordIsNotPrinted() {
-        var config = new dev.kindling.core.config.StoreConfig.Postgres(url, user, "s3cret", 2);
+        var config = new StoreConfig.Postgres(url, user, "s3cret", 2);
         assertThat(config.toString()).doesNotContain("s3cret").contains("***");
     }
 }

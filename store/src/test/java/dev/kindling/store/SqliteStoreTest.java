@@ -8,17 +8,18 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
+import dev.kindling.core.store.Deletion;
+import dev.kindling.core.store.ItemVector;
+import dev.kindling.core.store.Page;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.StoreException;
 import dev.kindling.core.store.StoreStats;
-import dev.kindling.core.store.ItemVector;
-import dev.kindling.core.store.Deletion;
-import dev.kindling.core.store.Page;
 
 class SqliteStoreTest extends AbstractStoreContractTest {
 
@@ -62,7 +63,7 @@ class SqliteStoreTest extends AbstractStoreContractTest {
     void itemsWithLongTextRoundTrip() {
         try (JdbcStore s = JdbcStore.sqlite(dir.resolve("long.db"), "FULL")) {
             String text = "x".repeat(200_000);
-            s.upsertItems(List.of(new Item("a", "t", text, null, List.of(), List.of(), java.util.Map.of())));
+            s.upsertItems(List.of(new Item("a", "t", text, null, List.of(), List.of(), Map.of())));
             assertThat(s.item("a").orElseThrow().description()).hasSize(200_000);
         }
     }

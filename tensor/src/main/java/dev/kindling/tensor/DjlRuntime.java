@@ -2,6 +2,7 @@ package dev.kindling.tensor;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 
 /** DJL settings every encoder needs before an engine starts: offline mode, and the device choice. */
 public final class DjlRuntime {
@@ -36,7 +37,7 @@ public final class DjlRuntime {
         }
         if (!explicit) {
             Engine.getEngine("PyTorch"); // starts it with the settings above unless it runs already
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+            JniUtils.setNumThreads(1);
         }
     }
 

@@ -1,9 +1,12 @@
 package dev.kindling.tensor;
 
+import java.util.Arrays;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.norm.LayerNorm;
 
 /**
  * Stateless layers as functions of explicit parameters.
@@ -35,7 +38,7 @@ public final class Layers {
     /** A per-sequence vector [batch, d] shaped [batch, 1, ..., 1, d] to broadcast over x's middle axes. */
     private static NDArray alignedTo(NDArray perSequence, NDArray x) {
         long[] shape = new long[x.getShape().dimension()];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = perSequence.getShape().get(0);
         shape[shape.length - 1] = perSequence.getShape().get(1);
         return perSequence.reshape(new Shape(shape));
@@ -49,11 +52,11 @@ public final class Layers {
         Shape last = new Shape(x.getShape().get(x.getShape().dimension() - 1));
         if (perSequence(gamma, 1)) {
             // the fused op takes one gain for the whole batch: normalise with unit gain, then apply each sequence's own
-            NDArray unit = ai.djl.nn.norm.LayerNorm.layerNorm(x, last, s.ones(last), s.zeros(last), 1e-12f)
+            NDArray unit = LayerNorm.layerNorm(x, last, s.ones(last), s.zeros(last), 1e-12f)
                     .singletonOrThrow();
             return unit.mul(alignedTo(gamma, unit)).add(alignedTo(beta, unit));
         }
-        return ai.djl.nn.norm.LayerNorm.layerNorm(x, last, gamma, beta, 1e-12f).singletonOrThrow();
+        return LayerNorm.layerNorm(x, last, gamma, beta, 1e-12f).singletonOrThrow();
     }
 
     public static NDArray relu(NDArray x) {

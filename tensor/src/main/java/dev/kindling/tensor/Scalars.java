@@ -2,6 +2,7 @@ package dev.kindling.tensor;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -52,7 +53,7 @@ public final class Scalars {
 
     private final Map<String, NDArray> constants = new HashMap<>();
 
-    private synchronized NDArray constant(String kind, Shape shape, java.util.function.Supplier<NDArray> make) {
+    private synchronized NDArray constant(String kind, Shape shape, Supplier<NDArray> make) {
         return constants.computeIfAbsent(kind + shape, k -> {
             NDArray a = make.get();
             NDScope.unregister(a);

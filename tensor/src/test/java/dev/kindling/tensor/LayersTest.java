@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -78,9 +80,9 @@ class LayersTest {
         assertThat(Layers.dropout(x, 0.5, false, s)).isSameAs(x);
         NDArray dropped = Layers.dropout(x, 0.5, true, s);
         double[] v = dropped.toDoubleArray();
-        long zeros = java.util.Arrays.stream(v).filter(d -> d == 0).count();
+        long zeros = Arrays.stream(v).filter(d -> d == 0).count();
         assertThat(zeros).isBetween(49_000L, 51_000L);
-        assertThat(java.util.Arrays.stream(v).filter(d -> d != 0).allMatch(d -> d == 2.0)).isTrue();
+        assertThat(Arrays.stream(v).filter(d -> d != 0).allMatch(d -> d == 2.0)).isTrue();
     }
 
     @Test

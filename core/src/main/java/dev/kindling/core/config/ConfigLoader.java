@@ -2,9 +2,12 @@ package dev.kindling.core.config;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -111,7 +114,7 @@ public final class ConfigLoader {
                 IngestConfig.OnError.valueOf(choice(v, ConfigKeys.INGEST_ON_ERROR, "skip", "fail").toUpperCase(Locale.ROOT)),
                 bool(v, ConfigKeys.INGEST_STRICT),
                 minRating, maxRating);
-        List<String> fields = new java.util.ArrayList<>();
+        List<String> fields = new ArrayList<>();
         for (String f : text(v, ConfigKeys.ENCODERS_TEXT_FIELDS).split(",")) {
             String field = f.strip();
             if (!List.of("title", "categories", "tags", "description").contains(field)
@@ -177,11 +180,11 @@ public final class ConfigLoader {
         ConfigKey key = ConfigKeys.INDEX_MILVUS_URI;
         String t = text(v, key);
         try {
-            java.net.URI uri = new java.net.URI(t);
+            URI uri = new URI(t);
             if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
                 return t;
             }
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             // reported below
         }
         throw bad(v, key, "must be http://host:port or https://host:port");

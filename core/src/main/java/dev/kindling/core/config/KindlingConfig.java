@@ -1,6 +1,7 @@
 package dev.kindling.core.config;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 import dev.kindling.core.domain.InteractionRules;
 
@@ -23,7 +24,7 @@ public record KindlingConfig(Path home, StoreConfig store, IndexConfig index, In
 
     /** The defaults, with state under the given home. */
     public static KindlingConfig defaults(Path home) {
-        return ConfigLoader.load(null, java.util.Map.of(), java.util.Map.of(ConfigKeys.HOME.name(), home.toString()));
+        return ConfigLoader.load(null, Map.of(), Map.of(ConfigKeys.HOME.name(), home.toString()));
     }
 
     /** The rules interactions must follow under this configuration. */

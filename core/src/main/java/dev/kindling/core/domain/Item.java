@@ -3,6 +3,7 @@ package dev.kindling.core.domain;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -47,7 +48,7 @@ public record Item(String id, String title, String description, String image, Li
         int colon = image.indexOf(':');
         // "C:\..." style drive letters and plain paths have no scheme of two or more letters.
         if (colon > 1 && image.substring(0, colon).chars().allMatch(Character::isLetter)) {
-            String scheme = image.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+            String scheme = image.substring(0, colon).toLowerCase(Locale.ROOT);
             if (!IMAGE_SCHEMES.contains(scheme)) {
                 throw new InvalidRecordException(record, "image", "has unsupported scheme '" + scheme
                         + "' (use a local path or an http, https or file URL)");

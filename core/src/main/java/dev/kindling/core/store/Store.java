@@ -2,6 +2,7 @@ package dev.kindling.core.store;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -57,7 +58,7 @@ public interface Store extends AutoCloseable {
     void putItemVectors(List<ItemVector> vectors);
 
     /** For the given items, {@link ItemVector#source()} of their stored vector (or error) in a modality. */
-    java.util.Map<String, String> itemVectorSources(String modality, Collection<String> itemIds);
+    Map<String, String> itemVectorSources(String modality, Collection<String> itemIds);
 
     /** Stored vectors and errors of a modality, in item id order, after the cursor (null for the first page). */
     Page<ItemVector> itemVectors(String modality, String after, int limit);

@@ -1,5 +1,7 @@
 package dev.kindling.index.milvus;
 
+import java.nio.channels.ClosedChannelException;
+
 import io.milvus.shaded.io.grpc.Status;
 import io.milvus.shaded.io.grpc.StatusRuntimeException;
 import io.milvus.v2.exception.ErrorCode;
@@ -61,7 +63,7 @@ final class MilvusFailures {
      */
     private static boolean channelClosed(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.nio.channels.ClosedChannelException
+            if (t instanceof ClosedChannelException
                     || t instanceof StatusRuntimeException s && "channel closed".equals(s.getStatus().getDescription())) {
                 return true;
             }

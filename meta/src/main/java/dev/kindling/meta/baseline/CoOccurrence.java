@@ -2,6 +2,7 @@ package dev.kindling.meta.baseline;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import dev.kindling.meta.UserSequence;
 
@@ -62,7 +63,7 @@ public final class CoOccurrence {
 
     /** The items with at least one interaction, the most interacted first (ties by index), at most {@code max}. */
     public int[] mostInteracted(int max) {
-        return java.util.stream.IntStream.rangeClosed(1, itemCount).boxed().filter(i -> count(i) > 0)
+        return IntStream.rangeClosed(1, itemCount).boxed().filter(i -> count(i) > 0)
                 .sorted((a, b) -> count(a) != count(b) ? Integer.compare(count(b), count(a)) : Integer.compare(a, b))
                 .limit(max).mapToInt(Integer::intValue).toArray();
     }

@@ -1,6 +1,9 @@
 package dev.kindling.meta.baseline;
 
+import java.util.Arrays;
+
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import dev.kindling.tensor.Params;
@@ -36,7 +39,7 @@ public final class CollaborativeLists {
         int rows = (int) shape[0];
         int k = (int) shape[1];
         int[] ids = p.get("cf.neighbours").toIntArray();
-        float[] weights = p.get("cf.weights").toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        float[] weights = p.get("cf.weights").toType(DataType.FLOAT32, false).toFloatArray();
         int[][] neighbours = new int[itemCount + 1][];
         float[][] w = new float[itemCount + 1][];
         for (int i = 0; i < rows && i <= itemCount; i++) {
@@ -44,8 +47,8 @@ public final class CollaborativeLists {
             while (len < k && ids[i * k + len] != 0) {
                 len++;
             }
-            neighbours[i] = java.util.Arrays.copyOfRange(ids, i * k, i * k + len);
-            w[i] = java.util.Arrays.copyOfRange(weights, i * k, i * k + len);
+            neighbours[i] = Arrays.copyOfRange(ids, i * k, i * k + len);
+            w[i] = Arrays.copyOfRange(weights, i * k, i * k + len);
         }
         return new NeighbourLists(neighbours, w);
     }

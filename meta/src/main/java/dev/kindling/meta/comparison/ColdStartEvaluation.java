@@ -44,6 +44,7 @@ import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.meta.paml.UserRateMemory;
+import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
 
@@ -198,7 +199,7 @@ public final class ColdStartEvaluation {
                 List<Future<SeedResult>> futures = new ArrayList<>();
                 for (long seed : settings.seeds()) {
                     futures.add(pool.submit(() -> {
-                        dev.kindling.tensor.Autograd.record(true);
+                        Autograd.record(true);
                         return runSeed(seed, manager, progress);
                     }));
                 }

@@ -89,7 +89,7 @@ public final class HeldOutUsers {
     }
 
     public Check check(Recommender r) {
-        List<float[]> scores = new java.util.ArrayList<>();
+        List<float[]> scores = new ArrayList<>();
         for (int from = 0; from < cases.size(); from += BATCH) {
             List<EvaluationCase> part = cases.subList(from, Math.min(cases.size(), from + BATCH));
             scores.addAll(r.scores(part.stream().map(EvaluationCase::support).toList()));

@@ -1,9 +1,11 @@
 package dev.kindling.meta.learners;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import dev.kindling.tensor.Layers;
 import dev.kindling.tensor.ParamInit;
@@ -64,7 +66,7 @@ public final class FusionLayer {
         if (m == length) {
             return out;
         }
-        NDArray pad = out.getManager().zeros(new ai.djl.ndarray.types.Shape(out.getShape().get(0), length - m,
+        NDArray pad = out.getManager().zeros(new Shape(out.getShape().get(0), length - m,
                 out.getShape().get(2)), out.getDataType());
         return pad.concat(out, 1);
     }
@@ -76,6 +78,6 @@ public final class FusionLayer {
     }
 
     private static NDArray stack(NDArray[] arrays) {
-        return ai.djl.ndarray.NDArrays.stack(new NDList(arrays), 1);
+        return NDArrays.stack(new NDList(arrays), 1);
     }
 }

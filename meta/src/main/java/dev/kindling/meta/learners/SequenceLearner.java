@@ -1,6 +1,9 @@
 package dev.kindling.meta.learners;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
@@ -74,13 +77,13 @@ public interface SequenceLearner {
         NDArray pos = scoreAt(encoded, p, batch.positives());
         NDArray perPosition;
         if (batch.negatives() != null) {
-            perPosition = ai.djl.nn.Activation.softPlus(scoreAt(encoded, p, batch.negatives()).sub(pos));
+            perPosition = Activation.softPlus(scoreAt(encoded, p, batch.negatives()).sub(pos));
         } else if (batch.candidates() == null) {
             // every item: -log softmax over the catalogue at the next item; column 0 (padding) never counts
             NDArray logits = encoded.matMul(allItemVectors(p).transpose());                   // [b, n, items + 1]
-            NDArray padding = encoded.getManager().zeros(new ai.djl.ndarray.types.Shape(logits.getShape().get(2)),
+            NDArray padding = encoded.getManager().zeros(new Shape(logits.getShape().get(2)),
                     s.type());
-            padding.set(new ai.djl.ndarray.index.NDIndex(0), AttentionMasks.BLOCKED);
+            padding.set(new NDIndex(0), AttentionMasks.BLOCKED);
             NDArray logp = logits.add(padding).logSoftmax(2);
             perPosition = logp.gather(batch.positives().expandDims(2), 2).squeeze(2).neg();
         } else {

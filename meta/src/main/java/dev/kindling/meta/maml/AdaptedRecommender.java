@@ -1,10 +1,13 @@
 package dev.kindling.meta.maml;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 
 import dev.kindling.meta.Recommender;
 import dev.kindling.meta.learners.SequenceBatch;
@@ -62,10 +65,10 @@ public final class AdaptedRecommender implements Recommender {
     public static List<float[]> rows(NDArray scores) {
         int users = (int) scores.getShape().get(0);
         int width = (int) scores.getShape().get(1);
-        float[] flat = scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-        List<float[]> out = new java.util.ArrayList<>();
+        float[] flat = scores.toType(DataType.FLOAT32, false).toFloatArray();
+        List<float[]> out = new ArrayList<>();
         for (int u = 0; u < users; u++) {
-            out.add(java.util.Arrays.copyOfRange(flat, u * width, (u + 1) * width));
+            out.add(Arrays.copyOfRange(flat, u * width, (u + 1) * width));
         }
         return out;
     }

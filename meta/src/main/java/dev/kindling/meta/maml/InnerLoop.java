@@ -1,6 +1,7 @@
 package dev.kindling.meta.maml;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -119,7 +120,7 @@ public final class InnerLoop {
         for (int c = 0; c < checkpoints.length; c++) {
             if (checkpoints[c] < done || checkpoints[c] > steps) {
                 throw new IllegalArgumentException("checkpoints must ascend within 0.." + steps + ", got "
-                        + java.util.Arrays.toString(checkpoints));
+                        + Arrays.toString(checkpoints));
             }
             for (; done < checkpoints[c]; done++) {
                 NDArray loss = learner.sequenceLosses(gamma.with(current), support, false, s).sum();
@@ -161,7 +162,7 @@ public final class InnerLoop {
             return rate.getShape().dimension() == 0 ? rate : rate.reshape(new Shape());
         }
         long[] shape = new long[parameter.getShape().dimension()];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = rows;
         return rate.reshape(new Shape(shape));
     }

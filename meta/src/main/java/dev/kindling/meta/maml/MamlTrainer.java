@@ -1,11 +1,13 @@
 package dev.kindling.meta.maml;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 import dev.kindling.meta.learners.SequenceBatch;
 import dev.kindling.meta.learners.SequenceLearner;
@@ -43,7 +45,7 @@ public final class MamlTrainer {
      */
     public record Task(SequenceBatch support, SequenceBatch query, List<String> userIds) {
         public Task(SequenceBatch support, SequenceBatch query) {
-            this(support, query, java.util.Collections.nCopies((int) support.batchSize(), (String) null));
+            this(support, query, Collections.nCopies((int) support.batchSize(), (String) null));
         }
 
         /** One row's task for a known user. */
@@ -51,7 +53,7 @@ public final class MamlTrainer {
             if (rows() != 1) {
                 throw new IllegalStateException("forUser names the user of a one-row task; this one has " + rows());
             }
-            return new Task(support, query, java.util.Collections.singletonList(id));
+            return new Task(support, query, Collections.singletonList(id));
         }
 
         /** The user of a one-row task (null when anonymous). */
@@ -106,7 +108,7 @@ public final class MamlTrainer {
             g.attach(manager);
             grads.put(name, g);
         }
-        double value = loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        double value = loss.toType(DataType.FLOAT64, false).getDouble();
         zero(global);
         Params out = new Params();
         grads.forEach(out::put);
@@ -159,7 +161,7 @@ public final class MamlTrainer {
     }
 
     private static double value(NDArray losses) {
-        return losses.sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        return losses.sum().toType(DataType.FLOAT64, false).getDouble();
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.kindling.meta.maml;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -96,7 +97,7 @@ public final class Tasks {
      *                       window's length - 1, so that the query has one)
      */
     public MamlTrainer.Task task(int[] window, int supportTargets, Random random, NDManager manager) {
-        return tasks(List.of(window), new int[] {supportTargets}, java.util.Collections.singletonList(null), random,
+        return tasks(List.of(window), new int[] {supportTargets}, Collections.singletonList(null), random,
                 manager);
     }
 

@@ -1,6 +1,7 @@
 package dev.kindling.meta.maml;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -9,6 +10,7 @@ import java.util.function.IntConsumer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +61,7 @@ public final class Training {
                             from + batchSize)), random, step);
                     NDArray loss = learner.loss(params, batch, true, s);
                     Autograd.backward(loss, false, false);
-                    total += loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+                    total += loss.toType(DataType.FLOAT64, false).getDouble();
                     batches++;
                     adam.step(params, params.gradients(step));
                     for (NDArray p : params.asMap().values()) {
@@ -92,10 +94,10 @@ public final class Training {
             }
             int end = items.length - (items.length > maxLength + 1 ? random.nextInt(maxLength) : 0);
             if (end < items.length) {
-                out.add(java.util.Arrays.copyOfRange(items, Math.max(0, items.length - maxLength - 1), items.length));
+                out.add(Arrays.copyOfRange(items, Math.max(0, items.length - maxLength - 1), items.length));
             }
             for (; end >= 2; end -= maxLength) {
-                out.add(java.util.Arrays.copyOfRange(items, Math.max(0, end - maxLength - 1), end));
+                out.add(Arrays.copyOfRange(items, Math.max(0, end - maxLength - 1), end));
             }
         }
         return out;
@@ -272,14 +274,14 @@ public final class Training {
         if (episodes == Episodes.PREFIX) {
             int[] prefix = prefix(items, random);
             int m = Math.min(prefix.length, maxLength + 1);
-            return new Episode(java.util.Arrays.copyOfRange(prefix, prefix.length - m, prefix.length), m - 2);
+            return new Episode(Arrays.copyOfRange(prefix, prefix.length - m, prefix.length), m - 2);
         }
         int longest = Math.min(items.length, maxLength + 1);
         int support = Math.min(MIN_SUPPORT + random.nextInt(MAX_SUPPORT - MIN_SUPPORT + 1), longest - 1);
         int query = Math.min(Protocol.N, longest - support);
         int length = support + query;
         int start = random.nextBoolean() ? 0 : random.nextInt(items.length - length + 1);
-        return new Episode(java.util.Arrays.copyOfRange(items, start, start + length), support - 1);
+        return new Episode(Arrays.copyOfRange(items, start, start + length), support - 1);
     }
 
     /** The paper's episode: the sequence up to a random cut point (at least 3 items). */
@@ -288,7 +290,7 @@ public final class Training {
             return items;
         }
         int cut = 3 + random.nextInt(items.length - 2);
-        return java.util.Arrays.copyOf(items, cut);
+        return Arrays.copyOf(items, cut);
     }
 
     /**

@@ -1,12 +1,18 @@
 package dev.kindling.meta.mml;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 import ai.djl.ndarray.NDArray;
@@ -15,6 +21,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.kindling.generator.ItemEmbeddingGenerator;
 import dev.kindling.meta.ItemFeatures;
@@ -59,7 +67,7 @@ import dev.kindling.tensor.Scalars;
  * learner, with a fusion layer of its own.
  */
 public final class MmlModel {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MmlModel.class);
+    private static final Logger LOG = LoggerFactory.getLogger(MmlModel.class);
     /** Generator training and fusion training settings. */
     public record Stages(int generatorEpochs, int fusionEpochs, double forgetRate, int neighbours, double generatorRate,
                          double fusionRate) {
@@ -312,7 +320,7 @@ public final class MmlModel {
         textParams = groups.get("text");
         imageParams = groups.get("image");
         Params savedGenerator = groups.get("generator");
-        java.util.Arrays.fill(trained, false);
+        Arrays.fill(trained, false);
         if (savedGenerator.has(TRAINED_ITEMS)) {
             // the items whose ID embeddings were trained, as saved (items added since were not)
             float[] mask = savedGenerator.get(TRAINED_ITEMS).toType(DataType.FLOAT32, false).toFloatArray();
@@ -388,12 +396,12 @@ public final class MmlModel {
         imageParams = image.initialise(seed + 2);
         // Stage 1: the learners are independent until the fusion, so each trains on a thread of its own (one libtorch
         // thread each: on 2 cores the three take about the time of the slowest two, with the same numbers).
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "kindling-learner");
             t.setDaemon(true);
             return t;
         });
-        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        List<Future<?>> done = new ArrayList<>();
         for (FeatureLearner learner : new FeatureLearner[] {text, image}) {
             boolean isText = learner == text;
             done.add(pool.submit(() -> {
@@ -422,13 +430,13 @@ public final class MmlModel {
                         e -> { }, validation("main learner (PAML)", main, maml, seed));
             }
             progress.accept("stage 1: main learner meta-trained" + (pamlSettings == null ? "" : " with PAML rates"));
-            for (java.util.concurrent.Future<?> f : done) {
+            for (Future<?> f : done) {
                 f.get();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("training interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } finally {
             pool.shutdownNow();
@@ -493,7 +501,7 @@ public final class MmlModel {
         }
         NDArray gen = generated(items);
         float[] keep = new float[data.itemCount() + 1];
-        java.util.Arrays.fill(keep, 1f);
+        Arrays.fill(keep, 1f);
         float[] scatter = new float[(data.itemCount() + 1) * items.length];
         for (int i = 0; i < items.length; i++) {
             keep[items[i]] = 0f;
@@ -544,7 +552,7 @@ public final class MmlModel {
         Params frozen = mainParams.detached();
         for (int epoch = 0; epoch < stages.generatorEpochs(); epoch++) {
             List<int[]> windows = Training.windows(data.learnerUsers(), config.maxLength(), random);
-            java.util.Collections.shuffle(windows, random);
+            Collections.shuffle(windows, random);
             double total = 0;
             int batches = 0;
             for (int from = 0; from < windows.size(); from += 64) {
@@ -591,20 +599,20 @@ public final class MmlModel {
                 for (int c = 0; c < FUSION_CUTS && u.length() > Training.MIN_SUPPORT; c++) {
                     int support = Training.MIN_SUPPORT + random.nextInt(
                             Math.min(Training.MAX_SUPPORT, u.length() - 1) - Training.MIN_SUPPORT + 1);
-                    examples.add(java.util.Arrays.copyOf(u.items(), support + 1));
+                    examples.add(Arrays.copyOf(u.items(), support + 1));
                 }
             }
         } else {
             for (int[] w : Training.windows(data.oldUsers(), config.maxLength(), random)) {
-                examples.add(java.util.Arrays.copyOf(w, 2 + random.nextInt(w.length - 1)));
+                examples.add(Arrays.copyOf(w, 2 + random.nextInt(w.length - 1)));
             }
         }
-        java.util.Collections.shuffle(examples, random);
+        Collections.shuffle(examples, random);
         try (NDManager cache = manager.newSubManager()) {
             List<CachedBatch> train = new ArrayList<>();
             for (int from = 0; from < examples.size(); from += 32) {
                 List<int[]> part = examples.subList(from, Math.min(examples.size(), from + 32));
-                List<int[]> supports = part.stream().map(e -> java.util.Arrays.copyOf(e, e.length - 1)).toList();
+                List<int[]> supports = part.stream().map(e -> Arrays.copyOf(e, e.length - 1)).toList();
                 long[] targets = part.stream().mapToLong(e -> e[e.length - 1]).toArray();
                 train.add(cached(supports, heldOut ? maml.innerSteps() : 0, maml.innerRate(), targets, cache));
             }
@@ -623,7 +631,7 @@ public final class MmlModel {
             boolean goOn = true;
             boolean goOnCf = cfFusionParams != null;
             for (int epoch = 0; epoch < stages.fusionEpochs() && (goOn || goOnCf); epoch++) {
-                java.util.Collections.shuffle(train, random);
+                Collections.shuffle(train, random);
                 double total = 0;
                 double totalCf = 0;
                 for (CachedBatch b : train) {
@@ -727,11 +735,11 @@ public final class MmlModel {
      */
     private record LearnerOutputs(NDArray[] encoded, NDArray[] scores) {
         NDArray[] scores(int learners) {
-            return java.util.Arrays.copyOf(scores, learners);
+            return Arrays.copyOf(scores, learners);
         }
 
         NDArray[] encoded(int learners) {
-            return java.util.Arrays.copyOf(encoded, learners);
+            return Arrays.copyOf(encoded, learners);
         }
 
         /**
@@ -749,8 +757,8 @@ public final class MmlModel {
             NDArray cfScores = manager.create(flat, new Shape(rows.size(), width)).toType(scores[0].getDataType(), false);
             NDArray none = manager.zeros(new Shape(rows.size(), 1, encoded[0].getShape().get(2)),
                     encoded[0].getDataType());
-            NDArray[] s4 = java.util.Arrays.copyOf(scores, 4);
-            NDArray[] e4 = java.util.Arrays.copyOf(encoded, 4);
+            NDArray[] s4 = Arrays.copyOf(scores, 4);
+            NDArray[] e4 = Arrays.copyOf(encoded, 4);
             s4[3] = cfScores;
             e4[3] = none;
             return new LearnerOutputs(e4, s4);
@@ -867,7 +875,7 @@ public final class MmlModel {
             boolean generated = variant != Variant.NO_GEN;
             boolean fused = variant != Variant.NO_FUSION;
             double[] mainRates = new double[users.size()];
-            java.util.Arrays.fill(mainRates, rate);
+            Arrays.fill(mainRates, rate);
             List<List<PamlRates.RateSource>> rateFrom = new ArrayList<>();
             for (int u = 0; u < users.size(); u++) {
                 List<PamlRates.RateSource> from = List.of();

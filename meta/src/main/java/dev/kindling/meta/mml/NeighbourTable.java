@@ -3,6 +3,8 @@ package dev.kindling.meta.mml;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -94,10 +96,10 @@ public final class NeighbourTable {
      * of items it generates embeddings for.
      */
     public static NeighbourTable build(ItemFeatures features, boolean[] trained, int k, NDManager manager,
-                                       java.util.function.IntPredicate rows) {
+                                       IntPredicate rows) {
         int items = trained.length - 1;
         int[][] out = new int[items + 1][];
-        int[] selected = java.util.stream.IntStream.rangeClosed(1, items).filter(rows).toArray();
+        int[] selected = IntStream.rangeClosed(1, items).filter(rows).toArray();
         NDArray text = features.text().toType(DataType.FLOAT32, false);
         NDArray image = features.image().toType(DataType.FLOAT32, false);
         NDArray has = features.hasImage().toType(DataType.FLOAT32, false);

@@ -5,6 +5,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
 import dev.kindling.tensor.Layers;
@@ -74,7 +75,7 @@ public final class PamlLearningRate {
     public NDArray rate(Params p, NDArray h, List<Neighbour> neighbours, Scalars s) {
         NDArray x = h.stopGradient().reshape(1, -1);
         NDArray own = Activation.softPlus(Layers.linear(Layers.relu(Layers.linear(x, p.get("paml.w1"), p.get("paml.b1"))),
-                p.get("paml.w2"), p.get("paml.b2"))).reshape(new ai.djl.ndarray.types.Shape());
+                p.get("paml.w2"), p.get("paml.b2"))).reshape(new Shape());
         if (neighbours.isEmpty()) {
             return own;
         }

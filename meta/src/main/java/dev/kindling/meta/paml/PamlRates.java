@@ -1,8 +1,11 @@
 package dev.kindling.meta.paml;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
@@ -70,7 +73,7 @@ public final class PamlRates implements InnerRates {
         int rows = (int) support.batchSize();
         int n = (int) support.length();
         float[] weights = support.weights().toType(DataType.FLOAT32, false).toFloatArray();
-        List<float[]> out = new java.util.ArrayList<>();
+        List<float[]> out = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
             int last = n - 1;
             while (last > 0 && weights[r * n + last] == 0) {
@@ -96,7 +99,7 @@ public final class PamlRates implements InnerRates {
             rates[r] = paml.rate(params, taskManager.create(h).toType(s.type(), false),
                     memory.nearest(task.userIds().get(r), h, neighbours), s);
         }
-        return rates.length == 1 ? rates[0] : ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(rates));
+        return rates.length == 1 ? rates[0] : NDArrays.stack(new NDList(rates));
     }
 
     /** A new user's inner rate (PAML Eq. 1) and the remembered users whose rates went into it. */

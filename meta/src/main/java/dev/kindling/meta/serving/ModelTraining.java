@@ -5,7 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.DoubleFunction;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
@@ -108,7 +110,7 @@ public final class ModelTraining {
      * @param progress receives a line per stage
      * @return the saved model version's directory
      */
-    public static Path train(Store store, VectorIndex index, Path models, Plan plan, ai.djl.Device device,
+    public static Path train(Store store, VectorIndex index, Path models, Plan plan, Device device,
                              Consumer<String> progress) {
         Training.MamlSettings maml = plan.maml();
         String model = plan.model();
@@ -226,7 +228,7 @@ public final class ModelTraining {
 
     /** Fits the baseline with each setting and keeps the best on the held-out users (score 0 when not judged). */
     private static Fitted fitBest(double[] settings, HeldOutUsers heldOut, boolean judged,
-                                  java.util.function.DoubleFunction<NeighbourLists> fit) {
+                                  DoubleFunction<NeighbourLists> fit) {
         Fitted best = null;
         for (double setting : settings) {
             NeighbourLists lists = fit.apply(setting);

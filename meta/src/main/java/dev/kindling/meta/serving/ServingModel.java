@@ -3,9 +3,15 @@ package dev.kindling.meta.serving;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import ai.djl.ndarray.NDManager;
@@ -72,7 +78,7 @@ public final class ServingModel implements AutoCloseable {
      * @param rateFrom     the remembered users the main learner's PAML rate came from (empty without PAML)
      */
     public record Ranking(List<Scored> items, String method, int steps, double learningRate, List<String> used,
-                          List<String> unknown, java.util.Map<String, Double> fusionWeights,
+                          List<String> unknown, Map<String, Double> fusionWeights,
                           List<PamlRates.RateSource> rateFrom) {
     }
 
@@ -214,7 +220,7 @@ public final class ServingModel implements AutoCloseable {
 
     /** The model's item indices of the known items of a history, in order (unknown ids are skipped). */
     private int[] knownIndices(List<String> history) {
-        return history.stream().map(data::itemIndex).filter(java.util.Objects::nonNull).mapToInt(Integer::intValue)
+        return history.stream().map(data::itemIndex).filter(Objects::nonNull).mapToInt(Integer::intValue)
                 .toArray();
     }
 
@@ -249,7 +255,7 @@ public final class ServingModel implements AutoCloseable {
      * (MML's variants with its learners and chosen adaptation; baselines are not kept in a model that does not serve
      * them): to compare what the selection chose between.
      */
-    public java.util.function.Function<List<String>, List<String>> rankWith(ServedMethod other) {
+    public Function<List<String>, List<String>> rankWith(ServedMethod other) {
         if (!other.isMml() || model == null) {
             throw new IllegalArgumentException("this model ranks with " + method.label() + " and MML's variants only"
                     + (model == null ? " (it has no learners)" : ""));
@@ -285,7 +291,7 @@ public final class ServingModel implements AutoCloseable {
         String method;
         int steps = 0;
         double rate = 0;
-        java.util.Map<String, Double> weights = new java.util.LinkedHashMap<>();
+        Map<String, Double> weights = new LinkedHashMap<>();
         List<PamlRates.RateSource> rateFrom = List.of();
         if (sequence.isEmpty()) {
             scores = popular.scores(new int[0]);
@@ -341,7 +347,7 @@ public final class ServingModel implements AutoCloseable {
     }
 
     /** Rankings run concurrently (each on its own adapted copy of Theta); closing waits for them. */
-    private final java.util.concurrent.locks.ReadWriteLock lock = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
     private void requireOpen() {

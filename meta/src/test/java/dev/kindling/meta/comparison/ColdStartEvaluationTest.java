@@ -9,12 +9,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.CollectionSpec;
 import dev.kindling.core.index.Metric;
@@ -30,6 +30,7 @@ import dev.kindling.meta.maml.EarlyStopping;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.NeighbourTable;
+import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Params;
 
@@ -123,7 +124,7 @@ class ColdStartEvaluationTest {
                 while (goOn) {
                     epoch[0]++;
                     p.get("w").getGradient(); // a trained leaf
-                    dev.kindling.tensor.Autograd.withoutRecording(() -> p.get("w").addi(1f)); // "training": w = epoch
+                    Autograd.withoutRecording(() -> p.get("w").addi(1f)); // "training": w = epoch
                     goOn = stop.afterEpoch(epoch[0], p);
                 }
                 assertThat(epoch[0]).as("stopped two checks after the best").isEqualTo(4);

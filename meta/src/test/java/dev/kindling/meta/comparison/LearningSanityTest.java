@@ -9,15 +9,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.UserSequence;
@@ -31,6 +31,7 @@ import dev.kindling.meta.maml.Tasks;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.tensor.DjlRuntime;
+import dev.kindling.tensor.Scalars;
 
 /**
  * Learning sanity on data with planted structure, where the right answer is known: users belong to one of a few
@@ -210,7 +211,7 @@ class LearningSanityTest {
         // an ID learner that never trains (random weights), scored the same way
         IdLearner untrained = new IdLearner(new LearnerConfig(16, 1, 2, 32, 0, 20, NextItemLoss.SOFTMAX),
                 data.itemCount(), true, manager, DataType.FLOAT32);
-        dev.kindling.tensor.Scalars s = new dev.kindling.tensor.Scalars(manager, DataType.FLOAT32);
+        Scalars s = new Scalars(manager, DataType.FLOAT32);
         Tasks tasks = Tasks.forLearner(untrained.config(), features, data.itemCount(), DataType.FLOAT32);
         double broken = new HeldOutUsers(ColdStartEvaluation.halves(data.newUsers(), 1L).test(), 10,
                 Protocol.NEXT_ITEM).ndcg10(new AdaptedRecommender(untrained, untrained.initialise(1), tasks, 0, 0.05, s,

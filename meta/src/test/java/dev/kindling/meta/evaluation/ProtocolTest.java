@@ -3,6 +3,7 @@ package dev.kindling.meta.evaluation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -99,7 +100,7 @@ class ProtocolTest {
         }
         Bootstrap.Interval a = Bootstrap.mean95(values);
         assertThat(Bootstrap.mean95(values)).isEqualTo(a);
-        double mean = java.util.Arrays.stream(values).average().orElseThrow();
+        double mean = Arrays.stream(values).average().orElseThrow();
         assertThat(a.low()).isLessThan(mean);
         assertThat(a.high()).isGreaterThan(mean);
         assertThat(Bootstrap.difference95(values, values)).isEqualTo(new Bootstrap.Interval(0, 0));

@@ -2,15 +2,17 @@ package dev.kindling.meta.maml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Random;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.learners.IdLearner;
 import dev.kindling.meta.learners.LearnerConfig;
@@ -86,7 +88,7 @@ class MetaGradientTest {
         MamlTrainer firstOrder = new MamlTrainer(learner, steps, false, s);
         MamlTrainer.Result r = exact.metaGradient(global, task, rate, false, manager);
         MamlTrainer.Result fo = firstOrder.metaGradient(global, task, rate, false, manager);
-        assertThat(r.queryLoss()).isCloseTo(objective(global, steps), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(r.queryLoss()).isCloseTo(objective(global, steps), Offset.offset(1e-12));
 
         String[][] probes = {{"block0.att.wq", "5"}, {"block0.w1", "17"}, {"block0.ln2.g", "3"}, {"pos.emb", "44"},
                 {"fa.wte", "32"}, {"block0.wb", "40"}, {"item.emb", "9 * 8 + 2"}};
@@ -131,7 +133,7 @@ class MetaGradientTest {
                 double[] got = lean.get(name).toDoubleArray();
                 double[] start = global.get(name).toDoubleArray();
                 for (int i = 0; i < want.length; i++) {
-                    assertThat(got[i]).as("%s[%d]", name, i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-12));
+                    assertThat(got[i]).as("%s[%d]", name, i).isCloseTo(want[i], Offset.offset(1e-12));
                     moved = Math.max(moved, Math.abs(got[i] - start[i]));
                 }
             }
@@ -147,14 +149,14 @@ class MetaGradientTest {
     void checkpointsOfOneAdaptationEqualSeparateAdaptations() {
         Params global = learner.initialise(SEED);
         try (NDManager sub = manager.newSubManager()) {
-            java.util.List<Params> at = new InnerLoop(learner, 3)
+            List<Params> at = new InnerLoop(learner, 3)
                     .adaptForRanking(global, task.support(), rate, new int[] {0, 1, 3}, s, sub);
             int[] steps = {0, 1, 3};
             for (int c = 0; c < steps.length; c++) {
                 Params alone = new InnerLoop(learner, steps[c]).adaptForRanking(global, task.support(), rate, s, sub);
                 for (String name : alone.names()) {
                     assertThat(at.get(c).get(name).toDoubleArray()).as("%s after %d steps", name, steps[c])
-                            .containsExactly(alone.get(name).toDoubleArray(), org.assertj.core.data.Offset.offset(1e-12));
+                            .containsExactly(alone.get(name).toDoubleArray(), Offset.offset(1e-12));
                 }
             }
         }

@@ -3,18 +3,19 @@ package dev.kindling.meta.mml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.learners.FeatureLearner;
 import dev.kindling.meta.learners.FusionLayer;
@@ -23,6 +24,7 @@ import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.learners.SequenceBatch;
 import dev.kindling.meta.maml.MamlTrainer;
 import dev.kindling.meta.maml.Tasks;
+import dev.kindling.tensor.Adam;
 import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Params;
@@ -106,7 +108,7 @@ class LearnerGroupTest {
         NDList out = fusion.forward(p, scores, outputs, s);
         double[] a = out.get(1).toDoubleArray();
         assertThat(a[0] + a[1] + a[2]).isCloseTo(1.0, within(1e-12));
-        assertThat(java.util.Arrays.stream(a).min().orElseThrow()).isPositive();
+        assertThat(Arrays.stream(a).min().orElseThrow()).isPositive();
         // With identical scores from every learner, the fusion returns them standardised, whatever the weights.
         NDArray same = m.create(new double[] {1, 2, 3, 4, 5, 6, 7, 3, 3, 3, 3, 3, 3, 4}, new Shape(2, 7));
         double[] fused = fusion.forward(p, new NDArray[] {same, same, same}, outputs, s).get(0).toDoubleArray();
@@ -136,7 +138,7 @@ class LearnerGroupTest {
         // A few meta-steps on one task lower its query loss.
         pa.requireGradients();
         MamlTrainer trainer = new MamlTrainer(aware, 2, false, s);
-        dev.kindling.tensor.Adam adam = new dev.kindling.tensor.Adam(m, 1e-2);
+        Adam adam = new Adam(m, 1e-2);
         double first = trainer.step(pa, List.of(task), s.of(0.1), adam, m);
         double last = first;
         for (int i = 0; i < 30; i++) {

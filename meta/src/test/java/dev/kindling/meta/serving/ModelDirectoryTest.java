@@ -11,12 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.kindling.index.LuceneIndexSettings;
+import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.SyntheticWalks;
@@ -70,7 +73,7 @@ class ModelDirectoryTest {
             int[] user = {3, 4, 5, 6};
             float[] before = model.recommender(MmlModel.Variant.MML, 0, 0.1).scores(user);
             float[] after = restored.recommender(MmlModel.Variant.MML, 0, 0.1).scores(user);
-            assertThat(after).containsExactly(before, org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(after).containsExactly(before, Offset.offset(1e-5f));
 
             Files.writeString(saved.resolve("model.json"), Files.readString(saved.resolve("model.json"))
                     .replace("\"formatVersion\" : " + ModelDirectory.FORMAT_VERSION, "\"formatVersion\" : 99"));
@@ -110,10 +113,10 @@ class ModelDirectoryTest {
             NDArray generated = restored.generated(new int[] {31, 32});
             assertThat(table.get("31:33").toFloatArray())
                     .as("new items' candidate rows are their generated embeddings (Eq. 15-17)")
-                    .containsExactly(generated.toFloatArray(), org.assertj.core.data.Offset.offset(1e-6f));
+                    .containsExactly(generated.toFloatArray(), Offset.offset(1e-6f));
             assertThat(table.get("1:31").toFloatArray()).as("trained rows unchanged").containsExactly(
                     loaded.groups().get("main").get("item.emb").get("1:31").toFloatArray(),
-                    org.assertj.core.data.Offset.offset(0f));
+                    Offset.offset(0f));
             float[] scores = restored.recommender(MmlModel.Variant.MML, 1, 0.1).scores(new int[] {3, 4, 31});
             assertThat(scores).hasSize(33);
             assertThat(scores[31]).isFinite();
@@ -125,8 +128,8 @@ class ModelDirectoryTest {
     void aModelTrainedWithPamlAdaptsEachNewUserAtItsOwnRateFromItsNeighbours() throws Exception {
         DjlRuntime.ensureOffline();
         try (NDManager m = NDManager.newBaseManager("PyTorch");
-             dev.kindling.index.LuceneVectorIndex index = new dev.kindling.index.LuceneVectorIndex(home.resolve("index"),
-                     dev.kindling.index.LuceneIndexSettings.DEFAULT)) {
+             LuceneVectorIndex index = new LuceneVectorIndex(home.resolve("index"),
+                     LuceneIndexSettings.DEFAULT)) {
             Scalars s = new Scalars(m, DataType.FLOAT32);
             MetaDataset data = SyntheticWalks.dataset(30, 40, 1);
             ItemFeatures f = ItemFeatures.random(m, 30, 6, 5, 0.3, 2, DataType.FLOAT32);
@@ -179,9 +182,9 @@ class ModelDirectoryTest {
             int[] user = heldOut.get(0).items();
             List<MmlModel.FusedScores> byStep = model.fusedScoresAtSteps(user, new int[] {1, 3}, 0.5);
             assertThat(byStep.get(0).scores()).as("J = 1 from the shared adaptation")
-                    .containsExactly(model.recommender(MmlModel.Variant.MML, 1, 0.5).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
+                    .containsExactly(model.recommender(MmlModel.Variant.MML, 1, 0.5).scores(user), Offset.offset(1e-5f));
             assertThat(byStep.get(1).scores()).as("J = 3 from the shared adaptation")
-                    .containsExactly(model.recommender(MmlModel.Variant.MML, 3, 0.5).scores(user), org.assertj.core.data.Offset.offset(1e-5f));
+                    .containsExactly(model.recommender(MmlModel.Variant.MML, 3, 0.5).scores(user), Offset.offset(1e-5f));
             AdaptationTuning.Choice choice = AdaptationTuning.choose(model,
                     new HeldOutUsers(heldOut, 6, Protocol.NEXT_ITEM), new int[] {1, 3},
                     new double[] {0.01, 0.5}, lines::add);

@@ -1,5 +1,6 @@
 package dev.kindling.server.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,9 +10,9 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import dev.kindling.core.config.KindlingConfig;
 
@@ -75,7 +76,7 @@ final class DemoCommand implements Callable<Integer> {
         return KindlingCli.commandLine().execute(serve.toArray(String[]::new));
     }
 
-    private int step(java.io.PrintWriter err, String title, List<String> args) {
+    private int step(PrintWriter err, String title, List<String> args) {
         err.println("== " + title);
         err.flush();
         int code = KindlingCli.commandLine().execute(args.toArray(String[]::new));

@@ -4,9 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -16,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.index.VectorIndex;
@@ -162,7 +165,7 @@ final class EvaluateCommand implements Callable<Integer> {
         List<ColdStartEvaluation.MethodResult> results;
         // PAML's users live in scratch indexes (one per seed), so an evaluation never touches the served users.
         Path scratch = Files.createTempDirectory("kindling-evaluate-users");
-        List<VectorIndex> scratchIndexes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<VectorIndex> scratchIndexes = new CopyOnWriteArrayList<>();
         try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager(DjlRuntime.device(config.metaDevice(), "PyTorch"), "PyTorch");
              VectorIndex index = VectorIndexes.open(config.index())) {
             MetaDataset data = MetaDataset.load(store, quantile);
@@ -181,7 +184,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 users.close();
             }
             try (var paths = Files.walk(scratch)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -191,7 +194,7 @@ final class EvaluateCommand implements Callable<Integer> {
         Files.writeString(report, markdown(results, profile, settings.protocol(), quantile));
         var out = spec.commandLine().getOut();
         if (json) {
-            Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("profile", profile);
             doc.put("query", settings.protocol().label());
             doc.put("quantile", quantile);

@@ -1,5 +1,6 @@
 package dev.kindling.server.cli;
 
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,7 +24,7 @@ public final class KindlingCli implements Runnable {
         CommandLine cl = new CommandLine(new KindlingCli());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("kindling: " + CliErrors.describe(e));
-            org.slf4j.LoggerFactory.getLogger(KindlingCli.class).debug("command failed", e);
+            LoggerFactory.getLogger(KindlingCli.class).debug("command failed", e);
             return 1;
         });
         return cl;

@@ -1,8 +1,19 @@
 package dev.kindling.server.http;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
@@ -72,14 +83,14 @@ final class ItemsResource {
      * repeated in the upload); if any row is bad the answer is 400 with a result per row and nothing is stored.
      * Otherwise all rows are upserted in one transaction and a job encodes them (202 with the job).
      */
-    void bulk(Context ctx, Jobs jobs) throws java.io.IOException {
-        List<Item> items = new java.util.ArrayList<>();
-        List<Map<String, Object>> rows = new java.util.ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+    void bulk(Context ctx, Jobs jobs) throws IOException {
+        List<Item> items = new ArrayList<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
         int bad = 0;
-        var decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT);
-        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(ctx.bodyInputStream(), decoder))) {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT);
+        try (var reader = new BufferedReader(new InputStreamReader(ctx.bodyInputStream(), decoder))) {
             String line;
             int number = 0;
             while ((line = reader.readLine()) != null) {
@@ -111,7 +122,7 @@ final class ItemsResource {
                 }
                 rows.add(row);
             }
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw ApiException.badField(null, "the upload is not valid UTF-8");
         }
         if (rows.isEmpty()) {
@@ -126,7 +137,7 @@ final class ItemsResource {
             ctx.status(400).json(out);
             return;
         }
-        java.util.Set<String> existing = new java.util.HashSet<>(seen);
+        Set<String> existing = new HashSet<>(seen);
         existing.removeAll(services.store().missingItems(seen)); // one query instead of one per row
         services.store().upsertItems(items);
         items.forEach(i -> services.forget(i.id()));
@@ -173,13 +184,13 @@ final class ItemsResource {
      * {@code GET /v1/items/{id}/image}: the item's picture from the images directory ({@code <id>.jpg}), or a redirect
      * to its http(s) image URL; 404 when it has none.
      */
-    void image(Context ctx) throws java.io.IOException {
+    void image(Context ctx) throws IOException {
         String id = ctx.pathParam("id");
         if (services.imagesDir() != null && id.matches("[A-Za-z0-9._-]+") && !id.startsWith(".")) {
-            java.nio.file.Path p = services.imagesDir().resolve(id + ".jpg");
-            if (java.nio.file.Files.isRegularFile(p)) {
+            Path p = services.imagesDir().resolve(id + ".jpg");
+            if (Files.isRegularFile(p)) {
                 ctx.contentType("image/jpeg").header("Cache-Control", "max-age=3600")
-                        .result(java.nio.file.Files.readAllBytes(p));
+                        .result(Files.readAllBytes(p));
                 return;
             }
         }

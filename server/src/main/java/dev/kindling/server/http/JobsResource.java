@@ -7,6 +7,7 @@ import io.javalin.http.Context;
 
 import dev.kindling.meta.serving.ModelTraining;
 import dev.kindling.meta.serving.ServedMethod;
+import dev.kindling.tensor.DjlRuntime;
 
 
 /**
@@ -58,7 +59,7 @@ final class JobsResource {
             var saved = ModelTraining.train(services.store(), services.index(),
                     services.config().home().resolve("models"), ModelTraining.Plan.of(profile).with(q, paml,
                             services.config().pamlUsers(), pretrainEpochs, model),
-                    dev.kindling.tensor.DjlRuntime.device(services.config().metaDevice(), "PyTorch"), j::message);
+                    DjlRuntime.device(services.config().metaDevice(), "PyTorch"), j::message);
             j.message("loading the new model");
             services.reloadModel();
             return Map.of("model", saved.getFileName().toString());

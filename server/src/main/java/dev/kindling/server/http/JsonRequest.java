@@ -3,7 +3,9 @@ package dev.kindling.server.http;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
 
@@ -164,7 +166,7 @@ final class JsonRequest {
         if (!v.isObject()) {
             throw ApiException.badField(path(field), path(field) + " must be an object of strings, was " + kind(v));
         }
-        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
         v.fields().forEachRemaining(e -> {
             if (!e.getValue().isTextual()) {
                 throw ApiException.badField(path(field) + "." + e.getKey(), path(field) + "." + e.getKey()
@@ -217,7 +219,7 @@ final class JsonRequest {
             case ARRAY -> "an array";
             case OBJECT -> "an object";
             case NULL -> "null";
-            default -> v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+            default -> v.getNodeType().toString().toLowerCase(Locale.ROOT);
         };
     }
 }

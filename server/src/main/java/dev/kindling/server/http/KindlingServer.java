@@ -1,12 +1,17 @@
 package dev.kindling.server.http;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -96,7 +101,7 @@ public final class KindlingServer implements AutoCloseable {
                 e.retryAfterSeconds()));
         app.exception(ValidationException.class, (e, ctx) -> {
             String field = e.getErrors().keySet().stream().findFirst().orElse(null);
-            String detail = e.getErrors().values().stream().flatMap(java.util.List::stream)
+            String detail = e.getErrors().values().stream().flatMap(List::stream)
                     .map(v -> v.getMessage()).findFirst().orElse("invalid parameter");
             error(ctx, 400, field + ": " + detail, field, 0);
         });
@@ -183,7 +188,7 @@ public final class KindlingServer implements AutoCloseable {
             throw new ApiException(401, API_KEY_HEADER, "this endpoint needs an API key in the " + API_KEY_HEADER
                     + " header");
         }
-        if (!java.security.MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8),
+        if (!MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8),
                 apiKey.getBytes(StandardCharsets.UTF_8))) {
             throw new ApiException(403, API_KEY_HEADER, "the API key is not valid");
         }
@@ -202,7 +207,7 @@ public final class KindlingServer implements AutoCloseable {
                 f.cancel(true);
                 throw new ApiException(503, null, "the request took longer than " + config.requestTimeoutMs()
                         + " ms (server.requestTimeoutMs)", 1);
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 if (e.getCause() instanceof Exception ex) {
                     throw ex;
                 }
@@ -236,8 +241,8 @@ public final class KindlingServer implements AutoCloseable {
                 throw new IllegalStateException("missing resource " + name);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

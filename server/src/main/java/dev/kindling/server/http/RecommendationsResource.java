@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 
 import dev.kindling.core.domain.Interaction;
+import dev.kindling.core.domain.InvalidRecordException;
 import dev.kindling.meta.serving.ServingModel;
 
 /**
@@ -125,7 +126,7 @@ final class RecommendationsResource {
     private void check(JsonRequest e, Interaction interaction) {
         try {
             services.config().interactionRules().check(interaction);
-        } catch (dev.kindling.core.domain.InvalidRecordException ex) {
+        } catch (InvalidRecordException ex) {
             throw ApiException.badField(e.path(ex.field()), e.path(ex.field()) + " " + ex.problem());
         }
     }

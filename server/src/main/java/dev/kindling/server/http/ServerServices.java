@@ -1,15 +1,35 @@
 package dev.kindling.server.http;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import ai.djl.ndarray.NDManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.kindling.core.config.KindlingConfig;
+import dev.kindling.core.domain.Interaction;
+import dev.kindling.core.domain.Item;
+import dev.kindling.core.index.CollectionSpec;
+import dev.kindling.core.index.Metric;
 import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.index.VectorRecord;
 import dev.kindling.core.store.Store;
 import dev.kindling.generator.SimilarItems;
 import dev.kindling.ingest.ItemEncodingPipeline;
@@ -29,7 +49,7 @@ public final class ServerServices implements AutoCloseable {
     private final Path imagesDir;
     private final NDManager manager;
     private final AtomicReference<ServingModel> model = new AtomicReference<>();
-    private final java.util.Map<String, java.util.List<String>> categories = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, List<String>> categories = new ConcurrentHashMap<>();
 
     /**
      * @param pipeline  encodes items added through the API (null: items are stored but not encoded)
@@ -70,20 +90,20 @@ public final class ServerServices implements AutoCloseable {
     }
 
     /** An item's categories (cached; {@link #forget} drops an item that changed). Empty for an unknown item. */
-    public java.util.List<String> categories(String itemId) {
-        return categories.computeIfAbsent(itemId, id -> store.item(id).map(dev.kindling.core.domain.Item::categories)
-                .orElse(java.util.List.of()));
+    public List<String> categories(String itemId) {
+        return categories.computeIfAbsent(itemId, id -> store.item(id).map(Item::categories)
+                .orElse(List.of()));
     }
 
     /**
      * In strict mode (ingest.strict), refuses a request naming an item that is not in the catalog, with the field
      * {@code <array>[i].itemId} of the first one; otherwise does nothing.
      */
-    public void requireCatalogued(String array, java.util.List<String> itemIds) {
+    public void requireCatalogued(String array, List<String> itemIds) {
         if (!config.ingest().strict()) {
             return;
         }
-        java.util.Set<String> missing = store.missingItems(itemIds);
+        Set<String> missing = store.missingItems(itemIds);
         for (int i = 0; i < itemIds.size(); i++) {
             if (missing.contains(itemIds.get(i))) {
                 throw ApiException.badField(array + "[" + i + "].itemId", "item '" + itemIds.get(i)
@@ -102,26 +122,26 @@ public final class ServerServices implements AutoCloseable {
     public record Titled(String id, String title) {
     }
 
-    private volatile java.util.List<Titled> titles;
+    private volatile List<Titled> titles;
 
     /** Items whose title contains every word of the query (case-insensitive), in catalog order, at most limit. */
-    public java.util.List<Titled> searchTitles(String query, int limit) {
-        java.util.List<Titled> all = titles;
+    public List<Titled> searchTitles(String query, int limit) {
+        List<Titled> all = titles;
         if (all == null) {
-            java.util.List<Titled> built = new java.util.ArrayList<>();
+            List<Titled> built = new ArrayList<>();
             String cursor = null;
             do {
                 var page = store.items(cursor, 10_000);
                 page.rows().forEach(i -> built.add(new Titled(i.id(), i.title())));
                 cursor = page.next();
             } while (cursor != null);
-            titles = all = java.util.List.copyOf(built);
+            titles = all = List.copyOf(built);
         }
-        String[] words = query.toLowerCase(java.util.Locale.ROOT).trim().split("\\s+");
-        java.util.List<Titled> out = new java.util.ArrayList<>();
+        String[] words = query.toLowerCase(Locale.ROOT).trim().split("\\s+");
+        List<Titled> out = new ArrayList<>();
         for (Titled t : all) {
-            String title = t.title().toLowerCase(java.util.Locale.ROOT);
-            if (java.util.Arrays.stream(words).allMatch(title::contains)) {
+            String title = t.title().toLowerCase(Locale.ROOT);
+            if (Arrays.stream(words).allMatch(title::contains)) {
                 out.add(t);
                 if (out.size() == limit) {
                     break;
@@ -156,25 +176,25 @@ public final class ServerServices implements AutoCloseable {
             // Requests that took the old model before the swap finish on it (at most the request timeout); then its
             // tensors are freed. close() also waits for a ranking in progress.
             refresher.schedule(old::close, config.server().requestTimeoutMs() + 1000L,
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
+                    TimeUnit.MILLISECONDS);
         }
         return true;
     }
 
-    private final java.util.concurrent.ScheduledExecutorService refresher =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    private final ScheduledExecutorService refresher =
+            Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "kindling-model-refresh");
                 t.setDaemon(true);
                 return t;
             });
-    private final java.util.concurrent.atomic.AtomicBoolean refreshPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean refreshPending = new AtomicBoolean();
     /** What {@code models/current} named when the serving model was loaded. */
     private volatile String loadedPointer;
 
     private static String currentVersion(Path models) {
         try {
             return Files.readString(models.resolve("current")).strip();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return null;
         }
     }
@@ -202,7 +222,7 @@ public final class ServerServices implements AutoCloseable {
                 loadedPointer = pointer; // one attempt per version; the previous model keeps serving
                 LOG.error("loading model {} failed; the previous one keeps serving", pointer, e);
             }
-        }, every, every, java.util.concurrent.TimeUnit.SECONDS);
+        }, every, every, TimeUnit.SECONDS);
     }
 
     /**
@@ -221,7 +241,7 @@ public final class ServerServices implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.error("reloading the model after a catalogue change failed; the previous one keeps serving", e);
             }
-        }, 2, java.util.concurrent.TimeUnit.SECONDS);
+        }, 2, TimeUnit.SECONDS);
     }
 
     /**
@@ -229,15 +249,15 @@ public final class ServerServices implements AutoCloseable {
      * past the request timeout under load; requests beyond this wait up to half the request timeout, then get 503
      * (load shedding).
      */
-    private final java.util.concurrent.Semaphore rankingSlots =
-            new java.util.concurrent.Semaphore(Runtime.getRuntime().availableProcessors(), true);
+    private final Semaphore rankingSlots =
+            new Semaphore(Runtime.getRuntime().availableProcessors(), true);
 
     /** Runs a ranking in one of the slots, or refuses with 503 when none frees up within half the request timeout. */
-    public <T> T ranking(java.util.function.Supplier<T> work) {
+    public <T> T ranking(Supplier<T> work) {
         boolean acquired;
         try {
             acquired = rankingSlots.tryAcquire(config.server().requestTimeoutMs() / 2,
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
+                    TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, null, "interrupted while waiting for a free ranking slot", 1);
@@ -264,17 +284,17 @@ public final class ServerServices implements AutoCloseable {
         }
         long start = System.nanoTime();
         index.dropCollection(USERS);
-        index.createCollection(dev.kindling.core.index.CollectionSpec.of(USERS, m.userDimension(),
-                dev.kindling.core.index.Metric.COSINE));
+        index.createCollection(CollectionSpec.of(USERS, m.userDimension(),
+                Metric.COSINE));
         String cursor = null;
         long n = 0;
         do {
             var page = store.users(cursor, 1000);
-            java.util.List<dev.kindling.core.index.VectorRecord> records = new java.util.ArrayList<>();
+            List<VectorRecord> records = new ArrayList<>();
             for (var user : page.rows()) {
                 float[] h = m.userEmbedding(history(user.id()));
                 if (h != null) {
-                    records.add(dev.kindling.core.index.VectorRecord.of(user.id(), h));
+                    records.add(VectorRecord.of(user.id(), h));
                 }
             }
             if (!records.isEmpty()) {
@@ -288,16 +308,16 @@ public final class ServerServices implements AutoCloseable {
     }
 
     /** Re-embeds users whose interactions changed (after new interactions were stored). */
-    public void refreshUsers(java.util.Collection<String> userIds) {
+    public void refreshUsers(Collection<String> userIds) {
         ServingModel m = model.get();
         if (m == null) {
             return;
         }
-        java.util.List<dev.kindling.core.index.VectorRecord> records = new java.util.ArrayList<>();
+        List<VectorRecord> records = new ArrayList<>();
         for (String id : userIds) {
             float[] h = m.userEmbedding(history(id));
             if (h != null) {
-                records.add(dev.kindling.core.index.VectorRecord.of(id, h));
+                records.add(VectorRecord.of(id, h));
             }
         }
         if (!records.isEmpty()) {
@@ -306,8 +326,8 @@ public final class ServerServices implements AutoCloseable {
     }
 
     /** A stored user's items, oldest first. */
-    public java.util.List<String> history(String userId) {
-        return store.sequence(userId).stream().map(dev.kindling.core.domain.Interaction::itemId).toList();
+    public List<String> history(String userId) {
+        return store.sequence(userId).stream().map(Interaction::itemId).toList();
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.kindling.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kindling.store.JdbcStore;
 import dev.kindling.core.store.StoreStats;
+import dev.kindling.store.JdbcStore;
 
 /**
  * Kills a real import process with SIGKILL in the middle of the ratings, then checks that the store holds whole
@@ -91,7 +92,7 @@ class CrashDuringImportTest {
                 movieLens().toString(), "--home", home.toString())).redirectErrorStream(true)
                 .redirectOutput(home.resolve("rerun.log").toFile()).start();
         assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(again.exitValue()).as("rerun log: %s", java.nio.file.Files.readString(home.resolve("rerun.log")))
+        assertThat(again.exitValue()).as("rerun log: %s", Files.readString(home.resolve("rerun.log")))
                 .isZero();
         try (JdbcStore store = JdbcStore.sqlite(db, "FULL")) {
             assertThat(store.stats()).isEqualTo(new StoreStats(9_742, 610, 100_836));

@@ -3,6 +3,7 @@ package dev.kindling.server.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,7 +112,7 @@ class ComposeFileTest {
             assertThat(Files.readString(docker.resolve("Dockerfile")))
                     .contains("install -d -o kindling -g kindling /var/lib/kindling/models");
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         Map<String, String> targets = Map.of("kindling-1", "/var/lib/kindling", "kindling-2", "/var/lib/kindling",
                 "postgres", "/var/lib/postgresql/data", "milvus", "/var/lib/milvus", "etcd", "/etcd",

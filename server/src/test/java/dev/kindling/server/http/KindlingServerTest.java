@@ -6,17 +6,28 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.assertj.core.data.Offset;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -29,8 +40,6 @@ import dev.kindling.core.domain.Item;
 import dev.kindling.core.store.Page;
 import dev.kindling.core.store.StoreStats;
 import dev.kindling.encoders.BundledModels;
-import dev.kindling.store.JdbcStore;
-import ai.djl.Device;
 import dev.kindling.encoders.ItemText;
 import dev.kindling.encoders.TextEncoder;
 import dev.kindling.index.LuceneIndexSettings;
@@ -46,6 +55,7 @@ import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.serving.ModelDirectory;
 import dev.kindling.meta.serving.ServingModel;
+import dev.kindling.store.JdbcStore;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Scalars;
 
@@ -140,7 +150,7 @@ class KindlingServerTest {
         }
         if (home != null) {
             try (var paths = Files.walk(home)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -186,7 +196,7 @@ class KindlingServerTest {
         JsonNode weights = out.at("/explanation/fusionWeights");
         double sum = weights.get("id").asDouble() + weights.get("text").asDouble() + weights.get("image").asDouble();
         assertThat(sum).as("attention weights over the three learners (Eq. 13)").isCloseTo(1.0,
-                org.assertj.core.data.Offset.offset(1e-4));
+                Offset.offset(1e-4));
         assertThat(out.get("model").asText()).isEqualTo(services.model().version());
     }
 
@@ -385,8 +395,8 @@ class KindlingServerTest {
         Path manifest = copy.resolve("model.json");
         Files.writeString(manifest, Files.readString(manifest).replace(current, next));
         Path pointer = Files.writeString(models.resolve("current.tmp"), next);
-        Files.move(pointer, models.resolve("current"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(pointer, models.resolve("current"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
         String body = "{\"interactions\":[{\"itemId\":\"1\"},{\"itemId\":\"3114\"}],\"k\":3}";
         String served = null;
         for (int i = 0; i < 600 && !next.equals(served); i++) { // polled every second; a reload in progress delays it
@@ -432,7 +442,7 @@ class KindlingServerTest {
         if ("true".equals(System.getenv("CI"))) {
             throw new AssertionError("no chromium found (CI must install Debian's chromium): " + candidates);
         }
-        org.junit.jupiter.api.Assumptions.abort("no chromium on this machine: the browser test needs Debian's chromium");
+        Assumptions.abort("no chromium on this machine: the browser test needs Debian's chromium");
         return null;
     }
 
@@ -442,8 +452,8 @@ class KindlingServerTest {
                 "--window-size=1280,1600"));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("chromium finished").isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("chromium finished").isTrue();
         return out;
     }
 
@@ -452,7 +462,7 @@ class KindlingServerTest {
         String chromium = chromium();
         Path profile = Files.createTempDirectory(home, "chromium");
         String url = "http://127.0.0.1:" + server.port() + "/?pick=1,3114,2355&similar=1";
-        org.jsoup.nodes.Document dom = org.jsoup.Jsoup.parse(headless(chromium, profile, "--dump-dom", url));
+        Document dom = Jsoup.parse(headless(chromium, profile, "--dump-dom", url));
         assertThat(dom.body().attr("data-loaded")).as("the page's script ran to the end").isEqualTo("true");
         assertThat(dom.select("#picked li")).extracting(e -> e.attr("data-id")).containsExactly("1", "3114", "2355");
         assertThat(dom.select("#picked li span").first().text()).isEqualTo("Toy Story (1995)");
@@ -473,12 +483,12 @@ class KindlingServerTest {
         headless(chromium, profile, "--screenshot=" + png, url);
         byte[] bytes = Files.readAllBytes(png);
         assertThat(bytes.length).as("a real screenshot").isGreaterThan(20_000);
-        assertThat(java.util.Arrays.copyOf(bytes, 4)).containsExactly(0x89, 'P', 'N', 'G');
+        assertThat(Arrays.copyOf(bytes, 4)).containsExactly(0x89, 'P', 'N', 'G');
     }
 
     @Test
     void concurrentRecommendationRequestsAllSucceed() throws Exception {
-        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+        List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
         String[][] users = {{"1", "2355", "3114"}, {"260", "1196", "1210", "2571"}, {"318", "356", "593", "296", "50"}};
         for (int i = 0; i < 16; i++) {
             String[] items = users[i % users.length];
@@ -493,7 +503,7 @@ class KindlingServerTest {
                     HttpResponse.BodyHandlers.ofString()));
         }
         for (int i = 0; i < futures.size(); i++) {
-            HttpResponse<String> r = futures.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            HttpResponse<String> r = futures.get(i).get(60, TimeUnit.SECONDS);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             List<String> ids = new ArrayList<>();
             json(r).get("items").forEach(n -> ids.add(n.get("itemId").asText()));

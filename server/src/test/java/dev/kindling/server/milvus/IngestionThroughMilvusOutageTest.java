@@ -3,37 +3,40 @@ package dev.kindling.server.milvus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import ai.djl.Device;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ai.djl.Device;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.IndexUnavailableException;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
 import dev.kindling.core.store.ItemVector;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ItemText;
 import dev.kindling.encoders.TextEncoder;
+import dev.kindling.index.RetryingVectorIndex;
 import dev.kindling.index.milvus.MilvusLiteProcess;
 import dev.kindling.index.milvus.MilvusSettings;
 import dev.kindling.index.milvus.MilvusVectorIndex;
-import dev.kindling.index.RetryingVectorIndex;
 import dev.kindling.ingest.ItemEncodingPipeline;
+import dev.kindling.store.JdbcStore;
 
 /**
  * Ingestion through a Milvus outage, end to end, on a real Milvus Lite server this test starts, kills and restarts.
@@ -126,7 +129,7 @@ class IngestionThroughMilvusOutageTest {
         for (int i = 0; i < ITEMS; i++) {
             items.add(new Item(String.format("m%04d", i), "Film " + i + " about " + topics[i % topics.length]
                     + " (" + (1950 + i % 70) + ")", "", null, List.of(genres[i % genres.length]), List.of(),
-                    java.util.Map.of()));
+                    Map.of()));
         }
         return items;
     }
@@ -138,14 +141,14 @@ class IngestionThroughMilvusOutageTest {
         assertThat(milvus.count(COLLECTION)).isEqualTo(acknowledged.size());
         List<VectorRecord> stored = milvus.getAll(COLLECTION, acknowledged.stream().map(ItemVector::itemId).toList());
         assertThat(stored).hasSize(acknowledged.size());
-        java.util.Map<String, float[]> byId = new java.util.HashMap<>();
+        Map<String, float[]> byId = new HashMap<>();
         stored.forEach(r -> byId.put(r.id(), r.vector()));
         for (ItemVector v : acknowledged) {
             assertThat(byId.get(v.itemId())).as("vector of %s", v.itemId()).containsExactly(v.vector());
         }
     }
 
-    private static void deleteTree(Path root) throws java.io.IOException {
+    private static void deleteTree(Path root) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(file);
