@@ -178,7 +178,7 @@ final class LuceneCollection implements Closeable {
     }
 
     List<SearchHit> search(SearchRequest request) {
-        documents.requireValidVector(request.vector(), "search in collection " + spec.name() + ": query vector");
+        spec.requireValidVector(request.vector(), "search in collection " + spec.name() + ": query vector");
         Query filter = filters.translate(request.filter());
         int ef = request.ef() == 0 ? defaultEf : request.ef();
         Query knn = new KnnFloatVectorQuery(IndexFields.VECTOR, documents.indexed(request.vector()),

@@ -6,7 +6,6 @@ import dev.kindling.core.index.Metric;
 import dev.kindling.core.index.VectorRecord;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.lucene.document.Document;
@@ -29,6 +28,9 @@ import org.apache.lucene.util.BytesRef;
  * rescaled there and its original kept as a stored field; every vector reads back bit for bit.
  */
 final class RecordDocuments {
+    /** Lucene's longest indexed term bounds the id; string attributes are stored terms too. */
+    private static final CollectionSpec.Limits LIMITS = new CollectionSpec.Limits(IndexWriter.MAX_TERM_LENGTH,
+            IndexWriter.MAX_TERM_LENGTH);
     private final CollectionSpec spec;
     private final FieldType vectorType;
     private final boolean unitVectors;
@@ -97,12 +99,8 @@ final class RecordDocuments {
      * @throws IllegalArgumentException naming the record id and the field when the record does not fit the spec
      */
     Document toDocument(VectorRecord record) {
+        spec.requireValidRecord(record, LIMITS);
         String id = record.id();
-        if (id.getBytes(StandardCharsets.UTF_8).length > IndexWriter.MAX_TERM_LENGTH) {
-            throw new IllegalArgumentException(context(abbreviate(id)) + "id is longer than "
-                    + IndexWriter.MAX_TERM_LENGTH + " UTF-8 bytes");
-        }
-        requireValidVector(record.vector(), context(id) + "vector");
         Document document = new Document();
         document.add(new StringField(IndexFields.ID, id, Field.Store.YES));
         float[] indexed = indexed(record.vector());
@@ -111,53 +109,14 @@ final class RecordDocuments {
             document.add(new StoredField(IndexFields.RAW_VECTOR, bytes(record.vector())));
         }
         for (Map.Entry<String, Object> attribute : record.attributes().entrySet()) {
-            String name = attribute.getKey();
-            Object value = attribute.getValue();
-            AttributeType type = spec.attributes().get(name);
-            if (type == null) {
-                throw new IllegalArgumentException(context(id) + "attribute '" + name
-                        + "' is not an attribute of the collection (it has " + spec.attributes().keySet() + ")");
-            }
-            String field = IndexFields.attribute(name);
-            switch (type) {
-                case STRING -> {
-                    if (!(value instanceof String text)) {
-                        throw wrongType(id, name, type, value);
-                    }
-                    document.add(new StringField(field, text, Field.Store.YES));
-                }
-                case LONG -> {
-                    if (!(value instanceof Long) && !(value instanceof Integer)) {
-                        throw wrongType(id, name, type, value);
-                    }
-                    document.add(new LongField(field, ((Number) value).longValue(), Field.Store.YES));
-                }
+            String field = IndexFields.attribute(attribute.getKey());
+            if (attribute.getValue() instanceof String text) {
+                document.add(new StringField(field, text, Field.Store.YES));
+            } else {
+                document.add(new LongField(field, ((Number) attribute.getValue()).longValue(), Field.Store.YES));
             }
         }
         return document;
-    }
-
-    /**
-     * Checks a vector's dimension and values: finite, and not all zeros for COSINE.
-     *
-     * @param what names the vector in the error message, e.g. "collection c, record 'r': vector"
-     */
-    void requireValidVector(float[] vector, String what) {
-        if (vector.length != spec.dimension()) {
-            throw new IllegalArgumentException(what + " has dimension " + vector.length + ", expected "
-                    + spec.dimension());
-        }
-        boolean zero = true;
-        for (int i = 0; i < vector.length; i++) {
-            float value = vector[i];
-            if (!Float.isFinite(value)) {
-                throw new IllegalArgumentException(what + " has a non-finite value " + value + " at index " + i);
-            }
-            zero &= value == 0f;
-        }
-        if (zero && spec.metric() == Metric.COSINE) {
-            throw new IllegalArgumentException(what + " is all zeros, which has no cosine similarity");
-        }
     }
 
     /** The attribute values in a stored document, by attribute name: {@link String} or {@link Long}. */
@@ -178,17 +137,4 @@ final class RecordDocuments {
         return values;
     }
 
-    private String context(String id) {
-        return "collection " + spec.name() + ", record '" + id + "': ";
-    }
-
-    private IllegalArgumentException wrongType(String id, String name, AttributeType type, Object value) {
-        String expected = type == AttributeType.STRING ? "a String" : "a Long (or Integer)";
-        return new IllegalArgumentException(context(id) + "attribute '" + name + "' is " + type + " and needs "
-                + expected + ", was " + value.getClass().getSimpleName() + " " + value);
-    }
-
-    private static String abbreviate(String id) {
-        return id.length() <= 40 ? id : id.substring(0, 40) + "...";
-    }
 }

@@ -1,6 +1,5 @@
 package dev.kindling.index.milvus;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +11,6 @@ import com.google.gson.JsonObject;
 
 import dev.kindling.core.index.AttributeType;
 import dev.kindling.core.index.CollectionSpec;
-import dev.kindling.core.index.Metric;
 import dev.kindling.core.index.SearchHit;
 import dev.kindling.core.index.VectorRecord;
 
@@ -22,6 +20,8 @@ import dev.kindling.core.index.VectorRecord;
  * the right type), so that a bad record is refused with a message naming it before anything is sent.
  */
 final class MilvusRows {
+    private static final CollectionSpec.Limits LIMITS = new CollectionSpec.Limits(MilvusSchema.MAX_ID_BYTES,
+            MilvusSchema.MAX_STRING_BYTES);
     private final CollectionSpec spec;
 
     MilvusRows(CollectionSpec spec) {
@@ -43,12 +43,8 @@ final class MilvusRows {
      * @throws IllegalArgumentException naming the record and the field when the record does not fit the spec
      */
     JsonObject row(VectorRecord record) {
+        spec.requireValidRecord(record, LIMITS);
         String id = record.id();
-        if (id.getBytes(StandardCharsets.UTF_8).length > MilvusSchema.MAX_ID_BYTES) {
-            throw new IllegalArgumentException(context(abbreviate(id)) + "id is longer than "
-                    + MilvusSchema.MAX_ID_BYTES + " UTF-8 bytes");
-        }
-        requireValidVector(record.vector(), context(id) + "vector");
         JsonObject row = new JsonObject();
         row.addProperty(MilvusSchema.ID, id);
         JsonArray vector = new JsonArray(record.vector().length);
@@ -57,30 +53,10 @@ final class MilvusRows {
         }
         row.add(MilvusSchema.VECTOR, vector);
         for (Map.Entry<String, Object> attribute : record.attributes().entrySet()) {
-            String name = attribute.getKey();
-            Object value = attribute.getValue();
-            AttributeType type = spec.attributes().get(name);
-            if (type == null) {
-                throw new IllegalArgumentException(context(id) + "attribute '" + name
-                        + "' is not an attribute of the collection (it has " + spec.attributes().keySet() + ")");
-            }
-            switch (type) {
-                case STRING -> {
-                    if (!(value instanceof String text)) {
-                        throw wrongType(id, name, type, value);
-                    }
-                    if (text.getBytes(StandardCharsets.UTF_8).length > MilvusSchema.MAX_STRING_BYTES) {
-                        throw new IllegalArgumentException(context(id) + "attribute '" + name + "' is longer than "
-                                + MilvusSchema.MAX_STRING_BYTES + " UTF-8 bytes");
-                    }
-                    row.addProperty(name, text);
-                }
-                case LONG -> {
-                    if (!(value instanceof Long) && !(value instanceof Integer)) {
-                        throw wrongType(id, name, type, value);
-                    }
-                    row.addProperty(name, ((Number) value).longValue());
-                }
+            if (attribute.getValue() instanceof String text) {
+                row.addProperty(attribute.getKey(), text);
+            } else {
+                row.addProperty(attribute.getKey(), ((Number) attribute.getValue()).longValue());
             }
         }
         for (String name : spec.attributes().keySet()) {
@@ -89,29 +65,6 @@ final class MilvusRows {
             }
         }
         return row;
-    }
-
-    /**
-     * Checks a vector's dimension and values: finite, and not all zeros for COSINE.
-     *
-     * @param what names the vector in the error message
-     */
-    void requireValidVector(float[] vector, String what) {
-        if (vector.length != spec.dimension()) {
-            throw new IllegalArgumentException(what + " has dimension " + vector.length + ", expected "
-                    + spec.dimension());
-        }
-        boolean zero = true;
-        for (int i = 0; i < vector.length; i++) {
-            float value = vector[i];
-            if (!Float.isFinite(value)) {
-                throw new IllegalArgumentException(what + " has a non-finite value " + value + " at index " + i);
-            }
-            zero &= value == 0f;
-        }
-        if (zero && spec.metric() == Metric.COSINE) {
-            throw new IllegalArgumentException(what + " is all zeros, which has no cosine similarity");
-        }
     }
 
     /** The record in an entity a query returned (id, vector and attribute fields). */
@@ -150,17 +103,4 @@ final class MilvusRows {
         return values;
     }
 
-    private String context(String id) {
-        return "collection " + spec.name() + ", record '" + id + "': ";
-    }
-
-    private IllegalArgumentException wrongType(String id, String name, AttributeType type, Object value) {
-        String expected = type == AttributeType.STRING ? "a String" : "a Long (or Integer)";
-        return new IllegalArgumentException(context(id) + "attribute '" + name + "' is " + type + " and needs "
-                + expected + ", was " + value.getClass().getSimpleName() + " " + value);
-    }
-
-    private static String abbreviate(String id) {
-        return id.length() <= 40 ? id : id.substring(0, 40) + "...";
-    }
 }

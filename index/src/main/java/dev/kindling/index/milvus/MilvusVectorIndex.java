@@ -247,7 +247,7 @@ public final class MilvusVectorIndex implements VectorIndex {
     public List<SearchHit> search(String collection, SearchRequest request) {
         CollectionSpec spec = spec(collection);
         MilvusRows rows = new MilvusRows(spec);
-        rows.requireValidVector(request.vector(), "search in collection " + collection + ": query vector");
+        spec.requireValidVector(request.vector(), "search in collection " + collection + ": query vector");
         String filter = new MilvusFilterTranslator(spec).translate(request.filter());
         int ef = Math.max(request.k(), request.ef() > 0 ? request.ef() : settings.ef());
         SearchReq.SearchReqBuilder search = SearchReq.builder()
