@@ -52,6 +52,7 @@ import dev.kindling.ingest.Ingestor;
 import dev.kindling.ingest.ItemEncodingPipeline;
 import dev.kindling.store.JdbcStore;
 import dev.kindling.tensor.DjlRuntime;
+import dev.kindling.encoders.MeanPooling;
 
 /**
  * Encoder throughput on the real ml-latest-small data, on the CPU, in three parts (issue 3):
@@ -456,7 +457,7 @@ public final class EncoderBenchmark {
                     float[] values = new float[buffer.remaining()];
                     buffer.get(values);
                     long t4 = System.nanoTime();
-                    float[][] vectors = meanPoolNormalise(values, mask, n, length, (int) dims[2]);
+                    float[][] vectors = MeanPooling.pool(values, mask, n, length, (int) dims[2]);
                     long t5 = System.nanoTime();
                     tensorsNs += t2 - t1;
                     runNs += t3 - t2;
@@ -467,36 +468,6 @@ public final class EncoderBenchmark {
             } finally {
                 inputs.values().forEach(OnnxTensor::close);
             }
-        }
-
-        /** Mean of the unmasked token vectors of each row of [n, length, d], scaled to unit length. */
-        static float[][] meanPoolNormalise(float[] hidden, long[] mask, int n, int length, int d) {
-            float[][] out = new float[n][d];
-            double[] sum = new double[d];
-            for (int i = 0; i < n; i++) {
-                Arrays.fill(sum, 0);
-                long count = 0;
-                for (int t = 0; t < length; t++) {
-                    if (mask[i * length + t] == 0) {
-                        continue;
-                    }
-                    count++;
-                    int base = (i * length + t) * d;
-                    for (int k = 0; k < d; k++) {
-                        sum[k] += hidden[base + k];
-                    }
-                }
-                double norm = 0;
-                for (int k = 0; k < d; k++) {
-                    sum[k] /= Math.max(count, 1);
-                    norm += sum[k] * sum[k];
-                }
-                norm = Math.max(Math.sqrt(norm), 1e-12);
-                for (int k = 0; k < d; k++) {
-                    out[i][k] = (float) (sum[k] / norm);
-                }
-            }
-            return out;
         }
 
         @Override
@@ -926,7 +897,7 @@ public final class EncoderBenchmark {
                     owner = "image encoder";
                 } else if (c.startsWith("dev.kindling.index.")) {
                     owner = "index";
-                } else if (c.startsWith("dev.kindling.core.store.")) {
+                } else if (c.startsWith("dev.kindling.store.")) {
                     owner = "store";
                 } else if (c.equals("dev.kindling.ingest.ImageSources")) {
                     owner = "reading pictures";

@@ -1,8 +1,6 @@
 package dev.kindling.bench;
 
 import static dev.kindling.bench.BenchVectors.exactTopK;
-import static dev.kindling.bench.BenchVectors.gaussianUnit;
-import static dev.kindling.bench.BenchVectors.nearCentre;
 
 import dev.kindling.core.index.CollectionSpec;
 import dev.kindling.core.index.Metric;
@@ -11,6 +9,7 @@ import dev.kindling.core.index.SearchRequest;
 import dev.kindling.core.index.VectorRecord;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
+import dev.kindling.index.ClusteredVectors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -140,21 +139,18 @@ public final class IndexBenchmark {
                 Runtime.getRuntime().availableProcessors(), Runtime.version());
 
         Random random = new Random(seed);
-        float[][] centres = new float[clusters][];
-        for (int c = 0; c < clusters; c++) {
-            centres[c] = gaussianUnit(dim, random);
-        }
+        ClusteredVectors vectors = new ClusteredVectors(clusters, dim, noise, random);
         float[][] data = new float[n][];
         for (int i = 0; i < n; i++) {
-            data[i] = nearCentre(centres, noise, random);
+            data[i] = vectors.next();
         }
         float[][] measured = new float[queries][];
         for (int q = 0; q < queries; q++) {
-            measured[q] = nearCentre(centres, noise, random);
+            measured[q] = vectors.next();
         }
         float[][] warm = new float[Math.max(warmup, WARMUP_PER_EF)][];
         for (int q = 0; q < warm.length; q++) {
-            warm[q] = nearCentre(centres, noise, random);
+            warm[q] = vectors.next();
         }
 
         long groundTruthStart = System.nanoTime();

@@ -1,8 +1,6 @@
 package dev.kindling.bench;
 
 import static dev.kindling.bench.BenchVectors.exactTopK;
-import static dev.kindling.bench.BenchVectors.gaussianUnit;
-import static dev.kindling.bench.BenchVectors.nearCentre;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,6 +27,7 @@ import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.index.milvus.MilvusSettings;
 import dev.kindling.index.milvus.MilvusVectorIndex;
+import dev.kindling.index.ClusteredVectors;
 
 /**
  * The Milvus backend next to the embedded one, in one run on the same data: indexes {@code --n} seeded clustered unit
@@ -129,21 +128,18 @@ public final class MilvusBenchmark {
                         + "%d queries, k=%d, ef=%d, seed %d, %d cores, Java %s; Milvus at %s%n", n, dim, clusters,
                 noise, queries, k, ef, seed, Runtime.getRuntime().availableProcessors(), Runtime.version(), uri);
         Random random = new Random(seed);
-        float[][] centres = new float[clusters][];
-        for (int c = 0; c < clusters; c++) {
-            centres[c] = gaussianUnit(dim, random);
-        }
+        ClusteredVectors vectors = new ClusteredVectors(clusters, dim, noise, random);
         float[][] data = new float[n][];
         for (int i = 0; i < n; i++) {
-            data[i] = nearCentre(centres, noise, random);
+            data[i] = vectors.next();
         }
         float[][] measured = new float[queries][];
         for (int q = 0; q < queries; q++) {
-            measured[q] = nearCentre(centres, noise, random);
+            measured[q] = vectors.next();
         }
         float[][] warm = new float[Math.max(1, warmup)][];
         for (int q = 0; q < warm.length; q++) {
-            warm[q] = nearCentre(centres, noise, random);
+            warm[q] = vectors.next();
         }
         long truthStart = System.nanoTime();
         int[][] exact = exactTopK(data, measured, k);

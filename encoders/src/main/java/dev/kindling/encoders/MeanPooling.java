@@ -1,7 +1,7 @@
 package dev.kindling.encoders;
 
 /** Sentence vectors from token vectors: the mean over unmasked tokens, then L2 normalisation. */
-final class MeanPooling {
+public final class MeanPooling {
     private MeanPooling() {
     }
 
@@ -10,7 +10,7 @@ final class MeanPooling {
      * @param mask   attention mask [n, length]
      * @return n unit vectors of d floats
      */
-    static float[][] pool(float[] hidden, long[] mask, int n, int length, int d) {
+    public static float[][] pool(float[] hidden, long[] mask, int n, int length, int d) {
         float[][] out = new float[n][d];
         for (int i = 0; i < n; i++) {
             double[] sum = new double[d];
