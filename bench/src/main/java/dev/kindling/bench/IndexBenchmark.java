@@ -2,14 +2,6 @@ package dev.kindling.bench;
 
 import static dev.kindling.bench.BenchVectors.exactTopK;
 
-import dev.kindling.core.index.CollectionSpec;
-import dev.kindling.core.index.Metric;
-import dev.kindling.core.index.SearchHit;
-import dev.kindling.core.index.SearchRequest;
-import dev.kindling.core.index.VectorRecord;
-import dev.kindling.index.LuceneIndexSettings;
-import dev.kindling.index.LuceneVectorIndex;
-import dev.kindling.index.ClusteredVectors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,9 +12,22 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import dev.kindling.core.index.CollectionSpec;
+import dev.kindling.core.index.Metric;
+import dev.kindling.core.index.SearchHit;
+import dev.kindling.core.index.SearchRequest;
+import dev.kindling.core.index.VectorRecord;
+import dev.kindling.index.LuceneIndexSettings;
+import dev.kindling.index.LuceneVectorIndex;
 
 /**
  * Build and search benchmark of {@link LuceneVectorIndex}: indexes {@code --n} seeded clustered unit vectors, then for
@@ -35,102 +40,76 @@ import java.util.stream.Stream;
  *
  * <pre>bench/run Index [--n 100000] [--dim 384] [--queries 1000] [--merge] [--dir PATH] [--help]</pre>
  */
-public final class IndexBenchmark {
+@Command(name = "Index", mixinStandardHelpOptions = true,
+        description = "Build and search benchmark of the embedded Lucene HNSW index.")
+public final class IndexBenchmark implements Callable<Integer> {
     private static final String COLLECTION = "bench";
     /** Warm-up searches again at each ef just before it is timed. */
     private static final int WARMUP_PER_EF = 200;
 
-    private int n = 100_000;
-    private int dim = 384;
-    private int queries = 1_000;
-    /** Warm-up searches before timing starts, cycling through the ef values (JIT compilation of the search path). */
-    private int warmup = 3_000;
-    private int k = 10;
-    private int clusters = 100;
-    private double noise = 1.0;
-    private long seed = 42L;
-    private int batch = 1_000;
-    private List<Integer> efs = List.of(50, 100, 200);
-    private boolean merge;
-    private LuceneIndexSettings settings = LuceneIndexSettings.DEFAULT;
-    private Path dir;
+    @Mixin
+    ClusteredData clustered;
 
-    private IndexBenchmark() {
+    @Option(names = "--warmup", description = "Warm-up searches before each measurement phase, cycling through the ef "
+            + "values (default ${DEFAULT-VALUE}); then 200 more at each ef just before it is timed.")
+    int warmup = 3_000;
+
+    @Option(names = "--ef", split = ",", description = "ef values (default 50,100,200).")
+    List<Integer> efs = List.of(50, 100, 200);
+
+    @Option(names = "--ram-buffer-mb", description = "Indexing buffer before Lucene flushes a segment "
+            + "(default ${DEFAULT-VALUE}); smaller makes more segments.")
+    int ramBufferMb = LuceneIndexSettings.DEFAULT.ramBufferMb();
+
+    @Option(names = "--beam-width", description = "HNSW construction beam width (default ${DEFAULT-VALUE}).")
+    int beamWidth = LuceneIndexSettings.DEFAULT.hnswBeamWidth();
+
+    @Option(names = "--m", description = "HNSW neighbours per node (default ${DEFAULT-VALUE}).")
+    int m = LuceneIndexSettings.DEFAULT.hnswM();
+
+    @Option(names = "--merge", description = "After measuring, force-merge to one segment and measure again.")
+    boolean merge;
+
+    @Option(names = "--dir", description = "Index directory, kept afterwards (default: a temporary one, deleted); a "
+            + "collection \"bench\" in it is replaced.")
+    Path dir;
+
+    /** From the data options (see {@link ClusteredData}). */
+    private int n;
+    private int dim;
+    private int queries;
+    private int k;
+    private int clusters;
+    private double noise;
+    private long seed;
+    /** Records per upsert while building. */
+    private final int batch = 1_000;
+    private LuceneIndexSettings settings;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new IndexBenchmark()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        IndexBenchmark benchmark = new IndexBenchmark();
-        if (!benchmark.parse(args)) {
-            return;
-        }
-        benchmark.run();
-    }
-
-    private boolean parse(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            String option = args[i];
-            if (option.equals("--help") || option.equals("-h")) {
-                System.out.println("""
-                        usage: bench/run Index [options]
-                          --n N          vectors to index (100000)
-                          --dim D        dimension (384)
-                          --queries Q    measured queries per ef (1000)
-                          --warmup W     warm-up searches before each measurement phase, cycling through the
-                                         ef values (3000); then 200 more at each ef just before it is timed
-                          --k K          hits per query, recall@K (10)
-                          --clusters C   Gaussian clusters (100)
-                          --noise S      noise norm around a unit centre, before normalising (1.0)
-                          --ef LIST      comma-separated ef values (50,100,200)
-                          --seed S       random seed (42)
-                          --ram-buffer-mb M  indexing buffer before Lucene flushes a segment (256); smaller makes
-                                         more segments
-                          --beam-width B HNSW construction beam width (the index default, 100)
-                          --m M          HNSW neighbours per node (the index default, 16)
-                          --merge        after measuring, force-merge to one segment and measure again
-                          --dir PATH     index directory, kept afterwards (default: a temporary one, deleted);
-                                         a collection "bench" in it is replaced""");
-                return false;
-            }
-            if (option.equals("--merge")) {
-                merge = true;
-                continue;
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + option + " needs a value");
-            }
-            String value = args[++i];
-            switch (option) {
-                case "--n" -> n = positive(option, value);
-                case "--dim" -> dim = positive(option, value);
-                case "--queries" -> queries = positive(option, value);
-                case "--warmup" -> warmup = Math.max(0, Integer.parseInt(value));
-                case "--k" -> k = positive(option, value);
-                case "--clusters" -> clusters = positive(option, value);
-                case "--noise" -> noise = Double.parseDouble(value);
-                case "--seed" -> seed = Long.parseLong(value);
-                case "--ef" -> efs = Arrays.stream(value.split(",")).map(String::trim).map(Integer::parseInt).toList();
-                case "--dir" -> dir = Path.of(value);
-                case "--ram-buffer-mb" -> settings = new LuceneIndexSettings(settings.hnswM(), settings.hnswBeamWidth(),
-                        settings.ef(), positive(option, value), settings.maxDimensions());
-                case "--beam-width" -> settings = new LuceneIndexSettings(settings.hnswM(), positive(option, value),
-                        settings.ef(), settings.ramBufferMb(), settings.maxDimensions());
-                case "--m" -> settings = new LuceneIndexSettings(positive(option, value), settings.hnswBeamWidth(),
-                        settings.ef(), settings.ramBufferMb(), settings.maxDimensions());
-                default -> throw new IllegalArgumentException("unknown option " + option + " (try --help)");
+    @Override
+    public Integer call() throws Exception {
+        clustered.validate();
+        n = clustered.n;
+        dim = clustered.dim;
+        queries = clustered.queries;
+        k = clustered.k;
+        clusters = clustered.clusters;
+        noise = clustered.noise;
+        seed = clustered.seed;
+        for (int value : new int[] {ramBufferMb, beamWidth, m}) {
+            if (value < 1) {
+                throw new IllegalArgumentException("--ram-buffer-mb, --beam-width and --m must be positive");
             }
         }
-        if (k > n) {
-            throw new IllegalArgumentException("--k " + k + " is larger than --n " + n);
-        }
-        return true;
-    }
-
-    private static int positive(String option, String value) {
-        int parsed = Integer.parseInt(value);
-        if (parsed < 1) {
-            throw new IllegalArgumentException(option + " must be positive, was " + value);
-        }
-        return parsed;
+        warmup = Math.max(0, warmup);
+        settings = new LuceneIndexSettings(m, beamWidth, LuceneIndexSettings.DEFAULT.ef(), ramBufferMb,
+                LuceneIndexSettings.DEFAULT.maxDimensions());
+        run();
+        return 0;
     }
 
     private void run() throws Exception {
@@ -138,20 +117,10 @@ public final class IndexBenchmark {
                 + "%d queries, k=%d, seed %d, %d cores, Java %s%n", n, dim, clusters, noise, queries, k, seed,
                 Runtime.getRuntime().availableProcessors(), Runtime.version());
 
-        Random random = new Random(seed);
-        ClusteredVectors vectors = new ClusteredVectors(clusters, dim, noise, random);
-        float[][] data = new float[n][];
-        for (int i = 0; i < n; i++) {
-            data[i] = vectors.next();
-        }
-        float[][] measured = new float[queries][];
-        for (int q = 0; q < queries; q++) {
-            measured[q] = vectors.next();
-        }
-        float[][] warm = new float[Math.max(warmup, WARMUP_PER_EF)][];
-        for (int q = 0; q < warm.length; q++) {
-            warm[q] = vectors.next();
-        }
+        ClusteredData.Draw draw = clustered.draw(Math.max(warmup, WARMUP_PER_EF));
+        float[][] data = draw.data();
+        float[][] measured = draw.measured();
+        float[][] warm = draw.warm();
 
         long groundTruthStart = System.nanoTime();
         int[][] exact = exactTopK(data, measured, k);

@@ -13,9 +13,14 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import dev.kindling.core.index.CollectionSpec;
 import dev.kindling.core.index.Metric;
@@ -27,7 +32,6 @@ import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.index.milvus.MilvusSettings;
 import dev.kindling.index.milvus.MilvusVectorIndex;
-import dev.kindling.index.ClusteredVectors;
 
 /**
  * The Milvus backend next to the embedded one, in one run on the same data: indexes {@code --n} seeded clustered unit
@@ -41,82 +45,59 @@ import dev.kindling.index.ClusteredVectors;
  *
  * <pre>bench/run Milvus [--n 100000] [--dim 384] [--queries 1000] [--ef 100] [--uri http://127.0.0.1:19530] [--help]</pre>
  */
-public final class MilvusBenchmark {
+@Command(name = "Milvus", mixinStandardHelpOptions = true,
+        description = "The embedded index against a Milvus server on the same vectors and queries.")
+public final class MilvusBenchmark implements Callable<Integer> {
     private static final String COLLECTION = "bench";
 
-    private int n = 100_000;
-    private int dim = 384;
-    private int queries = 1_000;
-    private int warmup = 500;
-    private int k = 10;
-    private int clusters = 100;
-    private double noise = 1.0;
-    private long seed = 42L;
-    private int batch = 1_000;
-    private int ef = 100;
-    private String uri = System.getenv().getOrDefault("KINDLING_BENCH_MILVUS_URI", "http://127.0.0.1:19530");
-    private String database = "kindling_bench";
+    @Mixin
+    ClusteredData clustered;
 
-    private MilvusBenchmark() {
+    @Option(names = "--warmup", description = "Warm-up searches per backend before timing (default ${DEFAULT-VALUE}).")
+    int warmup = 500;
+
+    @Option(names = "--ef", description = "HNSW search candidate list, both backends (default ${DEFAULT-VALUE}).")
+    int ef = 100;
+
+    @Option(names = "--uri", description = "Milvus server (default: KINDLING_BENCH_MILVUS_URI, else "
+            + "http://127.0.0.1:19530).")
+    String uri = System.getenv().getOrDefault("KINDLING_BENCH_MILVUS_URI", "http://127.0.0.1:19530");
+
+    @Option(names = "--database", description = "Milvus database; its collection \"bench\" is replaced "
+            + "(default ${DEFAULT-VALUE}).")
+    String database = "kindling_bench";
+
+    /** From the data options (see {@link ClusteredData}). */
+    private int n;
+    private int dim;
+    private int queries;
+    private int k;
+    private int clusters;
+    private double noise;
+    private long seed;
+    /** Records per upsert while building. */
+    private final int batch = 1_000;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new MilvusBenchmark()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        MilvusBenchmark benchmark = new MilvusBenchmark();
-        if (benchmark.parse(args)) {
-            benchmark.run();
+    @Override
+    public Integer call() throws Exception {
+        clustered.validate();
+        if (ef < 1) {
+            throw new IllegalArgumentException("--ef must be positive, was " + ef);
         }
-    }
-
-    private boolean parse(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            String option = args[i];
-            if (option.equals("--help") || option.equals("-h")) {
-                System.out.println("""
-                        usage: bench/run Milvus [options]
-                          --n N          vectors to index (100000)
-                          --dim D        dimension (384)
-                          --queries Q    measured queries per backend (1000)
-                          --warmup W     warm-up searches per backend before timing (500)
-                          --k K          hits per query, recall@K (10)
-                          --ef EF        HNSW search candidate list, both backends (100)
-                          --clusters C   Gaussian clusters (100)
-                          --noise S      noise norm around a unit centre, before normalising (1.0)
-                          --seed S       random seed (42)
-                          --uri URI      Milvus server (KINDLING_BENCH_MILVUS_URI, else http://127.0.0.1:19530)
-                          --database DB  Milvus database; its collection "bench" is replaced (kindling_bench)""");
-                return false;
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + option + " needs a value");
-            }
-            String value = args[++i];
-            switch (option) {
-                case "--n" -> n = positive(option, value);
-                case "--dim" -> dim = positive(option, value);
-                case "--queries" -> queries = positive(option, value);
-                case "--warmup" -> warmup = Math.max(0, Integer.parseInt(value));
-                case "--k" -> k = positive(option, value);
-                case "--ef" -> ef = positive(option, value);
-                case "--clusters" -> clusters = positive(option, value);
-                case "--noise" -> noise = Double.parseDouble(value);
-                case "--seed" -> seed = Long.parseLong(value);
-                case "--uri" -> uri = value;
-                case "--database" -> database = value;
-                default -> throw new IllegalArgumentException("unknown option " + option + " (try --help)");
-            }
-        }
-        if (k > n) {
-            throw new IllegalArgumentException("--k " + k + " is larger than --n " + n);
-        }
-        return true;
-    }
-
-    private static int positive(String option, String value) {
-        int parsed = Integer.parseInt(value);
-        if (parsed < 1) {
-            throw new IllegalArgumentException(option + " must be positive, was " + value);
-        }
-        return parsed;
+        n = clustered.n;
+        dim = clustered.dim;
+        queries = clustered.queries;
+        k = clustered.k;
+        clusters = clustered.clusters;
+        noise = clustered.noise;
+        seed = clustered.seed;
+        warmup = Math.max(0, warmup);
+        run();
+        return 0;
     }
 
     private record Result(String backend, double buildSeconds, double recall, double p50Ms, double p99Ms,
@@ -127,20 +108,10 @@ public final class MilvusBenchmark {
         System.out.printf(Locale.ROOT, "Milvus benchmark: %,d x %d-d unit vectors in %d clusters (noise %.2f), "
                         + "%d queries, k=%d, ef=%d, seed %d, %d cores, Java %s; Milvus at %s%n", n, dim, clusters,
                 noise, queries, k, ef, seed, Runtime.getRuntime().availableProcessors(), Runtime.version(), uri);
-        Random random = new Random(seed);
-        ClusteredVectors vectors = new ClusteredVectors(clusters, dim, noise, random);
-        float[][] data = new float[n][];
-        for (int i = 0; i < n; i++) {
-            data[i] = vectors.next();
-        }
-        float[][] measured = new float[queries][];
-        for (int q = 0; q < queries; q++) {
-            measured[q] = vectors.next();
-        }
-        float[][] warm = new float[Math.max(1, warmup)][];
-        for (int q = 0; q < warm.length; q++) {
-            warm[q] = vectors.next();
-        }
+        ClusteredData.Draw draw = clustered.draw(Math.max(1, warmup));
+        float[][] data = draw.data();
+        float[][] measured = draw.measured();
+        float[][] warm = draw.warm();
         long truthStart = System.nanoTime();
         int[][] exact = exactTopK(data, measured, k);
         System.out.printf(Locale.ROOT, "exact top-%d by brute force: %.1f s%n", k, seconds(System.nanoTime() - truthStart));
