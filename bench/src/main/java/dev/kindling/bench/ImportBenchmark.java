@@ -9,15 +9,20 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.InteractionRules;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.ingest.FileFormat;
 import dev.kindling.ingest.ImportListener;
 import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.ImportReport;
 import dev.kindling.ingest.Ingestor;
+import dev.kindling.store.JdbcStore;
 
 /**
  * Bulk-import throughput on the real ml-latest-small ratings (100,836 rows, ../shared/data): each run imports the
@@ -27,22 +32,24 @@ import dev.kindling.ingest.Ingestor;
  *
  * <p>Usage: {@code bench/run Import [--runs 5] [--copies 10] [--data DIR]}. Goal: >= 100k interactions/s on 2 cores.
  */
-public final class ImportBenchmark {
-    private ImportBenchmark() {
+@Command(name = "Import", mixinStandardHelpOptions = true,
+        description = "Interactions/s of the MovieLens and generic CSV imports into SQLite.")
+public final class ImportBenchmark implements Callable<Integer> {
+    @Option(names = "--runs", description = "Imports of ml-latest-small, the first a JVM warm-up (default ${DEFAULT-VALUE}).")
+    int runs = 5;
+
+    @Option(names = "--copies", description = "Copies of the ratings written into one generic CSV (default ${DEFAULT-VALUE}).")
+    int copies = 10;
+
+    @Option(names = "--data", description = "The ml-latest-small directory (default ${DEFAULT-VALUE}).")
+    Path data = Path.of("../shared/data/movielens-latest-small");
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ImportBenchmark()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        int runs = 5;
-        int copies = 10;
-        Path data = Path.of("../shared/data/movielens-latest-small");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--copies" -> copies = Integer.parseInt(args[++i]);
-                case "--data" -> data = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+    @Override
+    public Integer call() throws Exception {
         if (!Files.isDirectory(data)) {
             throw new IllegalArgumentException("no MovieLens data at " + data.toAbsolutePath()
                     + " (run from the repository root or pass --data)");
@@ -88,6 +95,8 @@ public final class ImportBenchmark {
                         + "\"bulkRows\":%d,\"bulkInteractionsPerSecond\":%.0f}%n",
                 Runtime.getRuntime().availableProcessors(), median, bulkRows, bulkRate);
         deleteTree(tmp);
+    
+        return 0;
     }
 
     /** ratings.csv N times, users renamed per copy, as a generic interactions CSV. */

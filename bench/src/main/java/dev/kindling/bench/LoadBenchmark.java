@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -20,6 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import ai.djl.ndarray.NDManager;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
@@ -44,30 +48,33 @@ import dev.kindling.tensor.DjlRuntime;
  *
  * <pre>bench/run Load [--home DIR] [--rate 50] [--seconds 30] [--warmup 5] [--samples 200] [--seed 7]</pre>
  */
-public final class LoadBenchmark {
-    public static void main(String[] args) throws Exception {
-        Path home = Path.of(System.getProperty("user.home"), ".kindling");
-        double rate = 50;
-        int seconds = 30;
-        int warmup = 5;
-        int samples = 200;
-        long seed = 7;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--home" -> home = Path.of(args[++i]);
-                case "--rate" -> rate = Double.parseDouble(args[++i]);
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                case "--samples" -> samples = Integer.parseInt(args[++i]);
-                case "--seed" -> seed = Long.parseLong(args[++i]);
-                case "--help" -> {
-                    System.out.println("bench/run Load [--home DIR] [--rate 50] [--seconds 30] [--warmup 5] "
-                            + "[--samples 200] [--seed 7]");
-                    return;
-                }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+@Command(name = "Load", mixinStandardHelpOptions = true,
+        description = "Open-loop load on POST /v1/recommendations, then the per-request adaptation cost.")
+public final class LoadBenchmark implements Callable<Integer> {
+    @Option(names = "--home", description = "A Kindling home with data, vectors and a trained model (default ${DEFAULT-VALUE}).")
+    Path home = Path.of(System.getProperty("user.home"), ".kindling");
+
+    @Option(names = "--rate", description = "Requests per second (default ${DEFAULT-VALUE}).")
+    double rate = 50;
+
+    @Option(names = "--seconds", description = "Measured seconds (default ${DEFAULT-VALUE}).")
+    int seconds = 30;
+
+    @Option(names = "--warmup", description = "Warm-up seconds (default ${DEFAULT-VALUE}).")
+    int warmup = 5;
+
+    @Option(names = "--samples", description = "Requests timed for the adaptation cost (default ${DEFAULT-VALUE}).")
+    int samples = 200;
+
+    @Option(names = "--seed", description = "Seed of the sampled users (default ${DEFAULT-VALUE}).")
+    long seed = 7;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LoadBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
         KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
@@ -105,6 +112,8 @@ public final class LoadBenchmark {
             }
         }
         System.exit(0); // the HTTP client's threads would keep the JVM alive
+    
+        return 0;
     }
 
     /** The first 5-10 interactions of every stored user with at least 5. */

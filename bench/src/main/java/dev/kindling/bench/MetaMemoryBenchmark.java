@@ -7,10 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.Callable;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.learners.IdLearner;
@@ -32,20 +36,21 @@ import dev.kindling.tensor.Scalars;
  * uncapped heap grows towards -Xmx before collecting, and that growth shows in the resident memory too. Exact second-order MAML records the
  * backward pass, and libtorch then keeps a parameter-gradient reference cycle per task: expect growth there.
  */
-public final class MetaMemoryBenchmark {
-    private MetaMemoryBenchmark() {
+@Command(name = "MetaMemory", mixinStandardHelpOptions = true,
+        description = "Resident memory and tasks/s over many MAML tasks of MML stage 1.")
+public final class MetaMemoryBenchmark implements Callable<Integer> {
+    @Option(names = "--tasks", description = "MAML tasks to run (default ${DEFAULT-VALUE}).")
+    int tasks = 10_000;
+
+    @Option(names = "--second-order", description = "Exact second-order MAML (records the backward pass).")
+    boolean secondOrder;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new MetaMemoryBenchmark()).execute(args));
     }
 
-    public static void main(String[] args) throws IOException {
-        int tasks = 10_000;
-        boolean secondOrder = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--tasks" -> tasks = Integer.parseInt(args[++i]);
-                case "--second-order" -> secondOrder = true;
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+    @Override
+    public Integer call() throws Exception {
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
         int items = 9_742;
@@ -97,6 +102,8 @@ public final class MetaMemoryBenchmark {
                     + "\"rssWarmMb\":%d,\"rssEndMb\":%d,\"tasksPerSecond\":%.1f}%n", secondOrder, tasks, rssWarm / 1024,
                     rssEnd / 1024, (tasks - warmup) / seconds);
         }
+    
+        return 0;
     }
 
     private static long rssKb() throws IOException {
