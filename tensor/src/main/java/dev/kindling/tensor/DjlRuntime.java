@@ -42,6 +42,15 @@ public final class DjlRuntime {
     }
 
     /**
+     * Seeds libtorch's global random generator (dropout masks, sampled negatives and candidates). Training that runs
+     * on one thread is then the same from run to run; threads that draw from the generator at once (MML's learners in
+     * stage 1, seeds evaluated in parallel) still interleave their draws.
+     */
+    public static void seedRandom(long seed) {
+        Engine.getEngine("PyTorch").setRandomSeed((int) (seed ^ (seed >>> 32)));
+    }
+
+    /**
      * Batches an encoder runs at once: {@code configured} when positive (encoders.workers), else one per core on the
      * CPU (each worker single-threaded) and one on a GPU (the device parallelises each batch itself).
      */

@@ -45,6 +45,7 @@ import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
 
@@ -289,6 +290,7 @@ public final class ColdStartEvaluation {
 
     private SeedResult runSeed(long seed, NDManager manager, Consumer<String> progress) {
         SeedResult result = new SeedResult(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+        DjlRuntime.seedRandom(seed);
         DataType type = DataType.FLOAT32;
         int tuneK = settings.supportSizes().contains(10) ? 10 : settings.supportSizes().get(0);
         Halves halves = halves(data.newUsers(), seed);

@@ -33,6 +33,7 @@ import dev.kindling.meta.mml.AdaptationTuning;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.meta.paml.UserRateMemory;
+import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
 
@@ -42,6 +43,8 @@ import dev.kindling.tensor.Scalars;
  * (Eq. 14) come from the vector index.
  */
 public final class ModelTraining {
+    /** Seeds training: initialisation, sampling and libtorch's generator. */
+    private static final long SEED = 1;
     /** Held-out users predict their 10th interaction from the 9 before (the evaluation's k). */
     private static final int HELD_OUT_K = 10;
     /** Validation checks without improvement before a training loop stops (the evaluation's default). */
@@ -121,6 +124,7 @@ public final class ModelTraining {
                 line));
         boolean auto = model.equals("auto");
         ServedMethod only = auto ? null : ServedMethod.of(model);
+        DjlRuntime.seedRandom(SEED);
         try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
             MetaDataset data = MetaDataset.load(store, plan.quantile());
             // The new users after T are never trained on: they stop each training loop at its best epoch (as in the
@@ -187,7 +191,7 @@ public final class ModelTraining {
                                     users, data.itemCount()), l, EASE_MAX_ITEMS, manager)
                                     .sparsify(NeighbourLists.SERVED));
                 }
-                mml.train(maml, plan.stages(), 1, timed);
+                mml.train(maml, plan.stages(), SEED, timed);
                 for (ServedMethod m : withCf ? List.of(ServedMethod.MML, ServedMethod.MML_CF) : List.of(only)) {
                     AdaptationTuning.Choice choice = AdaptationTuning.choose(mml, m.variant(), heldOut,
                             AdaptationTuning.STEPS, AdaptationTuning.RATES, line -> timed.accept(m.label() + " " + line));

