@@ -34,6 +34,25 @@ public abstract class AbstractStoreContractTest {
     /** Opens the backend's store over the given directory; opening twice over one directory sees the same data. */
     protected abstract Store open(Path dir);
 
+    /**
+     * Makes the database behind {@code open(dir)} refuse, with a message containing "boom", every interaction of the
+     * given item (a trigger, installed beside the store's own connections).
+     */
+    protected abstract void failInteractionsWith(Path dir, String itemId) throws Exception;
+
+    @Test
+    void aFailingBatchLeavesNothingBehind() throws Exception {
+        store.appendInteractions(List.of(new Interaction("u", "a", 1.0, t(0), null)));
+        failInteractionsWith(dir, "bad");
+        // the second statement of the batch fails: the user its first one inserted must be rolled back
+        List<Interaction> batch = List.of(new Interaction("new-user", "a", 1.0, t(1), null),
+                new Interaction("new-user", "bad", 1.0, t(2), null));
+        assertThatThrownBy(() -> store.appendInteractions(batch)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("boom");
+        assertThat(store.stats()).isEqualTo(new StoreStats(0, 1, 1));
+        assertThat(store.user("new-user")).isEmpty();
+    }
+
     @BeforeEach
     void openStore() {
         store = open(dir);

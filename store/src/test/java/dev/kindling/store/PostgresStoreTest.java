@@ -97,26 +97,14 @@ class PostgresStoreTest extends AbstractStoreContractTest {
         }
     }
 
-    @Test
-    void aFailingBatchLeavesNothingBehind() throws Exception {
-        try (JdbcStore s = openIn(schema(dir.resolve("second")))) {
-            s.appendInteractions(List.of(new Interaction("u", "a", 1.0, Instant.ofEpochSecond(1_500_000_000L), null)));
-            // Make the second statement of the next batch fail: the users it inserted first must be rolled back.
-            try (Connection c = admin(); Statement st = c.createStatement()) {
-                String table = schema(dir.resolve("second")) + ".interactions";
-                st.execute("CREATE FUNCTION " + schema(dir.resolve("second")) + ".boom() RETURNS trigger AS $$ BEGIN "
-                        + "IF NEW.item_id = 'bad' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ "
-                        + "LANGUAGE plpgsql");
-                st.execute("CREATE TRIGGER boom BEFORE INSERT ON " + table + " FOR EACH ROW EXECUTE FUNCTION "
-                        + schema(dir.resolve("second")) + ".boom()");
-            }
-            List<Interaction> batch = List.of(
-                    new Interaction("new-user", "a", 1.0, Instant.ofEpochSecond(1_500_000_001L), null),
-                    new Interaction("new-user", "bad", 1.0, Instant.ofEpochSecond(1_500_000_002L), null));
-            assertThatThrownBy(() -> s.appendInteractions(batch)).isInstanceOf(StoreException.class)
-                    .hasMessageContaining("boom");
-            assertThat(s.stats()).isEqualTo(new StoreStats(0, 1, 1));
-            assertThat(s.user("new-user")).isEmpty();
+    @Override
+    protected void failInteractionsWith(Path dir, String itemId) throws Exception {
+        String schema = schema(dir);
+        try (Connection c = admin(); Statement st = c.createStatement()) {
+            st.execute("CREATE FUNCTION " + schema + ".boom() RETURNS trigger AS $$ BEGIN IF NEW.item_id = '" + itemId
+                    + "' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+            st.execute("CREATE TRIGGER boom BEFORE INSERT ON " + schema + ".interactions FOR EACH ROW EXECUTE FUNCTION "
+                    + schema + ".boom()");
         }
     }
 
