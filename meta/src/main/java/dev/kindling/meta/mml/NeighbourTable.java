@@ -20,8 +20,9 @@ import dev.kindling.meta.MetaDataset;
 
 /**
  * For every item, its K most similar old items by MML Eq. 14 (the mean cosine over the modalities both items have):
- * found through the vector index ({@link #fromIndex}, what training and serving use) or computed exactly from the
- * encoder vectors ({@link #build}, for tests and for a catalogue without an index). Only items seen in D_old can be
+ * found through the vector index ({@link #fromIndex}, what training uses) or computed exactly from the encoder vectors
+ * ({@link #build}: serving, for the rows of the items it generates embeddings for, tests, and a catalogue without an
+ * index). Only items seen in D_old can be
  * neighbours (their ID embeddings are trained); an item is never its own neighbour.
  */
 public final class NeighbourTable {
