@@ -133,102 +133,23 @@ public final class MmlModel {
         NeighbourLists fit(List<UserSequence> users);
     }
 
+    /** Hidden size of PAML's rate MLP alpha'. */
+    private static final int PAML_HIDDEN = 32;
+    /** Saved with the generator: 1 for the items whose ID embeddings were trained (the others are generated). */
+    private static final String TRAINED_ITEMS = "gen.trained";
+    /** Examples per fusion user (each a different support size). */
+    private static final int FUSION_CUTS = 4;
+
     private CollaborativeFit collaborativeFit;
     /** The collaborative learner for serving (fitted on every old user) and its fusion layer; null without. */
     private NeighbourLists collaborative;
     private Params cfFusionParams;
-
-    /**
-     * Adds the collaborative learner ({@link Variant#CF}; call before {@link #train}): the fusion users' scores come
-     * from a fit on the learner users only, so the fusion sees what it will see for a new user; serving uses a fit
-     * on every old user.
-     */
-    public MmlModel withCollaborative(CollaborativeFit fit) {
-        this.collaborativeFit = fit;
-        return this;
-    }
-
-    /** Hidden size of PAML's rate MLP alpha'. */
-    private static final int PAML_HIDDEN = 32;
     private Paml pamlSettings;
     private PamlRates pamlRates;
-
     private NeighbourTable givenNeighbours;
-
-    /**
-     * The generator's neighbours (Eq. 14), normally found through the vector index ({@link NeighbourTable#fromIndex});
-     * without this call they are computed exactly from the features.
-     */
-    public MmlModel withNeighbours(NeighbourTable table) {
-        this.givenNeighbours = table;
-        return this;
-    }
-
-    private NeighbourTable neighbourTable(int count) {
-        return givenNeighbours != null ? givenNeighbours : NeighbourTable.build(features, trained, count, manager,
-                i -> true);
-    }
-
-    /** Saved with the generator: 1 for the items whose ID embeddings were trained (the others are generated). */
-    private static final String TRAINED_ITEMS = "gen.trained";
-
-    private NDArray trainedMask() {
-        float[] mask = new float[trained.length];
-        for (int i = 0; i < trained.length; i++) {
-            mask[i] = trained[i] ? 1f : 0f;
-        }
-        return manager.create(mask);
-    }
-
     private int pretrainEpochs;
-
-    /**
-     * Initialise each learner by plain next-item training (SASRec-style, at most {@code epochs} epochs, early-stopped on
-     * the validation users when given) before its MAML stage: meta-training then starts from a useful model rather
-     * than from random weights. Not in the MML paper; an option for small data sets.
-     */
-    public MmlModel withPretraining(int epochs) {
-        this.pretrainEpochs = epochs;
-        return this;
-    }
-
-    private void pretrain(String name, SequenceLearner learner, Params params, Training.MamlSettings maml, long seed) {
-        if (pretrainEpochs <= 0) {
-            return;
-        }
-        Training.Validation v = validationUsers == null ? null : Training.Validation.ofAdaptation(name + " pre-training",
-                learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager, validationUsers, patience, 5);
-        Training.pretrain(learner, params, data.learnerUsers(), tasks, pretrainEpochs, 64, 1e-3, seed, s, manager,
-                e -> { }, v);
-    }
-
     private HeldOutUsers validationUsers;
     private int patience;
-
-    /**
-     * Early stopping of every stage on these users (the validation half of the new users, never the test half):
-     * NDCG@10 of their queries after adaptation on their support.
-     */
-    public MmlModel withValidation(HeldOutUsers users, int patience) {
-        this.validationUsers = users;
-        this.patience = patience;
-        return this;
-    }
-
-    private Training.Validation validation(String name, SequenceLearner learner, Training.MamlSettings maml,
-                                           long seed) {
-        if (validationUsers == null) {
-            return null;
-        }
-        return Training.Validation.ofAdaptation(name, learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager,
-                validationUsers, patience, 1);
-    }
-
-    /** Use PAML's per-user inner rates for the main learner (call before {@link #train}). */
-    public MmlModel withPaml(Paml paml) {
-        this.pamlSettings = paml;
-        return this;
-    }
 
     private final MetaDataset data;
     private final ItemFeatures features;
@@ -256,6 +177,83 @@ public final class MmlModel {
      */
     private FeatureLearner frozenText;
     private FeatureLearner frozenImage;
+
+    /**
+     * Adds the collaborative learner ({@link Variant#CF}; call before {@link #train}): the fusion users' scores come
+     * from a fit on the learner users only, so the fusion sees what it will see for a new user; serving uses a fit
+     * on every old user.
+     */
+    public MmlModel withCollaborative(CollaborativeFit fit) {
+        this.collaborativeFit = fit;
+        return this;
+    }
+
+    /**
+     * The generator's neighbours (Eq. 14), normally found through the vector index ({@link NeighbourTable#fromIndex});
+     * without this call they are computed exactly from the features.
+     */
+    public MmlModel withNeighbours(NeighbourTable table) {
+        this.givenNeighbours = table;
+        return this;
+    }
+
+    private NeighbourTable neighbourTable(int count) {
+        return givenNeighbours != null ? givenNeighbours : NeighbourTable.build(features, trained, count, manager,
+                i -> true);
+    }
+
+    private NDArray trainedMask() {
+        float[] mask = new float[trained.length];
+        for (int i = 0; i < trained.length; i++) {
+            mask[i] = trained[i] ? 1f : 0f;
+        }
+        return manager.create(mask);
+    }
+
+    /**
+     * Initialise each learner by plain next-item training (SASRec-style, at most {@code epochs} epochs, early-stopped on
+     * the validation users when given) before its MAML stage: meta-training then starts from a useful model rather
+     * than from random weights. Not in the MML paper; an option for small data sets.
+     */
+    public MmlModel withPretraining(int epochs) {
+        this.pretrainEpochs = epochs;
+        return this;
+    }
+
+    private void pretrain(String name, SequenceLearner learner, Params params, Training.MamlSettings maml, long seed) {
+        if (pretrainEpochs <= 0) {
+            return;
+        }
+        Training.Validation v = validationUsers == null ? null : Training.Validation.ofAdaptation(name + " pre-training",
+                learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager, validationUsers, patience, 5);
+        Training.pretrain(learner, params, data.learnerUsers(), tasks, pretrainEpochs, 64, 1e-3, seed, s, manager,
+                e -> { }, v);
+    }
+
+    /**
+     * Early stopping of every stage on these users (the validation half of the new users, never the test half):
+     * NDCG@10 of their queries after adaptation on their support.
+     */
+    public MmlModel withValidation(HeldOutUsers users, int patience) {
+        this.validationUsers = users;
+        this.patience = patience;
+        return this;
+    }
+
+    private Training.Validation validation(String name, SequenceLearner learner, Training.MamlSettings maml,
+                                           long seed) {
+        if (validationUsers == null) {
+            return null;
+        }
+        return Training.Validation.ofAdaptation(name, learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager,
+                validationUsers, patience, 1);
+    }
+
+    /** Use PAML's per-user inner rates for the main learner (call before {@link #train}). */
+    public MmlModel withPaml(Paml paml) {
+        this.pamlSettings = paml;
+        return this;
+    }
 
     public MmlModel(MetaDataset data, ItemFeatures features, LearnerConfig config, Scalars s, NDManager manager) {
         this.data = data;
@@ -726,9 +724,6 @@ public final class MmlModel {
         return check.ndcg();
     }
 
-    /** Examples per fusion user (each a different support size). */
-    private static final int FUSION_CUTS = 4;
-
     /**
      * The learners' outputs for a batch of users: F^L of each learner [users, n, d] and its scores over all items at
      * the last position [users, items + 1] (Eq. 7-8), after {@code steps} inner steps on each user's support.
@@ -958,7 +953,6 @@ public final class MmlModel {
             return encoded.get("0, " + (batch.length() - 1) + ", :").toType(DataType.FLOAT32, false).toFloatArray();
         }
     }
-
 
     private static void zero(Params p) {
         for (NDArray a : p.asMap().values()) {
