@@ -36,6 +36,7 @@ import dev.kindling.meta.maml.InnerRates;
 import dev.kindling.meta.maml.Tasks;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
@@ -92,7 +93,7 @@ public final class ReferenceBenchmark implements Callable<Integer> {
                 Training.Episodes.COLD_START);
         List<Double> rates = List.of(0.01, 0.05, 0.2);
         ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(List.of(10), seeds, learner,
-                pretrainEpochs, maml, MmlModel.Stages.DEFAULT, List.of(Method.MAML_ID), 2, rates, 0, true, Protocol.NEXT_ITEM,
+                pretrainEpochs, maml, MmlTraining.Stages.DEFAULT, List.of(Method.MAML_ID), 2, rates, 0, true, Protocol.NEXT_ITEM,
                 ColdStartEvaluation.BaselineSettings.DEFAULT);
         KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString()));
         Path split = Files.createTempDirectory("kindling-reference-split");

@@ -49,6 +49,26 @@ class PackageLayersTest {
         assertThat(wrong).as("imports against the layer order " + LAYERS).isEmpty();
     }
 
+    /**
+     * A model class (MmlModel, and the next models' own) is only the model: its training loops, with their early
+     * stopping on held-out users, live in training classes, so no model imports {@code evaluation}.
+     */
+    @Test
+    void noModelImportsEvaluation() throws IOException {
+        Path sources = Path.of("src/main/java/dev/kindling/meta");
+        List<Path> models;
+        try (Stream<Path> walk = Files.walk(sources)) {
+            models = walk.filter(p -> p.getFileName().toString().endsWith("Model.java")).toList();
+        }
+        assertThat(models).extracting(p -> p.getFileName().toString()).contains("MmlModel.java");
+        for (Path file : models) {
+            Matcher m = IMPORT.matcher(Files.readString(file));
+            while (m.find()) {
+                assertThat(m.group(1)).as(file.getFileName() + " imports").isNotEqualTo("evaluation");
+            }
+        }
+    }
+
     private static String display(String pkg) {
         return pkg.isEmpty() ? "dev.kindling.meta" : pkg;
     }

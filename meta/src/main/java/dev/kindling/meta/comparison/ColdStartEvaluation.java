@@ -42,6 +42,7 @@ import dev.kindling.meta.maml.InnerRates;
 import dev.kindling.meta.maml.Tasks;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.tensor.Autograd;
@@ -91,7 +92,7 @@ public final class ColdStartEvaluation {
      * @param baselines      the collaborative baselines' grids
      */
     public record Settings(List<Integer> supportSizes, List<Long> seeds, LearnerConfig learner, int pretrainEpochs,
-                           Training.MamlSettings maml, MmlModel.Stages stages, List<Method> methods, int patience,
+                           Training.MamlSettings maml, MmlTraining.Stages stages, List<Method> methods, int patience,
                            List<Double> rateGrid, double regPaml, boolean pretrainInit, Protocol protocol,
                            BaselineSettings baselines) {
         public Settings {
@@ -101,7 +102,7 @@ public final class ColdStartEvaluation {
         }
 
         public Settings(List<Integer> supportSizes, List<Long> seeds, LearnerConfig learner, int pretrainEpochs,
-                        Training.MamlSettings maml, MmlModel.Stages stages, List<Method> methods, int patience,
+                        Training.MamlSettings maml, MmlTraining.Stages stages, List<Method> methods, int patience,
                         List<Double> rateGrid, double regPaml, boolean pretrainInit) {
             this(supportSizes, seeds, learner, pretrainEpochs, maml, stages, methods, patience, rateGrid, regPaml,
                     pretrainInit, Protocol.NEXT_ITEM, BaselineSettings.DEFAULT);
@@ -314,24 +315,25 @@ public final class ColdStartEvaluation {
                             throw new IllegalStateException("mml-paml needs a vector index for PAML's users");
                         }
                         if (mmlPaml == null) {
-                            mmlPaml = mmlModel(seedScalars, seedManager, tuning)
-                                    .withPaml(new MmlModel.Paml(userMemory.apply(seed, settings.learner().hidden()), 10,
-                                            1.0, 1e-3, settings.regPaml()));
-                            mmlPaml.train(settings.maml(), settings.stages(), seed, progress);
+                            mmlPaml = mmlModel(seedScalars, seedManager, new MmlModel.Paml(userMemory.apply(seed,
+                                    settings.learner().hidden()), 10, 1.0, 1e-3, settings.regPaml()));
+                            new MmlTraining(mmlPaml, trainingOptions(tuning)).train(settings.maml(), settings.stages(),
+                                    seed, progress);
                         }
                         MmlModel trained = mmlPaml;
                         bySetting = rate -> trained.recommender(method.variant(), settings.maml().innerSteps(),
                                 rate);
                     } else if (method.sharesMmlModel()) {
                         if (mml == null) {
-                            mml = mmlModel(seedScalars, seedManager, tuning);
+                            mml = mmlModel(seedScalars, seedManager, null);
+                            MmlTraining.Options options = trainingOptions(tuning);
                             if (settings.methods().contains(Method.MML_CF)) {
                                 double lambda = easeLambda(chosenLambda, tuning, seedManager, coOccurrence);
                                 int maxItems = settings.baselines().easeMaxItems();
-                                mml.withCollaborative(users -> EaseRecommender.fit(new CoOccurrence(users,
+                                options = options.withCollaborative(users -> EaseRecommender.fit(new CoOccurrence(users,
                                         data.itemCount()), lambda, maxItems, seedManager).sparsify(NeighbourLists.SERVED));
                             }
-                            mml.train(settings.maml(), settings.stages(), seed, progress);
+                            new MmlTraining(mml, options).train(settings.maml(), settings.stages(), seed, progress);
                         }
                         MmlModel trained = mml;
                         bySetting = rate -> trained.recommender(method.variant(), settings.maml().innerSteps(),
@@ -407,18 +409,22 @@ public final class ColdStartEvaluation {
         return chosen[0];
     }
 
-    private MmlModel mmlModel(Scalars s, NDManager m, HeldOutUsers tuning) {
-        MmlModel model = new MmlModel(data, features, settings.learner(), s, m);
-        if (neighbours != null) {
-            model.withNeighbours(neighbours);
-        }
+    /** An untrained MML model over this evaluation's data (with PAML when {@code paml} is not null). */
+    private MmlModel mmlModel(Scalars s, NDManager m, MmlModel.Paml paml) {
+        return new MmlModel(data, features, settings.learner(), s, m,
+                MmlModel.Setup.NONE.withNeighbours(neighbours).withPaml(paml));
+    }
+
+    /** How MML trains here: early-stopped on the validation half, pre-trained when the settings say so. */
+    private MmlTraining.Options trainingOptions(HeldOutUsers tuning) {
+        MmlTraining.Options options = MmlTraining.Options.NONE;
         if (settings.patience() > 0) {
-            model.withValidation(tuning, settings.patience());
+            options = options.withValidation(tuning, settings.patience());
         }
         if (settings.pretrainInit()) {
-            model.withPretraining(settings.pretrainEpochs());
+            options = options.withPretraining(settings.pretrainEpochs());
         }
-        return model;
+        return options;
     }
 
     /**

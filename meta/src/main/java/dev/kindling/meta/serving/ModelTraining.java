@@ -31,6 +31,7 @@ import dev.kindling.meta.learners.NextItemLoss;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.AdaptationTuning;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.tensor.DjlRuntime;
@@ -92,11 +93,11 @@ public final class ModelTraining {
      * @param model          {@code auto} (every candidate, the best on the held-out users is served) or one
      *                       {@link ServedMethod} label
      */
-    public record Plan(Training.MamlSettings maml, LearnerConfig learner, MmlModel.Stages stages, int pretrainEpochs,
+    public record Plan(Training.MamlSettings maml, LearnerConfig learner, MmlTraining.Stages stages, int pretrainEpochs,
                        double quantile, boolean paml, int pamlUsers, String model) {
         /** A profile's plan ({@code quick} or {@code full}), every candidate. */
         public static Plan of(String profile) {
-            return new Plan(profile(profile), LEARNER, MmlModel.Stages.DEFAULT, ModelTraining.pretrainEpochs(profile), 0.8,
+            return new Plan(profile(profile), LEARNER, MmlTraining.Stages.DEFAULT, ModelTraining.pretrainEpochs(profile), 0.8,
                     false,
                     UserRateMemory.DEFAULT_CAPACITY, "auto");
         }
@@ -167,31 +168,29 @@ public final class ModelTraining {
             if (auto || only.isMml()) {
                 ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
                 Scalars s = new Scalars(manager, DataType.FLOAT32);
-                MmlModel mml = new MmlModel(data, features, plan.learner(), s, manager);
-                mml.withNeighbours(NeighbourTable.fromIndex(new SimilarItems(index), features, data,
-                        plan.stages().neighbours(), manager, done -> { }));
+                MmlModel.Setup setup = MmlModel.Setup.NONE.withNeighbours(NeighbourTable.fromIndex(
+                        new SimilarItems(index), features, data, plan.stages().neighbours(), manager, done -> { }));
                 timed.accept("generator neighbours found through the index");
                 if (paml) {
-                    mml.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, plan.learner().hidden(),
+                    setup = setup.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, plan.learner().hidden(),
                             plan.pamlUsers())));
                 }
-                if (pretrainEpochs > 0) {
-                    mml.withPretraining(pretrainEpochs);
-                }
+                MmlModel mml = new MmlModel(data, features, plan.learner(), s, manager, setup);
+                MmlTraining.Options options = MmlTraining.Options.NONE.withPretraining(pretrainEpochs);
                 if (judged) {
-                    mml.withValidation(heldOut, PATIENCE);
+                    options = options.withValidation(heldOut, PATIENCE);
                 }
                 boolean withCf = auto || only == ServedMethod.MML_CF;
                 if (withCf) {
                     double l = lambda;
                     var served = lists.get(ServedMethod.EASE);
                     // the fusion users' scores from a fit without them; serving's is the one chosen above
-                    mml.withCollaborative(users -> users.equals(data.oldUsers()) && served != null ? served
+                    options = options.withCollaborative(users -> users.equals(data.oldUsers()) && served != null ? served
                             : EaseRecommender.fit(new CoOccurrence(
                                     users, data.itemCount()), l, EASE_MAX_ITEMS, manager)
                                     .sparsify(NeighbourLists.SERVED));
                 }
-                mml.train(maml, plan.stages(), SEED, timed);
+                new MmlTraining(mml, options).train(maml, plan.stages(), SEED, timed);
                 for (ServedMethod m : withCf ? List.of(ServedMethod.MML, ServedMethod.MML_CF) : List.of(only)) {
                     AdaptationTuning.Choice choice = AdaptationTuning.choose(mml, m.variant(), heldOut,
                             AdaptationTuning.STEPS, AdaptationTuning.RATES, line -> timed.accept(m.label() + " " + line));

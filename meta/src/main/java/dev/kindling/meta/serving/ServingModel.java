@@ -28,6 +28,7 @@ import dev.kindling.meta.baseline.CollaborativeLists;
 import dev.kindling.meta.baseline.PopularityRecommender;
 import dev.kindling.meta.mml.AdaptationTuning;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.paml.PamlRates;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.tensor.Autograd;
@@ -132,12 +133,12 @@ public final class ServingModel implements AutoCloseable {
             if (loaded.groups().containsKey("main")) {
                 ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
                 Scalars s = new Scalars(manager, DataType.FLOAT32);
-                model = new MmlModel(data, features, loaded.manifest().learner(), s, manager);
-                if (loaded.groups().containsKey("paml")) {
-                    model.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, loaded.manifest().learner().hidden(),
-                            UserRateMemory.DEFAULT_CAPACITY)));
-                }
-                model.restore(loaded.groups(), MmlModel.Stages.DEFAULT.neighbours());
+                MmlModel.Setup setup = loaded.groups().containsKey("paml")
+                        ? MmlModel.Setup.NONE.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index,
+                                loaded.manifest().learner().hidden(), UserRateMemory.DEFAULT_CAPACITY)))
+                        : MmlModel.Setup.NONE;
+                model = new MmlModel(data, features, loaded.manifest().learner(), s, manager, setup);
+                model.restore(loaded.groups(), MmlTraining.Stages.DEFAULT.neighbours());
                 MmlModel.Variant variant = method.isMml() ? method.variant() : MmlModel.Variant.MML;
                 adapted = method.isMml() ? model.recommender(variant, adaptation.steps(), adaptation.rate()) : null;
                 forwardOnly = model.recommender(variant, 0, adaptation.rate());

@@ -29,6 +29,7 @@ import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.maml.EarlyStopping;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.DjlRuntime;
@@ -144,7 +145,7 @@ class ColdStartEvaluationTest {
             ItemFeatures f = ItemFeatures.random(m, 40, 6, 5, 0.3, 2, DataType.FLOAT32);
             ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(List.of(5), List.of(1L, 2L),
                     new LearnerConfig(8, 1, 2, 16, 0, 12), 2, new Training.MamlSettings(2, 8, 2, 0.1, 1e-3, false),
-                    new MmlModel.Stages(1, 2, 0.2, 3, 1e-3, 1e-3), List.of(Method.POPULARITY, Method.PT_FT, Method.MML), 1,
+                    new MmlTraining.Stages(1, 2, 0.2, 3, 1e-3, 1e-3), List.of(Method.POPULARITY, Method.PT_FT, Method.MML), 1,
                     List.of(0.05, 0.2), 0, false);
             List<ColdStartEvaluation.MethodResult> one = new ColdStartEvaluation(data, f, settings).run(m, x -> { }, 1);
             List<ColdStartEvaluation.MethodResult> two = new ColdStartEvaluation(data, f, settings).run(m, x -> { }, 2);

@@ -30,6 +30,7 @@ import dev.kindling.meta.maml.AdaptedRecommender;
 import dev.kindling.meta.maml.Tasks;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Scalars;
 
@@ -144,7 +145,7 @@ class LearningSanityTest {
         LearnerConfig learner = new LearnerConfig(16, 1, 2, 32, 0.1, 20, NextItemLoss.SOFTMAX);
         ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(List.of(10), List.of(1L), learner, 40,
                 new Training.MamlSettings(15, 16, 2, 0.05, 3e-3, false, Training.Episodes.COLD_START),
-                new MmlModel.Stages(3, 6, 0.1, 3, 3e-3, 3e-3),
+                new MmlTraining.Stages(3, 6, 0.1, 3, 3e-3, 3e-3),
                 List.of(Method.POPULARITY, Method.ITEM_KNN, Method.EASE, Method.SASREC, Method.MAML_ID, Method.MML,
                         Method.MML_CF), 3,
                 List.of(0.01, 0.05), 0, true, Protocol.NEXT_ITEM,

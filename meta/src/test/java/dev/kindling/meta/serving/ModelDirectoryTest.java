@@ -30,6 +30,7 @@ import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.AdaptationTuning;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.paml.PamlRates;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.tensor.DjlRuntime;
@@ -45,8 +46,8 @@ class ModelDirectoryTest {
 
     /** All three stages, briefly: enough to have every parameter group trained. */
     private static void trainSmall(MmlModel model) {
-        model.train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
-                new MmlModel.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
+        new MmlTraining(model, MmlTraining.Options.NONE).train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
+                new MmlTraining.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
     }
 
     @Test
@@ -134,16 +135,16 @@ class ModelDirectoryTest {
             MetaDataset data = SyntheticWalks.dataset(30, 40, 1);
             ItemFeatures f = ItemFeatures.random(m, 30, 6, 5, 0.3, 2, DataType.FLOAT32);
             LearnerConfig config = SMALL;
-            MmlModel model = new MmlModel(data, f, config, s, m)
-                    .withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000)));
+            MmlModel model = new MmlModel(data, f, config, s, m,
+                    MmlModel.Setup.NONE.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000))));
             trainSmall(model);
             Path saved = ModelDirectory.save(home.resolve("models"), config, data, Map.of(), model.parameters());
             ModelDirectory.Loaded loaded = ModelDirectory.load(saved, m);
             assertThat(loaded.groups()).containsKey("paml");
             assertThat(index.count(UserRateMemory.COLLECTION)).as("training remembered the old users").isPositive();
 
-            MmlModel restored = new MmlModel(data, f, config, s, m)
-                    .withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000)));
+            MmlModel restored = new MmlModel(data, f, config, s, m,
+                    MmlModel.Setup.NONE.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000))));
             restored.restore(loaded.groups(), 3);
             assertThat(restored.hasPaml()).isTrue();
             MmlModel.FusedScores a = restored.recommender(MmlModel.Variant.MML, 2, 0.1).fusedScores(new int[] {3, 4, 5, 6});

@@ -41,6 +41,7 @@ import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.learners.NextItemLoss;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.meta.serving.ModelTraining;
@@ -149,7 +150,7 @@ final class EvaluateCommand implements Callable<Integer> {
         };
         ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(
                 full ? List.of(5, 10, 20) : List.of(10), full ? List.of(1L, 2L, 3L) : List.of(1L), ModelTraining.LEARNER,
-                ModelTraining.pretrainEpochs(profile), ModelTraining.profile(profile), MmlModel.Stages.DEFAULT,
+                ModelTraining.pretrainEpochs(profile), ModelTraining.profile(profile), MmlTraining.Stages.DEFAULT,
                 methods == null ? ColdStartEvaluation.METHODS : methods.stream().map(Method::of).toList(), patience, rateGrid, regPaml, pretrainInit,
                 Protocol.of(query), ColdStartEvaluation.BaselineSettings.DEFAULT);
         settings = overridden(settings);

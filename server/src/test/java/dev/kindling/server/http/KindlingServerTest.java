@@ -53,6 +53,7 @@ import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.serving.ModelDirectory;
 import dev.kindling.meta.serving.ServingModel;
 import dev.kindling.store.JdbcStore;
@@ -121,8 +122,8 @@ class KindlingServerTest {
         ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
         LearnerConfig learner = new LearnerConfig(16, 1, 2, 32, 0.1, 20);
         MmlModel model = new MmlModel(data, features, learner, new Scalars(manager, DataType.FLOAT32), manager);
-        model.train(new Training.MamlSettings(1, 32, 1, 0.05, 1e-3, false), new MmlModel.Stages(1, 1, 0.1, 3, 1e-3, 1e-3),
-                1, msg -> { });
+        new MmlTraining(model, MmlTraining.Options.NONE).train(new Training.MamlSettings(1, 32, 1, 0.05, 1e-3, false),
+                new MmlTraining.Stages(1, 1, 0.1, 3, 1e-3, 1e-3), 1, msg -> { });
         ModelDirectory.save(config.home().resolve("models"), learner, data, Map.of("text", text.identity()),
                 model.parameters());
     }

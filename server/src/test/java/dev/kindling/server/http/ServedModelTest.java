@@ -37,6 +37,7 @@ import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.learners.NextItemLoss;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
+import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.serving.ModelDirectory;
 import dev.kindling.meta.serving.ModelTraining;
 import dev.kindling.meta.serving.ServedMethod;
@@ -80,7 +81,7 @@ class ServedModelTest {
         // a small, short version of the quick profile (no item vectors: the learners see IDs only)
         ModelTraining.Plan plan = new ModelTraining.Plan(new Training.MamlSettings(1, 16, 2, 0.05, 1e-3, false,
                 Training.Episodes.COLD_START), new LearnerConfig(32, 1, 2, 64, 0.2, 30, NextItemLoss.SOFTMAX),
-                new MmlModel.Stages(1, 2, 0.1, 5, 1e-3, 1e-3), 3, 0.8, false, 1000, "auto");
+                new MmlTraining.Stages(1, 2, 0.1, 5, 1e-3, 1e-3), 3, 0.8, false, 1000, "auto");
         saved = ModelTraining.train(store, index, home.resolve("models"), plan, Device.cpu(), LOG::info);
         manager = NDManager.newBaseManager("PyTorch");
         services = new ServerServices(config, store, index, null, null, manager);

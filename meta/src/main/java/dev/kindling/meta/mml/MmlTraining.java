@@ -1,0 +1,447 @@
+package dev.kindling.meta.mml;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.generator.ItemEmbeddingGenerator;
+import dev.kindling.meta.MetaDataset;
+import dev.kindling.meta.UserSequence;
+import dev.kindling.meta.baseline.NeighbourLists;
+import dev.kindling.meta.evaluation.EvaluationCase;
+import dev.kindling.meta.evaluation.HeldOutUsers;
+import dev.kindling.meta.learners.FeatureLearner;
+import dev.kindling.meta.learners.FusionLayer;
+import dev.kindling.meta.learners.IdLearner;
+import dev.kindling.meta.learners.LearnerConfig;
+import dev.kindling.meta.learners.SequenceBatch;
+import dev.kindling.meta.learners.SequenceLearner;
+import dev.kindling.meta.maml.AdaptedRecommender;
+import dev.kindling.meta.maml.EarlyStopping;
+import dev.kindling.meta.maml.InnerRates;
+import dev.kindling.meta.maml.Tasks;
+import dev.kindling.meta.maml.Training;
+import dev.kindling.meta.mml.MmlModel.LearnerOutputs;
+import dev.kindling.meta.mml.MmlModel.Variant;
+import dev.kindling.meta.paml.PamlLearningRate;
+import dev.kindling.meta.paml.PamlRates;
+import dev.kindling.tensor.Adam;
+import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.Layers;
+import dev.kindling.tensor.Params;
+import dev.kindling.tensor.Scalars;
+
+/**
+ * MML's training (4.4.2) of an {@link MmlModel}, in three stages: 1. MAML for each learner (after optional plain
+ * pre-training), 2. the cold-start item embedding generator with the main learner frozen and items "forgotten" at rate
+ * p0, 3. the fusion layer with everything else frozen, cross-entropy on the next item. Stages 1 and 2 train on the
+ * learner users of D_old; stage 3 on the fusion users, held out of the first two (see {@link MetaDataset#fusionUsers}),
+ * each adapted to as a new user is: support = the first 3-20 items, target = the next one. Early stopping of every
+ * stage reads the validation users given in {@link Options} (the validation half of the new users, never the test half).
+ */
+public final class MmlTraining {
+    private static final Logger LOG = LoggerFactory.getLogger(MmlTraining.class);
+
+    /** Generator training and fusion training settings. */
+    public record Stages(int generatorEpochs, int fusionEpochs, double forgetRate, int neighbours, double generatorRate,
+                         double fusionRate) {
+        public static final Stages DEFAULT = new Stages(3, 10, 0.1, 5, 1e-3, 1e-3);
+    }
+
+    /** Fits a collaborative learner's item-item weights on some users' interactions. */
+    @FunctionalInterface
+    public interface CollaborativeFit {
+        NeighbourLists fit(List<UserSequence> users);
+    }
+
+    /**
+     * What training adds to the paper's three stages.
+     *
+     * @param pretrainEpochs plain next-item pre-training of each learner before its MAML stage (SASRec-style, at most
+     *                       this many epochs, early-stopped on the validation users; 0: none). Not in the MML paper: an
+     *                       option for small data sets, so meta-training starts from a useful model.
+     * @param validation     the users every stage is early-stopped on (NDCG@10 of their queries after adaptation on
+     *                       their support); null: no early stopping
+     * @param patience       epochs without improvement before a stage stops
+     * @param collaborative  the collaborative learner of {@link MmlModel.Variant#CF}, or null: the fusion users' scores
+     *                       come from a fit on the learner users only, so the fusion sees what it will see for a new
+     *                       user; serving uses a fit on every old user
+     */
+    public record Options(int pretrainEpochs, HeldOutUsers validation, int patience, CollaborativeFit collaborative) {
+        public static final Options NONE = new Options(0, null, 0, null);
+
+        public Options withPretraining(int epochs) {
+            return new Options(epochs, validation, patience, collaborative);
+        }
+
+        public Options withValidation(HeldOutUsers users, int patience) {
+            return new Options(pretrainEpochs, users, patience, collaborative);
+        }
+
+        public Options withCollaborative(CollaborativeFit fit) {
+            return new Options(pretrainEpochs, validation, patience, fit);
+        }
+    }
+
+    private final MmlModel model;
+    private final Options options;
+    private final MmlModel.Paml paml;
+    private final MetaDataset data;
+    private final LearnerConfig config;
+    private final Scalars s;
+    private final NDManager manager;
+    private final IdLearner main;
+    private final FeatureLearner text;
+    private final FeatureLearner image;
+    private final ItemEmbeddingGenerator generator;
+    private final FusionLayer fusion;
+    private final Tasks tasks;
+
+    public MmlTraining(MmlModel model, Options options) {
+        this.model = model;
+        this.options = options;
+        this.paml = model.setup().paml();
+        this.data = model.data;
+        this.config = model.config;
+        this.s = model.s;
+        this.manager = model.manager;
+        this.main = model.main;
+        this.text = model.text;
+        this.image = model.image;
+        this.generator = model.generator;
+        this.fusion = model.fusion;
+        this.tasks = model.tasks();
+    }
+
+    /** Examples per fusion user (each a different support size). */
+    private static final int FUSION_CUTS = 4;
+
+    private void pretrain(String name, SequenceLearner learner, Params params, Training.MamlSettings maml, long seed) {
+        if (options.pretrainEpochs() <= 0) {
+            return;
+        }
+        Training.Validation v = options.validation() == null ? null : Training.Validation.ofAdaptation(
+                name + " pre-training", learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager,
+                options.validation(), options.patience(), 5);
+        Training.pretrain(learner, params, data.learnerUsers(), tasks, options.pretrainEpochs(), 64, 1e-3, seed, s,
+                manager, e -> { }, v);
+    }
+
+    private Training.Validation validation(String name, SequenceLearner learner, Training.MamlSettings maml,
+                                           long seed) {
+        if (options.validation() == null) {
+            return null;
+        }
+        return Training.Validation.ofAdaptation(name, learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager,
+                options.validation(), options.patience(), 1);
+    }
+
+    /** All three stages; the model's parameters are replaced. */
+    public void train(Training.MamlSettings maml, Stages stages, long seed, Consumer<String> progress) {
+        model.releaseFeatureVectors();
+        model.mainParams = main.initialise(seed);
+        model.textParams = text.initialise(seed + 1);
+        model.imageParams = image.initialise(seed + 2);
+        // Stage 1: the learners are independent until the fusion, so each trains on a thread of its own (one libtorch
+        // thread each: on 2 cores the three take about the time of the slowest two, with the same numbers).
+        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "kindling-learner");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<?>> done = new ArrayList<>();
+        for (FeatureLearner learner : new FeatureLearner[] {text, image}) {
+            boolean isText = learner == text;
+            done.add(pool.submit(() -> {
+                Autograd.record(true); // gradient mode is per thread
+                String name = isText ? "text learner" : "image learner";
+                Params p = isText ? model.textParams : model.imageParams;
+                long learnerSeed = seed + (isText ? 1 : 2);
+                pretrain(name, learner, p, maml, learnerSeed);
+                Training.metaTrain(learner, p, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
+                        learnerSeed, s, manager, e -> { }, validation(name, learner, maml, seed));
+                progress.accept("stage 1: " + name + " meta-trained");
+            }));
+        }
+        try {
+            pretrain("main learner", main, model.mainParams, maml, seed);
+            if (paml == null) {
+                Training.metaTrain(main, model.mainParams, data.learnerUsers(), tasks, maml,
+                        InnerRates.fixed(maml.innerRate(), s), seed, s, manager, e -> { },
+                        validation("main learner", main, maml, seed));
+            } else {
+                PamlLearningRate rateModel = new PamlLearningRate(MmlModel.PAML_HIDDEN, paml.delta(),
+                        maml.innerRate());
+                model.pamlRates = new PamlRates(rateModel, rateModel.initialise(config.hidden(), manager, s.type(),
+                        seed + 7), paml.memory(), main, model.mainParams, paml.neighbours(), paml.rate(), s, manager)
+                        .withRegularisation(paml.regularisation());
+                Training.metaTrain(main, model.mainParams, data.learnerUsers(), tasks, maml, model.pamlRates, seed, s,
+                        manager, e -> { }, validation("main learner (PAML)", main, maml, seed));
+            }
+            progress.accept("stage 1: main learner meta-trained" + (paml == null ? "" : " with PAML rates"));
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("training interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        model.neighbours = model.neighbourTable(stages.neighbours());
+        model.generatorParams = generator.initialise(manager, s.type(), seed + 3);
+        trainGenerator(stages, seed);
+        progress.accept("stage 2: generator trained");
+        model.warmTable = model.warmTable(null).stopGradient();
+        model.freezeFeatureVectors();
+        model.fusionParams = fusion.initialise(manager, s.type(), seed + 4);
+        if (options.collaborative() != null) {
+            model.cfFusionParams = fusion.initialise(manager, s.type(), seed + 8);
+        }
+        trainFusion(stages, seed, maml);
+        if (options.collaborative() != null) {
+            model.collaborative = options.collaborative().fit(data.oldUsers()); // serving: every old user
+        }
+        progress.accept("stage 3: fusion trained" + (options.collaborative() == null ? "" : " (with and without the "
+                + "collaborative learner)"));
+    }
+
+    private int[] forget(SequenceBatch batch, double rate, Random random) {
+        Set<Integer> distinct = new HashSet<>();
+        for (long id : batch.items().toLongArray()) {
+            if (id != 0) {
+                distinct.add((int) id);
+            }
+        }
+        for (long id : batch.positives().toLongArray()) {
+            if (id != 0) {
+                distinct.add((int) id);
+            }
+        }
+        List<Integer> chosen = new ArrayList<>();
+        for (int id : distinct) {
+            if (random.nextDouble() < rate) {
+                chosen.add(id);
+            }
+        }
+        if (chosen.isEmpty()) {
+            chosen.add(distinct.iterator().next());
+        }
+        return chosen.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Stage 2: the frozen main learner's loss (the paper's BPR, or the learner's own) with the embeddings of the
+     * "forgotten" items of each batch generated. The generated rows replace the forgotten items on both sides, as
+     * inputs and as candidates, because that is how they are used afterwards: trained on the input side only (the
+     * paper's 4.3), they were never compared with trained candidates and, unscaled, took the top of new users'
+     * rankings (29% of the top-10 slots for 3.4% of the items, issue 12).
+     */
+    private void trainGenerator(Stages stages, long seed) {
+        Autograd.record(true);
+        model.generatorParams.requireGradients();
+        Adam adam = new Adam(manager, stages.generatorRate());
+        Random random = new Random(seed + 5);
+        Params frozen = model.mainParams.detached();
+        for (int epoch = 0; epoch < stages.generatorEpochs(); epoch++) {
+            List<int[]> windows = Training.windows(data.learnerUsers(), config.maxLength(), random);
+            Collections.shuffle(windows, random);
+            double total = 0;
+            int batches = 0;
+            for (int from = 0; from < windows.size(); from += 64) {
+                try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+                    SequenceBatch batch = tasks.training(windows.subList(from, Math.min(windows.size(), from + 64)),
+                            random, step);
+                    NDArray table = model.warmTable(forget(batch, stages.forgetRate(), random));
+                    NDArray loss = main.loss(frozen.with(new Params().put(IdLearner.INPUT_TABLE, table)
+                            .put("item.emb", table)), batch, true, s);
+                    Autograd.backward(loss, false, false);
+                    total += loss.toType(DataType.FLOAT64, false).getDouble();
+                    batches++;
+                    adam.step(model.generatorParams, model.generatorParams.gradients(step));
+                    zero(model.generatorParams);
+                }
+            }
+            LOG.info("generator epoch {}: loss {}", epoch + 1, String.format("%.4f", total / Math.max(1, batches)));
+        }
+    }
+
+    /**
+     * Stage 3: cross-entropy of the fused next-item scores (Eq. 9-13), learners and generator frozen. Each example is a
+     * fusion user cut like a new user: the first s items (s in 3..20) as the support, each learner adapted on it (J
+     * inner steps, as when serving), the (s+1)-th item the target. Without fusion users (small data), old users'
+     * windows cut at random points stand in, unadapted. The learners are frozen, so their outputs for the examples and
+     * for the validation users are computed once; each epoch then only runs the fusion layers.
+     */
+    private void trainFusion(Stages stages, long seed, Training.MamlSettings maml) {
+        Autograd.record(true);
+        model.fusionParams.requireGradients();
+        Adam adam = new Adam(manager, stages.fusionRate());
+        Adam adamCf = null;
+        if (model.cfFusionParams != null) {
+            model.cfFusionParams.requireGradients();
+            adamCf = new Adam(manager, stages.fusionRate());
+            // the fusion users' collaborative scores come from the learner users only (as a new user's will)
+            model.collaborative = options.collaborative().fit(data.learnerUsers());
+        }
+        boolean heldOut = !data.fusionUsers().isEmpty();
+        Random random = new Random(seed + 6);
+        List<int[]> examples = new ArrayList<>();
+        if (heldOut) {
+            for (UserSequence u : data.fusionUsers()) {
+                for (int c = 0; c < FUSION_CUTS && u.length() > Training.MIN_SUPPORT; c++) {
+                    int support = Training.MIN_SUPPORT + random.nextInt(
+                            Math.min(Training.MAX_SUPPORT, u.length() - 1) - Training.MIN_SUPPORT + 1);
+                    examples.add(Arrays.copyOf(u.items(), support + 1));
+                }
+            }
+        } else {
+            for (int[] w : Training.windows(data.oldUsers(), config.maxLength(), random)) {
+                examples.add(Arrays.copyOf(w, 2 + random.nextInt(w.length - 1)));
+            }
+        }
+        Collections.shuffle(examples, random);
+        try (NDManager cache = manager.newSubManager()) {
+            List<CachedBatch> train = new ArrayList<>();
+            for (int from = 0; from < examples.size(); from += 32) {
+                List<int[]> part = examples.subList(from, Math.min(examples.size(), from + 32));
+                List<int[]> supports = part.stream().map(e -> Arrays.copyOf(e, e.length - 1)).toList();
+                long[] targets = part.stream().mapToLong(e -> e[e.length - 1]).toArray();
+                train.add(cached(supports, heldOut ? maml.innerSteps() : 0, maml.innerRate(), targets, cache));
+            }
+            List<CachedBatch> checks = new ArrayList<>();
+            if (options.validation() != null) {
+                List<int[]> supports = options.validation().cases().stream().map(EvaluationCase::support).toList();
+                for (int from = 0; from < supports.size(); from += 32) {
+                    checks.add(cached(supports.subList(from, Math.min(supports.size(), from + 32)), maml.innerSteps(),
+                            maml.innerRate(), null, cache));
+                }
+            }
+            EarlyStopping stop = checks.isEmpty() ? null : new EarlyStopping("fusion",
+                    p -> fusionCheck(Variant.MML, model.fusionParams, checks), options.patience(), manager);
+            EarlyStopping stopCf = checks.isEmpty() || model.cfFusionParams == null ? null : new EarlyStopping(
+                    "fusion with the collaborative learner", p -> fusionCheck(Variant.CF, model.cfFusionParams, checks),
+                    options.patience(), manager);
+            boolean goOn = true;
+            boolean goOnCf = model.cfFusionParams != null;
+            for (int epoch = 0; epoch < stages.fusionEpochs() && (goOn || goOnCf); epoch++) {
+                Collections.shuffle(train, random);
+                double total = 0;
+                double totalCf = 0;
+                for (CachedBatch b : train) {
+                    try (NDScope scope = new NDScope()) {
+                        if (goOn) {
+                            total += fusionStep(model.fusionParams, adam, b.three(), b.targets());
+                        }
+                        if (goOnCf) {
+                            totalCf += fusionStep(model.cfFusionParams, adamCf, b.four(), b.targets());
+                        }
+                    }
+                }
+                LOG.info("fusion epoch {}: cross-entropy {}{} ({} examples{})", epoch + 1,
+                        String.format("%.4f", total / Math.max(1, train.size())),
+                        model.cfFusionParams == null ? "" : String.format(", with the collaborative learner %.4f",
+                                totalCf / Math.max(1, train.size())), examples.size(),
+                        heldOut ? " of " + data.fusionUsers().size() + " held-out users, adapted" : "");
+                if (stop != null && goOn) {
+                    goOn = stop.afterEpoch(epoch + 1, model.fusionParams);
+                }
+                if (stopCf != null && goOnCf) {
+                    goOnCf = stopCf.afterEpoch(epoch + 1, model.cfFusionParams);
+                }
+            }
+            for (EarlyStopping e : new EarlyStopping[] {stop, stopCf}) {
+                if (e != null) {
+                    e.restoreBest(e == stop ? model.fusionParams : model.cfFusionParams);
+                    e.close();
+                }
+            }
+        }
+    }
+
+    /** A batch of users' frozen learner outputs (three learners, and four with the collaborative one), kept. */
+    private record CachedBatch(LearnerOutputs three, LearnerOutputs four, NDArray targets) {
+    }
+
+    private CachedBatch cached(List<int[]> supports, int steps, double rate, long[] targets, NDManager cache) {
+        try (NDScope scope = new NDScope()) {
+            LearnerOutputs three = model.learnerOutputs(supports, steps, rate, true, cache);
+            LearnerOutputs four = model.cfFusionParams == null ? null
+                    : three.withCollaborative(model.collaborative, supports, cache);
+            NDArray target = targets == null ? null : cache.create(targets);
+            for (LearnerOutputs o : four == null ? List.of(three) : List.of(three, four)) {
+                for (NDArray a : o.scores()) {
+                    keep(a, cache);
+                }
+                for (NDArray a : o.encoded()) {
+                    keep(a, cache);
+                }
+            }
+            if (target != null) {
+                keep(target, cache);
+            }
+            return new CachedBatch(three, four, target);
+        }
+    }
+
+    /** An array outlives the scope it was made in: owned by the cache manager. */
+    private static void keep(NDArray a, NDManager cache) {
+        a.attach(cache);
+        NDScope.unregister(a);
+    }
+
+    /** One Adam step of a fusion layer on a cached batch; returns its cross-entropy. */
+    private double fusionStep(Params params, Adam adam, LearnerOutputs outputs, NDArray targets) {
+        int count = outputs.scores().length;
+        NDArray loss = Layers.crossEntropy(fusion.forward(params, outputs.scores(count), outputs.encoded(count), s)
+                .get(0), targets);
+        Autograd.backward(loss, false, false);
+        double value = loss.toType(DataType.FLOAT64, false).getDouble();
+        try (NDManager step = manager.newSubManager()) {
+            adam.step(params, params.gradients(step));
+        }
+        zero(params);
+        return value;
+    }
+
+    /** The validation users' uncut NDCG with a fusion layer over their cached learner outputs (early stopping). */
+    private double fusionCheck(Variant variant, Params params, List<CachedBatch> checks) {
+        List<float[]> scores = new ArrayList<>();
+        try (NDScope scope = new NDScope()) {
+            for (CachedBatch b : checks) {
+                LearnerOutputs o = variant == Variant.CF ? b.four() : b.three();
+                int count = o.scores().length;
+                scores.addAll(AdaptedRecommender.rows(fusion.forward(params.detached(), o.scores(count),
+                        o.encoded(count), s).get(0)));
+            }
+        }
+        HeldOutUsers.Check check = options.validation().check(scores);
+        LOG.info("{}: validation NDCG@10 {}, uncut NDCG {}", variant.label(), String.format("%.4f", check.ndcg10()),
+                String.format("%.4f", check.ndcg()));
+        return check.ndcg();
+    }
+
+    private static void zero(Params p) {
+        for (NDArray a : p.asMap().values()) {
+            Autograd.zeroGradient(a);
+        }
+    }
+}
