@@ -20,8 +20,7 @@ import dev.kindling.core.index.VectorRecord;
 
 /**
  * Item-to-item similarity through the vector index: in one modality (cosine of the encoder vectors), or fused over the
- * modalities (MML Eq. 14, q_{z,o} = sum_m cosine(e_z^m, e_o^m) / |M|), where M is the set of modalities that both
- * items have, so an item without a picture is compared on text alone rather than penalised. This is also the first
+ * modalities both items have (MML Eq. 14, {@link FusedSimilarity}). This is also the first
  * step of the cold-start item embedding generator (the top-K similar old items, MML 4.3).
  */
 public final class SimilarItems {
@@ -108,8 +107,7 @@ public final class SimilarItems {
                     cosines.put(m.key(), cos);
                 }
             }
-            // Eq. 14: the mean cosine over the modalities both items have.
-            double q = cosines.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            double q = FusedSimilarity.of(cosines.values().stream().mapToDouble(Double::doubleValue).toArray());
             scored.add(new SimilarItem(id, q, cosines));
         }
         scored.sort(Comparator.comparingDouble(SimilarItem::score).reversed().thenComparing(SimilarItem::itemId));

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import dev.kindling.generator.NeighbourTable;
+
 /**
  * The encoder vectors of every item, indexed like the learners' item indices (row 0 is padding): unit text vectors
  * and unit image vectors, with zero rows for items without a picture (so they contribute nothing to a Gram matrix and
@@ -18,6 +20,11 @@ import ai.djl.ndarray.types.Shape;
  * @param hasImage [items + 1], 1 where the item has a picture
  */
 public record ItemFeatures(NDArray text, NDArray image, NDArray hasImage) {
+
+    /** These vectors as the generator's neighbour table reads them (Eq. 14). */
+    public NeighbourTable.Vectors vectors() {
+        return new NeighbourTable.Vectors(text, image, hasImage);
+    }
 
     /** Cosines between the text vectors of the items in each window: [batch, n, n]. */
     public NDArray textGram(NDArray items) {

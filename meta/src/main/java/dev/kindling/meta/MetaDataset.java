@@ -219,6 +219,11 @@ public final class MetaDataset {
         return itemIds.size();
     }
 
+    /** Every item's id, item index i at position i - 1. */
+    public List<String> itemIds() {
+        return List.copyOf(itemIds);
+    }
+
     public String itemId(int index) {
         return itemIds.get(index - 1);
     }

@@ -20,6 +20,7 @@ import ai.djl.ndarray.types.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.kindling.generator.NeighbourTable;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.Recommender;
@@ -43,7 +44,6 @@ import dev.kindling.meta.maml.Tasks;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
-import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.DjlRuntime;

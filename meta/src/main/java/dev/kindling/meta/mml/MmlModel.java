@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -13,7 +14,9 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import dev.kindling.generator.ColdItemEmbeddings;
 import dev.kindling.generator.ItemEmbeddingGenerator;
+import dev.kindling.generator.NeighbourTable;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.Recommender;
@@ -146,7 +149,8 @@ public final class MmlModel {
     Params imageParams;
     Params generatorParams;
     Params fusionParams;
-    NeighbourTable neighbours;
+    /** The generator in use, over its neighbour table (set by {@link #useNeighbours}). */
+    ColdItemEmbeddings coldItems;
     NDArray warmTable;
     /** Per item index: whether its ID embedding was trained (seen by the learner users); the others are generated. */
     private final boolean[] trained;
@@ -187,7 +191,7 @@ public final class MmlModel {
     }
 
     NeighbourTable neighbourTable(int count) {
-        return setup.neighbours() != null ? setup.neighbours() : NeighbourTable.build(features, trained, count, manager,
+        return setup.neighbours() != null ? setup.neighbours() : NeighbourTable.build(features.vectors(), trained, count, manager,
                 i -> true);
     }
 
@@ -265,9 +269,9 @@ public final class MmlModel {
             cfFusionParams = groups.get("fusion-cf");
         }
         // Serving generates embeddings only for items never seen in D_old: only their rows are needed.
-        neighbours = setup.neighbours() != null ? setup.neighbours()
-                : NeighbourTable.build(features, trained, neighbourCount, manager, i -> !trained[i]);
-        warmTable = warmTable(null).stopGradient();
+        useNeighbours(setup.neighbours() != null ? setup.neighbours()
+                : NeighbourTable.build(features.vectors(), trained, neighbourCount, manager, i -> !trained[i]));
+        warmTable = warmTable().stopGradient();
         if (modelItems < data.itemCount()) {
             int[] added = new int[data.itemCount() - modelItems];
             for (int i = 0; i < added.length; i++) {
@@ -313,56 +317,21 @@ public final class MmlModel {
 
     /** Generated ID embeddings (Eq. 15-17) for the given item indices: [count, d]. */
     public NDArray generated(int[] items) {
-        int k = neighbours.of(items[0]).length;
-        long[] query = new long[items.length];
-        long[] nb = new long[items.length * k];
-        for (int i = 0; i < items.length; i++) {
-            query[i] = items[i];
-            int[] row = neighbours.of(items[i]);
-            for (int j = 0; j < k; j++) {
-                nb[i * k + j] = row[j];
-            }
-        }
-        NDManager m = features.text().getManager();
-        NDArray q = m.create(query);
-        NDArray n = m.create(nb, new Shape(items.length, k));
-        return generator.generate(generatorParams, List.of(features.text().get(q), features.image().get(q)),
-                List.of(features.text().get(n), features.image().get(n)),
-                List.of(features.hasImage().get(q).onesLike(), features.hasImage().get(q)), s);
+        return coldItems.generated(generatorParams, items);
     }
 
     /**
-     * The main learner's item table with generated rows for the given items (or, when null, for every item never seen
-     * in D_old: the cold-start items of 4.3). In stages 2 and 3 it replaces the table on the input side only (the
-     * forgotten items of a batch); the trained model's recommenders use it on both sides (see {@link #recommender}).
+     * The main learner's item table with generated rows for every item never seen in D_old (the cold-start items of
+     * 4.3); the trained model's recommenders use it on both sides (see {@link #recommender}).
      */
-    NDArray warmTable(int[] forgotten) {
-        int[] items = forgotten;
-        if (items == null) {
-            List<Integer> fresh = new ArrayList<>();
-            for (int i = 1; i <= data.itemCount(); i++) {
-                if (!trained[i]) {
-                    fresh.add(i);
-                }
-            }
-            items = fresh.stream().mapToInt(Integer::intValue).toArray();
-        }
-        NDArray table = mainParams.get("item.emb").stopGradient();
-        if (items.length == 0) {
-            return table;
-        }
-        NDArray gen = generated(items);
-        float[] keep = new float[data.itemCount() + 1];
-        Arrays.fill(keep, 1f);
-        float[] scatter = new float[(data.itemCount() + 1) * items.length];
-        for (int i = 0; i < items.length; i++) {
-            keep[items[i]] = 0f;
-            scatter[items[i] * items.length + i] = 1f;
-        }
-        NDManager m = gen.getManager();
-        NDArray keepMask = m.create(keep).toType(s.type(), false).reshape(-1, 1);
-        NDArray place = m.create(scatter, new Shape(data.itemCount() + 1, items.length)).toType(s.type(), false);
-        return table.mul(keepMask).add(place.matMul(gen));
+    NDArray warmTable() {
+        int[] fresh = IntStream.rangeClosed(1, data.itemCount()).filter(i -> !trained[i]).toArray();
+        return coldItems.warm(generatorParams, mainParams.get("item.emb").stopGradient(), fresh);
+    }
+
+    /** The generator's neighbours (Eq. 14) from now on. */
+    void useNeighbours(NeighbourTable table) {
+        coldItems = new ColdItemEmbeddings(generator, table, features.vectors(), s);
     }
 
     /**

@@ -3,14 +3,13 @@ package dev.kindling.meta.mml;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.LongStream;
 import java.util.function.Consumer;
 
 import ai.djl.ndarray.NDArray;
@@ -20,6 +19,7 @@ import ai.djl.ndarray.types.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.kindling.generator.GeneratorTraining;
 import dev.kindling.generator.ItemEmbeddingGenerator;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.UserSequence;
@@ -206,11 +206,11 @@ public final class MmlTraining {
         } finally {
             pool.shutdownNow();
         }
-        model.neighbours = model.neighbourTable(stages.neighbours());
+        model.useNeighbours(model.neighbourTable(stages.neighbours()));
         model.generatorParams = generator.initialise(manager, s.type(), seed + 3);
         trainGenerator(stages, seed);
         progress.accept("stage 2: generator trained");
-        model.warmTable = model.warmTable(null).stopGradient();
+        model.warmTable = model.warmTable().stopGradient();
         model.freezeFeatureVectors();
         model.fusionParams = fusion.initialise(manager, s.type(), seed + 4);
         if (options.collaborative() != null) {
@@ -224,64 +224,47 @@ public final class MmlTraining {
                 + "collaborative learner)"));
     }
 
-    private int[] forget(SequenceBatch batch, double rate, Random random) {
-        Set<Integer> distinct = new HashSet<>();
-        for (long id : batch.items().toLongArray()) {
-            if (id != 0) {
-                distinct.add((int) id);
-            }
-        }
-        for (long id : batch.positives().toLongArray()) {
-            if (id != 0) {
-                distinct.add((int) id);
-            }
-        }
-        List<Integer> chosen = new ArrayList<>();
-        for (int id : distinct) {
-            if (random.nextDouble() < rate) {
-                chosen.add(id);
-            }
-        }
-        if (chosen.isEmpty()) {
-            chosen.add(distinct.iterator().next());
-        }
-        return chosen.stream().mapToInt(Integer::intValue).toArray();
-    }
-
     /**
-     * Stage 2: the frozen main learner's loss (the paper's BPR, or the learner's own) with the embeddings of the
-     * "forgotten" items of each batch generated. The generated rows replace the forgotten items on both sides, as
-     * inputs and as candidates, because that is how they are used afterwards: trained on the input side only (the
-     * paper's 4.3), they were never compared with trained candidates and, unscaled, took the top of new users'
-     * rankings (29% of the top-10 slots for 3.4% of the items, issue 12).
+     * Stage 2 ({@link GeneratorTraining}): the frozen main learner's loss (the paper's BPR, or the learner's own) on
+     * windows of the learner users, with the embeddings of the "forgotten" items of each batch generated.
      */
     private void trainGenerator(Stages stages, long seed) {
-        Autograd.record(true);
-        model.generatorParams.requireGradients();
-        Adam adam = new Adam(manager, stages.generatorRate());
-        Random random = new Random(seed + 5);
         Params frozen = model.mainParams.detached();
-        for (int epoch = 0; epoch < stages.generatorEpochs(); epoch++) {
-            List<int[]> windows = Training.windows(data.learnerUsers(), config.maxLength(), random);
-            Collections.shuffle(windows, random);
-            double total = 0;
-            int batches = 0;
-            for (int from = 0; from < windows.size(); from += 64) {
-                try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
-                    SequenceBatch batch = tasks.training(windows.subList(from, Math.min(windows.size(), from + 64)),
-                            random, step);
-                    NDArray table = model.warmTable(forget(batch, stages.forgetRate(), random));
-                    NDArray loss = main.loss(frozen.with(new Params().put(IdLearner.INPUT_TABLE, table)
-                            .put("item.emb", table)), batch, true, s);
-                    Autograd.backward(loss, false, false);
-                    total += loss.toType(DataType.FLOAT64, false).getDouble();
-                    batches++;
-                    adam.step(model.generatorParams, model.generatorParams.gradients(step));
-                    zero(model.generatorParams);
+        List<List<int[]>> epochBatches = new ArrayList<>();
+        GeneratorTraining.FrozenLearner learner = new GeneratorTraining.FrozenLearner() {
+            @Override
+            public int startEpoch(Random random) {
+                List<int[]> windows = Training.windows(data.learnerUsers(), config.maxLength(), random);
+                Collections.shuffle(windows, random);
+                epochBatches.clear();
+                for (int from = 0; from < windows.size(); from += 64) {
+                    epochBatches.add(windows.subList(from, Math.min(windows.size(), from + 64)));
                 }
+                return epochBatches.size();
             }
-            LOG.info("generator epoch {}: loss {}", epoch + 1, String.format("%.4f", total / Math.max(1, batches)));
-        }
+
+            @Override
+            public GeneratorTraining.Batch batch(int b, Random random, NDManager step) {
+                SequenceBatch batch = tasks.training(epochBatches.get(b), random, step);
+                long[] items = LongStream.concat(LongStream.of(batch.items().toLongArray()),
+                        LongStream.of(batch.positives().toLongArray())).toArray();
+                return new GeneratorTraining.Batch() {
+                    @Override
+                    public long[] items() {
+                        return items;
+                    }
+
+                    @Override
+                    public NDArray loss(NDArray table) {
+                        return main.loss(frozen.with(new Params().put(IdLearner.INPUT_TABLE, table)
+                                .put("item.emb", table)), batch, true, s);
+                    }
+                };
+            }
+        };
+        GeneratorTraining.train(model.coldItems, model.generatorParams, model.mainParams.get("item.emb"), learner,
+                new GeneratorTraining.Settings(stages.generatorEpochs(), stages.generatorRate(), stages.forgetRate()),
+                new Random(seed + 5), manager);
     }
 
     /**

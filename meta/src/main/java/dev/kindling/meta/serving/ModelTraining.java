@@ -15,6 +15,7 @@ import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.ItemVector;
 import dev.kindling.core.store.Store;
+import dev.kindling.generator.NeighbourTable;
 import dev.kindling.generator.SimilarItems;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
@@ -32,7 +33,6 @@ import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.AdaptationTuning;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
-import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Params;
@@ -169,7 +169,8 @@ public final class ModelTraining {
                 ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
                 Scalars s = new Scalars(manager, DataType.FLOAT32);
                 MmlModel.Setup setup = MmlModel.Setup.NONE.withNeighbours(NeighbourTable.fromIndex(
-                        new SimilarItems(index), features, data, plan.stages().neighbours(), manager, done -> { }));
+                        new SimilarItems(index), data.itemIds(), data.oldItems(), plan.stages().neighbours(),
+                        features.vectors(), manager, done -> { }));
                 timed.accept("generator neighbours found through the index");
                 if (paml) {
                     setup = setup.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, plan.learner().hidden(),

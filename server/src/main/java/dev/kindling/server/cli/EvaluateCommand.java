@@ -28,6 +28,7 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
+import dev.kindling.generator.NeighbourTable;
 import dev.kindling.generator.SimilarItems;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
@@ -42,7 +43,6 @@ import dev.kindling.meta.learners.NextItemLoss;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
-import dev.kindling.meta.mml.NeighbourTable;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.meta.serving.ModelTraining;
 import dev.kindling.tensor.DjlRuntime;
@@ -171,8 +171,9 @@ final class EvaluateCommand implements Callable<Integer> {
              VectorIndex index = VectorIndexes.open(config.index())) {
             MetaDataset data = MetaDataset.load(store, quantile);
             ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
-            NeighbourTable neighbours = NeighbourTable.fromIndex(new SimilarItems(index), features, data,
-                    settings.stages().neighbours(), manager, done -> LOG.debug("generator neighbours: {} items", done));
+            NeighbourTable neighbours = NeighbourTable.fromIndex(new SimilarItems(index), data.itemIds(),
+                    data.oldItems(), settings.stages().neighbours(), features.vectors(), manager,
+                    done -> LOG.debug("generator neighbours: {} items", done));
             results = new ColdStartEvaluation(data, features, settings).withNeighbours(neighbours)
                     .withUserMemory((seed, dimension) -> {
                         VectorIndex users = new LuceneVectorIndex(scratch.resolve("seed-" + seed),
