@@ -36,6 +36,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.index.VectorIndex;
@@ -43,16 +44,15 @@ import dev.kindling.core.store.Store;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ImageEncoder;
 import dev.kindling.encoders.ItemText;
+import dev.kindling.encoders.MeanPooling;
 import dev.kindling.encoders.TextEncoder;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.ingest.ImportListener;
 import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.Ingestor;
-import dev.kindling.ingest.ItemEncodingPipeline;
 import dev.kindling.store.JdbcStore;
 import dev.kindling.tensor.DjlRuntime;
-import dev.kindling.encoders.MeanPooling;
 
 /**
  * Encoder throughput on the real ml-latest-small data, on the CPU, in three parts (issue 3):
@@ -899,9 +899,9 @@ public final class EncoderBenchmark {
                     owner = "index";
                 } else if (c.startsWith("dev.kindling.store.")) {
                     owner = "store";
-                } else if (c.equals("dev.kindling.ingest.ImageSources")) {
+                } else if (c.equals("dev.kindling.catalog.ImageSources")) {
                     owner = "reading pictures";
-                } else if (c.equals("dev.kindling.ingest.ItemEncodingPipeline") && e.getMethodName().equals("sha256")) {
+                } else if (c.equals("dev.kindling.catalog.ItemEncodingPipeline") && e.getMethodName().equals("sha256")) {
                     owner = "SHA-256";
                 } else if (c.startsWith("dev.kindling.") && !c.startsWith("dev.kindling.bench.")
                         && !c.equals("dev.kindling.encoders.ImageDecoding")

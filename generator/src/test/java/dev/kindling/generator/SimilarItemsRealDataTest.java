@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.domain.InteractionRules;
 import dev.kindling.core.domain.Modality;
@@ -32,7 +33,6 @@ import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.ingest.ImportListener;
 import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.Ingestor;
-import dev.kindling.ingest.ItemEncodingPipeline;
 import dev.kindling.store.JdbcStore;
 
 /** The whole real ml-latest-small catalog (titles, genres, tags) and every real poster, encoded and indexed. */

@@ -15,15 +15,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import dev.kindling.core.index.VectorIndexes;
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.KindlingConfig;
+import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
 import dev.kindling.encoders.ImageEncoder;
 import dev.kindling.encoders.ItemText;
 import dev.kindling.encoders.TextEncoder;
-import dev.kindling.ingest.ItemEncodingPipeline;
 
 /** {@code kindling encode [--images DIR] [--limit N]}: items to text and image vectors in the index. */
 @Command(name = "encode", mixinStandardHelpOptions = true,
@@ -97,9 +98,9 @@ final class EncodeCommand implements Callable<Integer> {
                     }
 
                     @Override
-                    public void imageFailed(String itemId, String reference, String error) {
+                    public void failed(Modality modality, String itemId, String reference, String error) {
                         if (++failures[0] <= 10) {
-                            LOG.warn("item {}: no image vector: {}", itemId, error);
+                            LOG.warn("item {}: no {} vector: {}", itemId, modality.key(), error);
                         }
                     }
                 });

@@ -10,16 +10,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import dev.kindling.core.index.VectorIndexes;
-import dev.kindling.index.IndexBackends;
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
+import dev.kindling.index.IndexBackends;
 import dev.kindling.index.LuceneVectorIndex;
-import dev.kindling.index.milvus.MilvusVectorIndex;
 import dev.kindling.index.RetryingVectorIndex;
-import dev.kindling.ingest.ItemEncodingPipeline;
+import dev.kindling.index.milvus.MilvusVectorIndex;
 
 /** {@code kindling index rebuild|migrate}: maintenance of the vector index. */
 @Command(name = "index", mixinStandardHelpOptions = true, description = "Vector index maintenance.",

@@ -12,15 +12,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import dev.kindling.core.index.VectorIndexes;
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
 import dev.kindling.encoders.ImageEncoder;
 import dev.kindling.encoders.ItemText;
 import dev.kindling.encoders.TextEncoder;
-import dev.kindling.ingest.ItemEncodingPipeline;
 import dev.kindling.server.http.KindlingServer;
 import dev.kindling.server.http.ServerServices;
 import dev.kindling.tensor.DjlRuntime;

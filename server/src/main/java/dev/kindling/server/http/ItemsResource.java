@@ -18,12 +18,12 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.domain.InvalidRecordException;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.Modality;
 import dev.kindling.generator.NoVectorException;
 import dev.kindling.generator.SimilarItem;
-import dev.kindling.ingest.ItemEncodingPipeline;
 
 /**
  * Items: {@code POST /v1/items} (upsert one item, encoded and indexed before the answer, so it is found by similar-item

@@ -23,6 +23,7 @@ import ai.djl.ndarray.NDManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
@@ -32,7 +33,6 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
 import dev.kindling.core.store.Store;
 import dev.kindling.generator.SimilarItems;
-import dev.kindling.ingest.ItemEncodingPipeline;
 import dev.kindling.meta.serving.ServingModel;
 
 /**

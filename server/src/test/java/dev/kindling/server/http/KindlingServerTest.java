@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Item;
@@ -47,7 +48,6 @@ import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.ingest.ImportListener;
 import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.Ingestor;
-import dev.kindling.ingest.ItemEncodingPipeline;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.learners.LearnerConfig;

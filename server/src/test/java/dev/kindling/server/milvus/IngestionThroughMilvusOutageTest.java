@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.IndexUnavailableException;
@@ -35,7 +36,6 @@ import dev.kindling.index.RetryingVectorIndex;
 import dev.kindling.index.milvus.MilvusLiteProcess;
 import dev.kindling.index.milvus.MilvusSettings;
 import dev.kindling.index.milvus.MilvusVectorIndex;
-import dev.kindling.ingest.ItemEncodingPipeline;
 import dev.kindling.store.JdbcStore;
 
 /**

@@ -1,4 +1,4 @@
-package dev.kindling.ingest;
+package dev.kindling.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

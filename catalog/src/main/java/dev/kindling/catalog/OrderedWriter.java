@@ -1,4 +1,4 @@
-package dev.kindling.ingest;
+package dev.kindling.catalog;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

@@ -1,4 +1,4 @@
-package dev.kindling.ingest;
+package dev.kindling.catalog;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.kindling.ingest;
+package dev.kindling.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,6 +29,9 @@ import dev.kindling.encoders.ItemText;
 import dev.kindling.encoders.TextEncoder;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
+import dev.kindling.ingest.ImportListener;
+import dev.kindling.ingest.ImportOptions;
+import dev.kindling.ingest.Ingestor;
 import dev.kindling.store.JdbcStore;
 
 /** The encode pipeline on a slice of the real catalog and posters. */
@@ -41,8 +44,8 @@ class ItemEncodingPipelineTest {
 
     @BeforeAll
     static void loadEncoders() {
-        Path root = SharedData.root();
-        Path[] minilm = BundledModels.miniLm(root.resolve("ingest/target/model-cache"));
+        Path root = root();
+        Path[] minilm = BundledModels.miniLm(root.resolve("catalog/target/model-cache"));
         text = new TextEncoder(minilm[0], minilm[1], BundledModels.MINILM, 128, 32, Device.cpu());
         image = new ImageEncoder(root.resolve(ImageEncoder.SHARED_MOBILENET).normalize(), "mobilenet", 16, Device.cpu());
     }
@@ -53,18 +56,23 @@ class ItemEncodingPipelineTest {
         image.close();
     }
 
+    /** The repository root (the real data lies beside it in ../shared). */
+    private static Path root() {
+        return Path.of(System.getProperty("kindling.root", "..")).toAbsolutePath().normalize();
+    }
+
     private static List<ItemVector> all(JdbcStore store, Modality m) {
         return store.itemVectors(m.key(), null, 100_000).rows();
     }
 
     @Test
     void encodesChangedItemsOnlyRecordsBadPicturesAndRebuildsWithoutEncoding() throws Exception {
-        Path posters = SharedData.root().resolve("../shared/data/movielens-posters/MovieImages").normalize();
+        Path posters = root().resolve("../shared/data/movielens-posters/MovieImages").normalize();
         Path images = Files.createDirectories(home.resolve("images"));
         try (JdbcStore store = JdbcStore.sqlite(home.resolve("k.db"), "NORMAL");
              VectorIndex index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT)) {
             new Ingestor(store, new ImportOptions(10_000, IngestConfig.OnError.FAIL, true, InteractionRules.DEFAULT),
-                    ImportListener.NONE).importMovieLens(SharedData.movieLensSmall());
+                    ImportListener.NONE).importMovieLens(root().resolve("../shared/data/movielens-latest-small").normalize());
             // The first 40 items in id order; six of them with posters: four good, one truncated, one not a picture.
             List<String> withPosters = store.items(null, 40).rows().stream().map(Item::id)
                     .filter(id -> Files.exists(posters.resolve(id + ".jpg"))).limit(6).toList();
@@ -93,7 +101,8 @@ class ItemEncodingPipelineTest {
                         }
 
                         @Override
-                        public void imageFailed(String itemId, String reference, String error) {
+                        public void failed(Modality modality, String itemId, String reference, String error) {
+                            assertThat(modality).isEqualTo(Modality.IMAGE);
                             failed.add(itemId);
                         }
                     });

@@ -1,10 +1,10 @@
-package dev.kindling.ingest;
+package dev.kindling.catalog;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +32,8 @@ import dev.kindling.encoders.TextEncoder;
 
 /**
  * Items -> text and image vectors -> the store (so the index can be rebuilt without re-encoding) and the index
- * collections {@code items_text} and {@code items_image}. Only items whose encoder input changed (text, picture bytes)
- * or whose encoder changed are encoded again. The index is written before the store, so a crash between the two means
+ * collections {@code items_text} and {@code items_image}, every modality through one loop ({@link ModalityEncoder}).
+ * Only items whose encoder input changed (text, picture bytes) or whose encoder changed are encoded again. The index is written before the store, so a crash between the two means
  * the item is encoded again next time, never that the index misses a vector the store claims. A page's texts and
  * pictures are encoded at the same time, and its writes run on a background thread ({@link OrderedWriter}) while the
  * next page is encoded.
@@ -58,9 +58,26 @@ public final class ItemEncodingPipeline {
         public double itemsPerSecond() {
             return seconds > 0 ? items / seconds : 0;
         }
+
+        static Report of(long items, Map<Modality, ModalityCounts> counts, long deletions, long startNanos) {
+            ModalityCounts t = counts.getOrDefault(Modality.TEXT, new ModalityCounts());
+            ModalityCounts i = counts.getOrDefault(Modality.IMAGE, new ModalityCounts());
+            return new Report(items, t.encoded, t.unchanged, t.missing, i.encoded, i.unchanged, i.failed, i.missing,
+                    deletions, (System.nanoTime() - startNanos) / 1e9);
+        }
     }
 
-    /** Hears about a run: totals for a progress bar, and each picture that could not be encoded. */
+    /** What a run did to one modality's vectors (each modality's counts are only touched by the thread encoding it). */
+    static final class ModalityCounts {
+        long encoded;
+        long unchanged;
+        /** Items with nothing for this modality (no text, no picture). */
+        long missing;
+        /** Items whose input could not be read or encoded (recorded in the store). */
+        long failed;
+    }
+
+    /** Hears about a run: totals for a progress bar, and each item whose input could not be encoded. */
     public interface Listener {
         default void started(long totalItems) {
         }
@@ -68,7 +85,8 @@ public final class ItemEncodingPipeline {
         default void progressed(long itemsDone) {
         }
 
-        default void imageFailed(String itemId, String reference, String error) {
+        /** An item's input (a picture) could not be read or encoded; the error is recorded in the store. */
+        default void failed(Modality modality, String itemId, String reference, String error) {
         }
 
         Listener NONE = new Listener() {
@@ -97,6 +115,21 @@ public final class ItemEncodingPipeline {
         return this;
     }
 
+    /** The modalities this pipeline encodes, text first; pictures come from {@code imagesDir} or the items. */
+    private List<ModalityEncoder<?>> encoders(Path imagesDir) {
+        List<ModalityEncoder<?>> out = new ArrayList<>();
+        if (text != null) {
+            out.add(new TextModality(text, itemText));
+        }
+        if (image != null) {
+            out.add(new ImageModality(image, new ImageSources(imagesDir)));
+        }
+        for (ModalityEncoder<?> e : out) {
+            ensureCollection(e.modality(), e.dimension());
+        }
+        return out;
+    }
+
     /**
      * Encodes every item (or the first {@code limit} in id order) whose input changed.
      *
@@ -106,24 +139,18 @@ public final class ItemEncodingPipeline {
     public Report run(Path imagesDir, long limit, Listener listener) {
         long start = System.nanoTime();
         long deletions = applyDeletions();
-        if (text != null) {
-            ensureCollection(Modality.TEXT, text.dimension());
-        }
-        if (image != null) {
-            ensureCollection(Modality.IMAGE, image.dimension());
-        }
+        List<ModalityEncoder<?>> encoders = encoders(imagesDir);
         long total = store.stats().items();
         listener.started(limit > 0 ? Math.min(limit, total) : total);
-        ImageSources pictures = new ImageSources(imagesDir);
-        long[] c = new long[8];
+        Map<Modality, ModalityCounts> counts = new EnumMap<>(Modality.class);
         long done = 0;
         String cursor = null;
         try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES);
-             PageEncoder pages = new PageEncoder()) {
+             PageEncoder pages = new PageEncoder(encoders, counts)) {
             do {
                 int want = limit > 0 ? (int) Math.min(pageSize, limit - done) : pageSize;
                 Page<Item> page = store.items(cursor, want);
-                pages.encode(page.rows(), pictures, listener, c, writer);
+                pages.encode(page.rows(), listener, writer);
                 done += page.rows().size();
                 listener.progressed(done);
                 cursor = page.next();
@@ -131,11 +158,11 @@ public final class ItemEncodingPipeline {
             writer.finish();
         }
         index.flush();
-        Report report = new Report(done, c[0], c[1], c[2], c[3], c[4], c[5], c[6], deletions,
-                (System.nanoTime() - start) / 1e9);
+        Report report = Report.of(done, counts, deletions, start);
         LOG.info("encoded {} items in {} s: text {} new, {} unchanged, {} empty; images {} new, {} unchanged, "
-                        + "{} failed, {} without a picture", done, String.format("%.1f", report.seconds()), c[0], c[1],
-                c[2], c[3], c[4], c[5], c[6]);
+                        + "{} failed, {} without a picture", done, String.format("%.1f", report.seconds()),
+                report.textEncoded(), report.textUnchanged(), report.noText(), report.imagesEncoded(),
+                report.imagesUnchanged(), report.imageErrors(), report.noImage());
         return report;
     }
 
@@ -145,193 +172,148 @@ public final class ItemEncodingPipeline {
      */
     public Report encode(List<Item> items, Path imagesDir, Listener listener) {
         long start = System.nanoTime();
-        if (text != null) {
-            ensureCollection(Modality.TEXT, text.dimension());
-        }
-        if (image != null) {
-            ensureCollection(Modality.IMAGE, image.dimension());
-        }
-        long[] c = new long[8];
+        Map<Modality, ModalityCounts> counts = new EnumMap<>(Modality.class);
         try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES);
-             PageEncoder pages = new PageEncoder()) {
-            pages.encode(items, new ImageSources(imagesDir), listener, c, writer);
+             PageEncoder pages = new PageEncoder(encoders(imagesDir), counts)) {
+            pages.encode(items, listener, writer);
             writer.finish();
         }
-        return new Report(items.size(), c[0], c[1], c[2], c[3], c[4], c[5], c[6], 0, (System.nanoTime() - start) / 1e9);
+        return Report.of(items.size(), counts, 0, start);
     }
 
     /**
-     * Encodes one page's texts and pictures, the pictures on a thread of their own: each encoder's workers would
-     * otherwise idle at the end of every page while the last batch finishes (the encoders' workers are
-     * single-threaded, so more threads than cores only share them). Their writes are queued in page order, texts
-     * first, and the listener hears of failed pictures on the calling thread.
+     * Encodes one page in every modality at once: the first (text) on the calling thread, the others (pictures) on a
+     * thread of their own, since each encoder's workers would otherwise idle at the end of every page while the last
+     * batch finishes (the encoders' workers are single-threaded, so more threads than cores only share them). Their
+     * writes are queued in page order, text first, and the listener hears of failures on the calling thread.
      */
     private final class PageEncoder implements AutoCloseable {
-        private final ExecutorService pictureThread = text != null && image != null
-                ? Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "encode-pictures");
-                    t.setDaemon(true);
-                    return t;
-                })
-                : null;
+        private final List<ModalityEncoder<?>> encoders;
+        private final Map<Modality, ModalityCounts> counts;
+        private final ExecutorService others;
 
-        void encode(List<Item> items, ImageSources pictures, Listener listener, long[] c, OrderedWriter writer) {
-            long[] imageCounts = new long[8];
-            Future<ImageOutcome> images = null;
-            ImageOutcome imageOutcome = null;
-            if (pictureThread != null) {
-                images = pictureThread.submit(() -> encodeImages(items, pictures, imageCounts));
-            } else if (image != null) {
-                imageOutcome = encodeImages(items, pictures, imageCounts);
+        PageEncoder(List<ModalityEncoder<?>> encoders, Map<Modality, ModalityCounts> counts) {
+            this.encoders = encoders;
+            this.counts = counts;
+            for (ModalityEncoder<?> e : encoders) {
+                counts.put(e.modality(), new ModalityCounts());
             }
-            Runnable textWrite;
+            this.others = encoders.size() > 1 ? Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "encode-" + encoders.get(1).modality().key());
+                t.setDaemon(true);
+                return t;
+            }) : null;
+        }
+
+        void encode(List<Item> items, Listener listener, OrderedWriter writer) {
+            if (encoders.isEmpty()) {
+                return;
+            }
+            List<Future<Outcome>> later = new ArrayList<>();
+            for (ModalityEncoder<?> e : encoders.subList(1, encoders.size())) {
+                later.add(others.submit(() -> encodeModality(e, items, counts.get(e.modality()))));
+            }
+            List<Outcome> outcomes = new ArrayList<>();
             try {
-                textWrite = text != null ? encodeTexts(items, c) : null;
-            } catch (RuntimeException textFailure) {
-                if (images != null) { // no picture work outlives the page; the texts' failure is the one reported
+                ModalityEncoder<?> first = encoders.get(0);
+                outcomes.add(encodeModality(first, items, counts.get(first.modality())));
+            } catch (RuntimeException failure) {
+                for (Future<Outcome> f : later) { // no work outlives the page; the first failure is the one reported
                     try {
-                        await(images);
-                    } catch (RuntimeException pictureFailure) {
-                        textFailure.addSuppressed(pictureFailure);
+                        await(f);
+                    } catch (RuntimeException other) {
+                        failure.addSuppressed(other);
                     }
                 }
-                throw textFailure;
+                throw failure;
             }
-            if (images != null) {
-                imageOutcome = await(images);
+            for (Future<Outcome> f : later) {
+                outcomes.add(await(f));
             }
-            if (textWrite != null) {
-                writer.submit(textWrite);
-            }
-            if (imageOutcome != null) {
-                for (int i = 0; i < c.length; i++) {
-                    c[i] += imageCounts[i];
-                }
-                imageOutcome.failures().forEach(f -> listener.imageFailed(f.itemId(), f.reference(), f.error()));
-                if (imageOutcome.write() != null) {
-                    writer.submit(imageOutcome.write());
+            for (Outcome o : outcomes) {
+                o.failures().forEach(f -> listener.failed(o.modality(), f.itemId(), f.reference(), f.error()));
+                if (o.write() != null) {
+                    writer.submit(o.write());
                 }
             }
         }
 
-        private ImageOutcome await(Future<ImageOutcome> images) {
+        private Outcome await(Future<Outcome> outcome) {
             try {
-                return images.get();
+                return outcome.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while encoding pictures", e);
+                throw new IllegalStateException("interrupted while encoding", e);
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException r) {
                     throw r;
                 }
-                throw new IllegalStateException("encoding pictures failed: " + e.getCause(), e.getCause());
+                throw new IllegalStateException("encoding failed: " + e.getCause(), e.getCause());
             }
         }
 
         @Override
         public void close() {
-            if (pictureThread != null) {
-                pictureThread.shutdownNow();
+            if (others != null) {
+                others.shutdownNow();
             }
         }
     }
 
-    /** A page's picture vectors: the write to queue (null if none), and the pictures that failed. */
-    private record ImageOutcome(Runnable write, List<PictureFailure> failures) {
+    /** A page's vectors in one modality: the write to queue (null if none), and the items that failed. */
+    private record Outcome(Modality modality, Runnable write, List<Failure> failures) {
     }
 
-    private record PictureFailure(String itemId, String reference, String error) {
+    private record Failure(String itemId, String reference, String error) {
     }
 
-    /** Encodes the items whose text changed; returns the write of their vectors, or null when there is none. */
-    private Runnable encodeTexts(List<Item> items, long[] c) {
-        List<String> ids = items.stream().map(Item::id).toList();
-        Map<String, String> stored = store.itemVectorSources(Modality.TEXT.key(), ids);
-        List<Item> todo = new ArrayList<>();
-        List<String> texts = new ArrayList<>();
-        List<String> hashes = new ArrayList<>();
+    /**
+     * Encodes the items whose input in this modality changed (or whose encoder changed), counting into {@code c};
+     * returns the write of their vectors (and of their failures, whose older vectors leave the index).
+     */
+    private <T> Outcome encodeModality(ModalityEncoder<T> encoder, List<Item> items, ModalityCounts c) {
+        Modality m = encoder.modality();
+        Map<String, String> stored = store.itemVectorSources(m.key(), items.stream().map(Item::id).toList());
+        List<ModalityEncoder.Input<T>> todo = new ArrayList<>();
         for (Item item : items) {
-            String t = itemText.of(item);
-            if (t.isEmpty()) {
-                c[2]++;
-                continue;
+            ModalityEncoder.Input<T> in = encoder.input(item);
+            if (in == null) {
+                c.missing++;
+            } else if ((encoder.identity() + "|" + in.hash()).equals(stored.get(item.id()))) {
+                c.unchanged++;
+            } else {
+                todo.add(in);
             }
-            String hash = sha256(t.getBytes(StandardCharsets.UTF_8));
-            if ((text.identity() + "|" + hash).equals(stored.get(item.id()))) {
-                c[1]++;
-                continue;
-            }
-            todo.add(item);
-            texts.add(t);
-            hashes.add(hash);
         }
+        List<Failure> failures = new ArrayList<>();
         if (todo.isEmpty()) {
-            return null;
+            return new Outcome(m, null, failures);
         }
-        float[][] vectors = text.encode(texts);
+        List<ModalityEncoder.Encoded> vectors = encoder.encode(todo);
         List<VectorRecord> records = new ArrayList<>(todo.size());
+        List<String> failedIds = new ArrayList<>();
         List<ItemVector> rows = new ArrayList<>(todo.size());
         for (int i = 0; i < todo.size(); i++) {
-            records.add(VectorRecord.of(todo.get(i).id(), vectors[i]));
-            rows.add(ItemVector.of(todo.get(i).id(), Modality.TEXT.key(), text.identity(), hashes.get(i), vectors[i]));
-        }
-        c[0] += todo.size();
-        return () -> {
-            index.upsert(Modality.TEXT.collection(), records);
-            store.putItemVectors(rows);
-        };
-    }
-
-    /** Encodes the items whose picture changed, counting into {@code c}; the listener is not called here. */
-    private ImageOutcome encodeImages(List<Item> items, ImageSources pictures, long[] c) {
-        Map<String, String> stored = store.itemVectorSources(Modality.IMAGE.key(),
-                items.stream().map(Item::id).toList());
-        List<String> ids = new ArrayList<>();
-        List<ImageSources.Picture> found = new ArrayList<>();
-        List<String> hashes = new ArrayList<>();
-        for (Item item : items) {
-            ImageSources.Picture p = pictures.find(item);
-            if (p == null) {
-                c[6]++;
-                continue;
-            }
-            String hash = p.bytes() != null ? sha256(p.bytes()) : sha256(("missing:" + p.reference()).getBytes(StandardCharsets.UTF_8));
-            if ((image.identity() + "|" + hash).equals(stored.get(item.id()))) {
-                c[4]++;
-                continue;
-            }
-            ids.add(item.id());
-            found.add(p);
-            hashes.add(hash);
-        }
-        List<PictureFailure> failures = new ArrayList<>();
-        if (ids.isEmpty()) {
-            return new ImageOutcome(null, failures);
-        }
-        List<ImageEncoder.ImageVector> vectors = image.encode(found.stream().map(ImageSources.Picture::bytes).toList());
-        List<VectorRecord> records = new ArrayList<>();
-        List<String> failedIds = new ArrayList<>();
-        List<ItemVector> rows = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            ImageEncoder.ImageVector v = vectors.get(i);
-            String error = found.get(i).error() != null ? found.get(i).error() : v.error();
+            ModalityEncoder.Input<T> in = todo.get(i);
+            String error = in.error() != null ? in.error() : vectors.get(i).error();
             if (error == null) {
-                records.add(VectorRecord.of(ids.get(i), v.vector()));
-                rows.add(ItemVector.of(ids.get(i), Modality.IMAGE.key(), image.identity(), hashes.get(i), v.vector()));
-                c[3]++;
+                float[] v = vectors.get(i).vector();
+                records.add(VectorRecord.of(in.itemId(), v));
+                rows.add(ItemVector.of(in.itemId(), m.key(), encoder.identity(), in.hash(), v));
+                c.encoded++;
             } else {
-                failedIds.add(ids.get(i));
-                rows.add(ItemVector.failed(ids.get(i), Modality.IMAGE.key(), image.identity(), hashes.get(i), error));
-                failures.add(new PictureFailure(ids.get(i), found.get(i).reference(), error));
-                c[5]++;
+                failedIds.add(in.itemId());
+                rows.add(ItemVector.failed(in.itemId(), m.key(), encoder.identity(), in.hash(), error));
+                failures.add(new Failure(in.itemId(), in.reference(), error));
+                c.failed++;
             }
         }
-        return new ImageOutcome(() -> {
+        return new Outcome(m, () -> {
             if (!records.isEmpty()) {
-                index.upsert(Modality.IMAGE.collection(), records);
+                index.upsert(m.collection(), records);
             }
             if (!failedIds.isEmpty()) {
-                index.delete(Modality.IMAGE.collection(), failedIds); // an older picture's vector must not linger
+                index.delete(m.collection(), failedIds); // an older vector must not linger
             }
             store.putItemVectors(rows);
         }, failures);
