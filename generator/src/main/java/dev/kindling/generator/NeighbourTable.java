@@ -127,14 +127,14 @@ public final class NeighbourTable {
             NDArray text = vectors.text().toType(DataType.FLOAT32, false);
             NDArray image = vectors.image().toType(DataType.FLOAT32, false);
             NDArray at = sub.create(IntStream.of(candidates).asLongStream().toArray());
-            NDArray textT = text.get(at).transpose();
-            NDArray imageT = image.get(at).transpose();
+            NDArray textT = owned(text.get(at), sub).transpose();
+            NDArray imageT = owned(image.get(at), sub).transpose();
             for (int from = 0; from < selected.length; from += CHUNK) {
                 int to = Math.min(selected.length, from + CHUNK);
                 try (NDManager c = sub.newSubManager()) {
                     NDArray ids = c.create(IntStream.of(selected).skip(from).limit(to - from).asLongStream().toArray());
-                    float[] textSim = text.get(ids).matMul(textT).toFloatArray();
-                    float[] imageSim = image.get(ids).matMul(imageT).toFloatArray();
+                    float[] textSim = owned(text.get(ids), c).matMul(textT).toFloatArray();
+                    float[] imageSim = owned(image.get(ids), c).matMul(imageT).toFloatArray();
                     for (int r = 0; r < to - from; r++) {
                         int item = selected[from + r];
                         out[item] = best(item, candidates, textSim, imageSim, r * candidates.length, has, k);
@@ -143,6 +143,15 @@ public final class NeighbourTable {
             }
         }
         return new NeighbourTable(out);
+    }
+
+    /**
+     * An array moved to a manager of this computation: what is computed from it is freed with that manager, not kept
+     * until the vectors' own manager closes (the serving model's, for as long as it serves).
+     */
+    private static NDArray owned(NDArray a, NDManager manager) {
+        a.attach(manager);
+        return a;
     }
 
     /** The k best candidates of one row by Eq. 14, best first (ties: the lower item index). */

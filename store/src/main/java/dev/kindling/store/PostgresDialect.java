@@ -22,7 +22,6 @@ import dev.kindling.core.store.StoreException;
  */
 final class PostgresDialect implements SqlDialect {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresDialect.class);
-    static final int SCHEMA_VERSION = 1;
     /** Key of the advisory lock that serialises schema creation across replicas ("kindling" in ASCII). */
     private static final long SCHEMA_LOCK = 0x6b696e646c696e67L;
 

@@ -9,6 +9,8 @@ import java.sql.SQLException;
  * Everything else (every query and the transaction rules) is {@link JdbcStore}'s, written once.
  */
 interface SqlDialect extends AutoCloseable {
+    /** The version of the tables both dialects create; a database made by a newer Kindling is refused. */
+    int SCHEMA_VERSION = 1;
 
     /** The database as messages name it: the SQLite file or the PostgreSQL URL. */
     String describe();

@@ -17,8 +17,6 @@ import dev.kindling.core.store.StoreException;
  * version is kept in SQLite's {@code user_version}; a newer file is refused rather than misread.
  */
 final class SqliteDialect implements SqlDialect {
-    static final int SCHEMA_VERSION = 1;
-
     private final Path path;
     private final Connection db;
     private final ReentrantLock turn = new ReentrantLock();

@@ -69,8 +69,8 @@ final class ServeCommand implements Callable<Integer> {
              ServerServices services = new ServerServices(config, store, index,
                      new ItemEncodingPipeline(store, index, text, image, new ItemText(config.encoders().textFields())),
                      images, manager)) {
-            services.reloadModel();
-            services.watchModels();
+            services.models().reload();
+            services.models().watch();
             try (KindlingServer server = new KindlingServer(services)) {
                 int port = server.start();
                 var out = spec.commandLine().getOut();

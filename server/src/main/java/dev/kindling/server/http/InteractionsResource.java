@@ -43,7 +43,8 @@ final class InteractionsResource {
         services.requireCatalogued("interactions", interactions.stream().map(Interaction::itemId).toList());
         int stored = services.store().appendInteractions(interactions);
         if (stored > 0) {
-            services.refreshUsers(interactions.stream().map(Interaction::userId).distinct().toList());
+            services.users().refresh(services.models().current(),
+                    interactions.stream().map(Interaction::userId).distinct().toList());
         }
         ctx.status(201).json(Map.of("received", interactions.size(), "stored", stored,
                 "duplicates", interactions.size() - stored));

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,6 +25,7 @@ import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.Modality;
 import dev.kindling.generator.NoVectorException;
 import dev.kindling.generator.SimilarItem;
+import dev.kindling.server.app.CatalogueService;
 
 /**
  * Items: {@code POST /v1/items} (upsert one item, encoded and indexed before the answer, so it is found by similar-item
@@ -44,25 +46,20 @@ final class ItemsResource {
     void upsert(Context ctx) {
         JsonRequest body = JsonRequest.parse(mapper, ctx.body());
         Item item = item(body);
-        boolean existed = services.store().item(item.id()).isPresent();
-        services.store().upsertItems(List.of(item));
-        services.forget(item.id());
+        CatalogueService.Upserted done = services.catalogue().upsert(item);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", item.id());
-        out.put("created", !existed);
-        if (services.pipeline() != null) {
-            ItemEncodingPipeline.Report r = services.pipeline().encode(List.of(item), services.imagesDir(),
-                    ItemEncodingPipeline.Listener.NONE);
+        out.put("created", done.created());
+        if (done.encoded() != null) {
             Map<String, Object> encoded = new LinkedHashMap<>();
-            encoded.put("text", r.textEncoded() + r.textUnchanged() > 0);
-            encoded.put("image", r.imagesEncoded() + r.imagesUnchanged() > 0);
-            if (r.imageErrors() > 0) {
+            encoded.put("text", done.encoded().text());
+            encoded.put("image", done.encoded().image());
+            if (done.encoded().imageFailed()) {
                 encoded.put("imageError", "the picture could not be read; the item is stored without an image vector");
             }
             out.put("encoded", encoded);
         }
-        services.catalogueChanged();
-        ctx.status(existed ? 200 : 201).json(out);
+        ctx.status(done.created() ? 201 : 200).json(out);
     }
 
     /** An item from a JSON object; the domain record's own validation names the field. */
@@ -137,10 +134,7 @@ final class ItemsResource {
             ctx.status(400).json(out);
             return;
         }
-        Set<String> existing = new HashSet<>(seen);
-        existing.removeAll(services.store().missingItems(seen)); // one query instead of one per row
-        services.store().upsertItems(items);
-        items.forEach(i -> services.forget(i.id()));
+        Set<String> existing = services.catalogue().storeAll(items);
         for (Map<String, Object> row : rows) {
             row.put("result", existing.contains((String) row.get("id")) ? "updated" : "created");
         }
@@ -148,13 +142,11 @@ final class ItemsResource {
         out.put("received", rows.size());
         out.put("created", rows.size() - existing.size());
         out.put("updated", existing.size());
-        if (services.pipeline() != null) {
+        if (services.catalogue().encodes()) {
             Jobs.Job job = jobs.submit("encode", j -> {
                 j.progress(0, items.size(), "encoding " + items.size() + " items");
-                ItemEncodingPipeline.Report r = services.pipeline().encode(items, services.imagesDir(),
-                        ItemEncodingPipeline.Listener.NONE);
+                ItemEncodingPipeline.Report r = services.catalogue().encodeAll(items);
                 j.progress(items.size(), items.size(), "encoded");
-                services.catalogueChanged();
                 return Map.of("textEncoded", r.textEncoded(), "imagesEncoded", r.imagesEncoded(),
                         "imageErrors", r.imageErrors(), "seconds", r.seconds());
             });
@@ -167,7 +159,7 @@ final class ItemsResource {
     /** {@code GET /v1/items/{id}}: the stored item. */
     void get(Context ctx) {
         String id = ctx.pathParam("id");
-        Item item = services.store().item(id).orElseThrow(() -> ApiException.notFound("id", "item '" + id
+        Item item = services.catalogue().item(id).orElseThrow(() -> ApiException.notFound("id", "item '" + id
                 + "' is not in the catalog"));
         ctx.json(item);
     }
@@ -177,7 +169,7 @@ final class ItemsResource {
         String q = ctx.queryParamAsClass("q", String.class).check(v -> !v.isBlank(), "q must not be empty").get();
         int limit = ctx.queryParamAsClass("limit", Integer.class).check(n -> n >= 1 && n <= 100, "limit must be 1..100")
                 .getOrDefault(20);
-        ctx.json(Map.of("items", services.searchTitles(q, limit)));
+        ctx.json(Map.of("items", services.catalogue().searchTitles(q, limit)));
     }
 
     /**
@@ -186,15 +178,13 @@ final class ItemsResource {
      */
     void image(Context ctx) throws IOException {
         String id = ctx.pathParam("id");
-        if (services.imagesDir() != null && id.matches("[A-Za-z0-9._-]+") && !id.startsWith(".")) {
-            Path p = services.imagesDir().resolve(id + ".jpg");
-            if (Files.isRegularFile(p)) {
-                ctx.contentType("image/jpeg").header("Cache-Control", "max-age=3600")
-                        .result(Files.readAllBytes(p));
-                return;
-            }
+        Optional<Path> local = services.catalogue().localPicture(id);
+        if (local.isPresent()) {
+            ctx.contentType("image/jpeg").header("Cache-Control", "max-age=3600")
+                    .result(Files.readAllBytes(local.get()));
+            return;
         }
-        String ref = services.store().item(id).map(Item::image).orElse(null);
+        String ref = services.catalogue().item(id).map(Item::image).orElse(null);
         if (ref != null && (ref.startsWith("http://") || ref.startsWith("https://"))) {
             ctx.redirect(ref);
             return;
@@ -204,14 +194,9 @@ final class ItemsResource {
 
     void delete(Context ctx) {
         String id = ctx.pathParam("id");
-        if (!services.store().deleteItem(id)) {
+        if (!services.catalogue().delete(id)) {
             throw ApiException.notFound("id", "item '" + id + "' is not in the catalog");
         }
-        services.forget(id);
-        if (services.pipeline() != null) {
-            services.pipeline().applyDeletions();
-        }
-        services.catalogueChanged();
         ctx.status(204);
     }
 
@@ -222,15 +207,15 @@ final class ItemsResource {
                 .getOrDefault("fused");
         int k = ctx.queryParamAsClass("k", Integer.class).check(n -> n >= 1 && n <= MAX_K, "k must be 1.." + MAX_K)
                 .getOrDefault(10);
-        if (services.store().item(id).isEmpty()) {
+        if (services.catalogue().item(id).isEmpty()) {
             throw ApiException.notFound("id", "item '" + id + "' is not in the catalog");
         }
         List<SimilarItem> hits;
         try {
             hits = switch (by) {
-                case "text" -> services.similarItems().byModality(id, Modality.TEXT, k);
-                case "image" -> services.similarItems().byModality(id, Modality.IMAGE, k);
-                default -> services.similarItems().fused(id, k);
+                case "text" -> services.catalogue().similar().byModality(id, Modality.TEXT, k);
+                case "image" -> services.catalogue().similar().byModality(id, Modality.IMAGE, k);
+                default -> services.catalogue().similar().fused(id, k);
             };
         } catch (NoVectorException e) {
             throw ApiException.notFound("by", e.getMessage());

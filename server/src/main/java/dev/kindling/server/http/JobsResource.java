@@ -61,7 +61,7 @@ final class JobsResource {
                             services.config().pamlUsers(), pretrainEpochs, model),
                     DjlRuntime.device(services.config().metaDevice(), "PyTorch"), j::message);
             j.message("loading the new model");
-            services.reloadModel();
+            services.models().reload();
             return Map.of("model", saved.getFileName().toString());
         });
         ctx.status(202).header("Location", "/v1/jobs/" + job.id()).json(job.snapshot());

@@ -160,7 +160,7 @@ public final class KindlingServer implements AutoCloseable {
             checks.put("index", "unavailable: " + e.getMessage());
             ok = false;
         }
-        var model = services.model();
+        var model = services.models().current();
         checks.put("model", model == null ? "none trained yet" : model.version() + " (" + model.itemCount() + " items)");
         ok &= model != null;
         ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "not ready", "checks", checks));

@@ -84,7 +84,7 @@ final class RecommendationsResource {
 
     private Map<String, Object> answer(String userId, List<String> items, int k, boolean excludeSeen,
                                        Predicate<String> filter, boolean explain) {
-        ServingModel model = services.model();
+        ServingModel model = services.models().current();
         if (model == null) {
             throw new ApiException(503, null, "no trained model yet: run ./kindling train (or POST /v1/train)", 30);
         }
@@ -118,7 +118,7 @@ final class RecommendationsResource {
         Set<String> excluded = new HashSet<>(f.strings("excludeItemIds"));
         Predicate<String> p = id -> !excluded.contains(id);
         if (!categories.isEmpty()) {
-            p = p.and(id -> services.categories(id).stream().anyMatch(categories::contains));
+            p = p.and(id -> services.catalogue().categories(id).stream().anyMatch(categories::contains));
         }
         return p;
     }

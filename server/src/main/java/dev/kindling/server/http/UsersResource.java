@@ -8,8 +8,7 @@ import java.util.Map;
 import io.javalin.http.Context;
 
 import dev.kindling.core.index.SearchHit;
-import dev.kindling.core.index.SearchRequest;
-import dev.kindling.core.index.VectorRecord;
+import dev.kindling.meta.serving.ServingModel;
 
 /**
  * {@code GET /v1/users/{id}/similar?k=}: users whose embedding h (the main learner's reading of their sequence) is
@@ -28,28 +27,25 @@ final class UsersResource {
         String id = ctx.pathParam("id");
         int k = ctx.queryParamAsClass("k", Integer.class).check(n -> n >= 1 && n <= MAX_K, "k must be 1.." + MAX_K)
                 .getOrDefault(10);
-        if (services.model() == null) {
+        ServingModel model = services.models().current();
+        if (model == null) {
             throw new ApiException(503, null, "no trained model yet: run ./kindling train (or POST /v1/train)", 30);
         }
-        if (!services.model().hasUserEmbeddings()) {
-            throw new ApiException(409, null, "the current model serves " + services.model().method().label()
+        if (!model.hasUserEmbeddings()) {
+            throw new ApiException(409, null, "the current model serves " + model.method().label()
                     + " without learners and has no user embeddings: train with --model auto or mml");
         }
         if (services.store().user(id).isEmpty()) {
             throw ApiException.notFound("id", "user '" + id + "' is not stored");
         }
-        float[] h = services.index().get(ServerServices.USERS, id).map(VectorRecord::vector).orElse(null);
-        if (h == null) {
-            throw ApiException.notFound("id", "user '" + id + "' has no interaction with an item the model knows");
-        }
+        float[] h = services.users().of(id).orElseThrow(() -> ApiException.notFound("id", "user '" + id
+                + "' has no interaction with an item the model knows"));
         List<Map<String, Object>> users = new ArrayList<>();
-        for (SearchHit hit : services.index().search(ServerServices.USERS, SearchRequest.of(h, k + 1))) {
-            if (!hit.id().equals(id) && users.size() < k) {
-                Map<String, Object> u = new LinkedHashMap<>();
-                u.put("userId", hit.id());
-                u.put("score", hit.score());
-                users.add(u);
-            }
+        for (SearchHit hit : services.users().nearest(h, k, id)) {
+            Map<String, Object> u = new LinkedHashMap<>();
+            u.put("userId", hit.id());
+            u.put("score", hit.score());
+            users.add(u);
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("userId", id);

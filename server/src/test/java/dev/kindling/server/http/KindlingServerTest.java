@@ -56,6 +56,7 @@ import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.serving.ModelDirectory;
 import dev.kindling.meta.serving.ServingModel;
+import dev.kindling.server.app.UserEmbeddings;
 import dev.kindling.store.JdbcStore;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Scalars;
@@ -100,8 +101,8 @@ class KindlingServerTest {
         manager = NDManager.newBaseManager("PyTorch");
         trainSmallModel(config);
         services = new ServerServices(config, store, index, pipeline, null, manager);
-        assertThat(services.reloadModel()).isTrue();
-        services.watchModels();
+        assertThat(services.models().reload()).isTrue();
+        services.models().watch();
         server = new KindlingServer(services);
         server.start();
     }
@@ -198,7 +199,7 @@ class KindlingServerTest {
         double sum = weights.get("id").asDouble() + weights.get("text").asDouble() + weights.get("image").asDouble();
         assertThat(sum).as("attention weights over the three learners (Eq. 13)").isCloseTo(1.0,
                 Offset.offset(1e-4));
-        assertThat(out.get("model").asText()).isEqualTo(services.model().version());
+        assertThat(out.get("model").asText()).isEqualTo(services.models().current().version());
     }
 
     @Test
@@ -230,11 +231,11 @@ class KindlingServerTest {
         assertThat(json(own).get("items").get(0).get("itemId").asText()).isIn("1", "3114", "78499");
 
         // Without retraining, the model reloads with a generated ID embedding for it (MML 4.3) and can recommend it.
-        for (int i = 0; i < 600 && !services.model().knows("new-toy-story-4"); i++) {
+        for (int i = 0; i < 600 && !services.models().current().knows("new-toy-story-4"); i++) {
             Thread.sleep(100);
         }
-        assertThat(services.model().knows("new-toy-story-4")).as("the reloaded model knows the new item").isTrue();
-        var ranked = services.model().recommend(List.of("1", "3114"), 10, true, "new-toy-story-4"::equals);
+        assertThat(services.models().current().knows("new-toy-story-4")).as("the reloaded model knows the new item").isTrue();
+        var ranked = services.models().current().recommend(List.of("1", "3114"), 10, true, "new-toy-story-4"::equals);
         assertThat(ranked.items()).extracting(ServingModel.Scored::itemId)
                 .containsExactly("new-toy-story-4");
         assertThat(ranked.items().get(0).score()).isFinite();
@@ -419,7 +420,7 @@ class KindlingServerTest {
             assertThat(u.get("userId").asText()).isNotEqualTo("1");
             assertThat(u.get("score").asDouble()).isBetween(-1.0, 1.0001);
         }
-        assertThat(index.count(ServerServices.USERS)).as("every stored user (610) plus those other tests add")
+        assertThat(index.count(UserEmbeddings.COLLECTION)).as("every stored user (610) plus those other tests add")
                 .isGreaterThanOrEqualTo(610);
         assertThat(send("GET", "/v1/users/nobody/similar", null, null).statusCode()).isEqualTo(404);
 

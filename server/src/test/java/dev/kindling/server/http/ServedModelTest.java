@@ -85,7 +85,7 @@ class ServedModelTest {
         saved = ModelTraining.train(store, index, home.resolve("models"), plan, Device.cpu(), LOG::info);
         manager = NDManager.newBaseManager("PyTorch");
         services = new ServerServices(config, store, index, null, null, manager);
-        assertThat(services.reloadModel()).isTrue();
+        assertThat(services.models().reload()).isTrue();
         server = new KindlingServer(services);
         server.start();
     }
@@ -129,7 +129,7 @@ class ServedModelTest {
         }
         assertThat(candidates.get("ease").asDouble()).as("EASE beats popularity on MovieLens")
                 .isGreaterThan(candidates.get("popularity").asDouble());
-        assertThat(services.model().method().label()).isEqualTo(best);
+        assertThat(services.models().current().method().label()).isEqualTo(best);
     }
 
     @Test
@@ -149,7 +149,7 @@ class ServedModelTest {
         Set<String> horror = topTen(HORROR);
         Set<String> shared = new HashSet<>(children);
         shared.retainAll(horror);
-        LOG.info("served {}: children's films -> {}; horror films -> {}", services.model().method().label(), children,
+        LOG.info("served {}: children's films -> {}; horror films -> {}", services.models().current().method().label(), children,
                 horror);
         assertThat(shared).as("shared by the top 10s of children's and horror films").hasSizeLessThanOrEqualTo(3);
     }

@@ -1,0 +1,187 @@
+package dev.kindling.server.app;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.kindling.catalog.ItemEncodingPipeline;
+import dev.kindling.core.domain.Item;
+import dev.kindling.core.store.Store;
+import dev.kindling.generator.SimilarItems;
+
+/**
+ * The catalogue as the API changes and reads it: items stored and encoded at once (so similar-item search finds them),
+ * deletions that leave the index, the serving model told of every change (new items get generated embeddings without
+ * retraining), and the in-memory lookups the handlers need (categories for the filter, title search), dropped for an
+ * item when it changes.
+ */
+public final class CatalogueService {
+    private final Store store;
+    private final ItemEncodingPipeline pipeline;
+    private final Path imagesDir;
+    private final SimilarItems similar;
+    private final ModelLifecycle models;
+    private final boolean strict;
+    private final Map<String, List<String>> categories = new ConcurrentHashMap<>();
+    private volatile List<Titled> titles;
+
+    /**
+     * @param pipeline  encodes items added through the API (null: items are stored but not encoded)
+     * @param imagesDir where {@code <itemId>.jpg} pictures are looked up, or null
+     * @param strict    whether items named by requests must be in the catalogue ({@code ingest.strict})
+     */
+    public CatalogueService(Store store, ItemEncodingPipeline pipeline, Path imagesDir, SimilarItems similar,
+                            ModelLifecycle models, boolean strict) {
+        this.store = store;
+        this.pipeline = pipeline;
+        this.imagesDir = imagesDir;
+        this.similar = similar;
+        this.models = models;
+        this.strict = strict;
+    }
+
+    /** What storing one item did; {@code encoded} is null when this server does not encode. */
+    public record Upserted(boolean created, Encoded encoded) {
+    }
+
+    /** Which vectors the item has after encoding, and whether its picture failed. */
+    public record Encoded(boolean text, boolean image, boolean imageFailed) {
+    }
+
+    /** Item id and title, for title search. */
+    public record Titled(String id, String title) {
+    }
+
+    public Optional<Item> item(String id) {
+        return store.item(id);
+    }
+
+    /** Stores one item, encodes it before returning, and tells the serving model. */
+    public Upserted upsert(Item item) {
+        boolean existed = store.item(item.id()).isPresent();
+        store.upsertItems(List.of(item));
+        forget(List.of(item.id()));
+        Encoded encoded = null;
+        if (pipeline != null) {
+            ItemEncodingPipeline.Report r = pipeline.encode(List.of(item), imagesDir, ItemEncodingPipeline.Listener.NONE);
+            encoded = new Encoded(r.textEncoded() + r.textUnchanged() > 0, r.imagesEncoded() + r.imagesUnchanged() > 0,
+                    r.imageErrors() > 0);
+        }
+        models.catalogueChanged();
+        return new Upserted(!existed, encoded);
+    }
+
+    /** Stores items in one transaction (encoding is {@link #encodeAll}'s); returns the ids that were stored before. */
+    public Set<String> storeAll(List<Item> items) {
+        Set<String> ids = new HashSet<>();
+        items.forEach(i -> ids.add(i.id()));
+        Set<String> existing = new HashSet<>(ids);
+        existing.removeAll(store.missingItems(ids)); // one query instead of one per item
+        store.upsertItems(items);
+        forget(ids);
+        return existing;
+    }
+
+    /** Whether this server encodes the items it is given. */
+    public boolean encodes() {
+        return pipeline != null;
+    }
+
+    /** Encodes stored items (a bulk upload's job) and tells the serving model. */
+    public ItemEncodingPipeline.Report encodeAll(List<Item> items) {
+        ItemEncodingPipeline.Report r = pipeline.encode(items, imagesDir, ItemEncodingPipeline.Listener.NONE);
+        models.catalogueChanged();
+        return r;
+    }
+
+    /** Deletes an item from the store and the index; false when it is not in the catalogue. */
+    public boolean delete(String id) {
+        if (!store.deleteItem(id)) {
+            return false;
+        }
+        forget(List.of(id));
+        if (pipeline != null) {
+            pipeline.applyDeletions();
+        }
+        models.catalogueChanged();
+        return true;
+    }
+
+    public SimilarItems similar() {
+        return similar;
+    }
+
+    /** The item's picture in the images directory ({@code <id>.jpg}), when there is one. */
+    public Optional<Path> localPicture(String id) {
+        if (imagesDir == null || !id.matches("[A-Za-z0-9._-]+") || id.startsWith(".")) {
+            return Optional.empty();
+        }
+        Path p = imagesDir.resolve(id + ".jpg");
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    /**
+     * In strict mode ({@code ingest.strict}), the position of the first id that is not in the catalogue; empty when
+     * every id is there or the mode is off.
+     */
+    public OptionalInt firstUncatalogued(List<String> itemIds) {
+        if (!strict) {
+            return OptionalInt.empty();
+        }
+        Set<String> missing = store.missingItems(itemIds);
+        for (int i = 0; i < itemIds.size(); i++) {
+            if (missing.contains(itemIds.get(i))) {
+                return OptionalInt.of(i);
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    /** An item's categories (cached until the item changes). Empty for an unknown item. */
+    public List<String> categories(String itemId) {
+        return categories.computeIfAbsent(itemId, id -> store.item(id).map(Item::categories).orElse(List.of()));
+    }
+
+    /** Items whose title contains every word of the query (case-insensitive), in catalog order, at most limit. */
+    public List<Titled> searchTitles(String query, int limit) {
+        List<Titled> all = titles;
+        if (all == null) {
+            List<Titled> built = new ArrayList<>();
+            String cursor = null;
+            do {
+                var page = store.items(cursor, 10_000);
+                page.rows().forEach(i -> built.add(new Titled(i.id(), i.title())));
+                cursor = page.next();
+            } while (cursor != null);
+            titles = all = List.copyOf(built);
+        }
+        String[] words = query.toLowerCase(Locale.ROOT).trim().split("\\s+");
+        List<Titled> out = new ArrayList<>();
+        for (Titled t : all) {
+            String title = t.title().toLowerCase(Locale.ROOT);
+            if (Arrays.stream(words).allMatch(title::contains)) {
+                out.add(t);
+                if (out.size() == limit) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Drops what is cached about items that changed. */
+    private void forget(Collection<String> itemIds) {
+        itemIds.forEach(categories::remove);
+        titles = null;
+    }
+}

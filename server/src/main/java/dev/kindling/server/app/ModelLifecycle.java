@@ -1,0 +1,156 @@
+package dev.kindling.server.app;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import ai.djl.ndarray.NDManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.core.config.KindlingConfig;
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.store.Store;
+import dev.kindling.meta.serving.ServingModel;
+
+/**
+ * The serving model's life: loaded from {@code <home>/models/current}, swapped while requests are in flight (they
+ * finish on the model they started with, whose tensors are freed afterwards), reloaded when another process trains a
+ * new version or when the catalogue changes; every stored user is embedded again under each model loaded.
+ */
+public final class ModelLifecycle implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLifecycle.class);
+    /** Catalogue changes within this delay share one reload. */
+    private static final long CHANGE_DELAY_SECONDS = 2;
+
+    private final KindlingConfig config;
+    private final Store store;
+    private final VectorIndex index;
+    private final NDManager manager;
+    private final UserEmbeddings users;
+    private final AtomicReference<ServingModel> model = new AtomicReference<>();
+    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "kindling-model-refresh");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean refreshPending = new AtomicBoolean();
+    /** What {@code models/current} named when the serving model was loaded. */
+    private volatile String loadedPointer;
+
+    public ModelLifecycle(KindlingConfig config, Store store, VectorIndex index, NDManager manager,
+                          UserEmbeddings users) {
+        this.config = config;
+        this.store = store;
+        this.index = index;
+        this.manager = manager;
+        this.users = users;
+    }
+
+    /** The model serving now, or null before one is loaded. */
+    public ServingModel current() {
+        return model.get();
+    }
+
+    /**
+     * Loads the current model version from {@code <home>/models} and swaps it in; requests already running finish on
+     * the model they started with. Returns false when no model has been trained yet.
+     */
+    public synchronized boolean reload() {
+        Path models = config.home().resolve("models");
+        if (!Files.exists(models.resolve("current"))) {
+            LOG.warn("no trained model under {}: recommendations fall back to 503 until ./kindling train runs", models);
+            return false;
+        }
+        String pointer = currentVersion(models);
+        ServingModel fresh = ServingModel.load(models, store, index, manager);
+        loadedPointer = pointer;
+        users.indexAll(fresh);
+        ServingModel old = model.getAndSet(fresh);
+        if (old != null) {
+            LOG.info("model {} replaced by {}", old.version(), fresh.version());
+            // Requests that took the old model before the swap finish on it (at most the request timeout); then its
+            // tensors are freed. close() also waits for a ranking in progress.
+            refresher.schedule(old::close, config.server().requestTimeoutMs() + 1000L, TimeUnit.MILLISECONDS);
+        }
+        return true;
+    }
+
+    private static String currentVersion(Path models) {
+        try {
+            return Files.readString(models.resolve("current")).strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Checks {@code <home>/models/current} every {@code server.modelPollSeconds} and loads a version trained elsewhere:
+     * by another replica sharing the models directory, or by {@code ./kindling train} next to the server. Requests in
+     * flight finish on the model they started with.
+     */
+    public void watch() {
+        int every = config.server().modelPollSeconds();
+        if (every <= 0) {
+            return;
+        }
+        Path models = config.home().resolve("models");
+        refresher.scheduleWithFixedDelay(() -> {
+            String pointer = currentVersion(models);
+            if (pointer == null || pointer.equals(loadedPointer)) {
+                return;
+            }
+            try {
+                LOG.info("models/current now names {}: loading it", pointer);
+                reload();
+            } catch (RuntimeException e) {
+                loadedPointer = pointer; // one attempt per version; the previous model keeps serving
+                LOG.error("loading model {} failed; the previous one keeps serving", pointer, e);
+            }
+        }, every, every, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The catalogue changed (items added or deleted through the API): reload the model shortly, so that new items get
+     * generated ID embeddings and can be recommended (and deleted ones are no longer), without retraining. Changes
+     * within the delay share one reload.
+     */
+    void catalogueChanged() {
+        if (model.get() == null || !refreshPending.compareAndSet(false, true)) {
+            return;
+        }
+        refresher.schedule(() -> {
+            refreshPending.set(false);
+            try {
+                reload();
+            } catch (RuntimeException e) {
+                LOG.error("reloading the model after a catalogue change failed; the previous one keeps serving", e);
+            }
+        }, CHANGE_DELAY_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Stops reloading and frees the serving model. A reload in progress is waited for (up to a minute): the caller
+     * frees the tensors' parent manager next, and a reload still copying from them would read freed memory.
+     */
+    @Override
+    public void close() {
+        refresher.shutdownNow();
+        try {
+            if (!refresher.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.warn("a model reload was still running after 60 s at shutdown");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ServingModel m = model.getAndSet(null);
+        if (m != null) {
+            m.close();
+        }
+    }
+}

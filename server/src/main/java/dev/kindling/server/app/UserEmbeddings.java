@@ -1,0 +1,106 @@
+package dev.kindling.server.app;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.kindling.core.domain.Interaction;
+import dev.kindling.core.index.CollectionSpec;
+import dev.kindling.core.index.Metric;
+import dev.kindling.core.index.SearchHit;
+import dev.kindling.core.index.SearchRequest;
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.index.VectorRecord;
+import dev.kindling.core.store.Store;
+import dev.kindling.meta.serving.ServingModel;
+
+/**
+ * Every stored user's embedding h under the serving model (the main learner's reading of the user's sequence), kept in
+ * the index collection {@value #COLLECTION} for similar-user search: all of them when a model is loaded, a user's
+ * again when their interactions change.
+ */
+public final class UserEmbeddings {
+    private static final Logger LOG = LoggerFactory.getLogger(UserEmbeddings.class);
+    /** The index collection of users' embeddings h. */
+    public static final String COLLECTION = "user_embeddings";
+
+    private final Store store;
+    private final VectorIndex index;
+
+    public UserEmbeddings(Store store, VectorIndex index) {
+        this.store = store;
+        this.index = index;
+    }
+
+    /** Puts every stored user's embedding under this model into the index (replacing the collection). */
+    void indexAll(ServingModel m) {
+        if (!m.hasUserEmbeddings()) {
+            LOG.info("model {} serves {} without learners: no user embeddings to index", m.version(), m.method().label());
+            return;
+        }
+        long start = System.nanoTime();
+        index.dropCollection(COLLECTION);
+        index.createCollection(CollectionSpec.of(COLLECTION, m.userDimension(), Metric.COSINE));
+        String cursor = null;
+        long n = 0;
+        do {
+            var page = store.users(cursor, 1000);
+            List<VectorRecord> records = new ArrayList<>();
+            for (var user : page.rows()) {
+                float[] h = m.userEmbedding(history(user.id()));
+                if (h != null) {
+                    records.add(VectorRecord.of(user.id(), h));
+                }
+            }
+            if (!records.isEmpty()) {
+                index.upsert(COLLECTION, records);
+                n += records.size();
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        index.flush();
+        LOG.info("{} user embeddings indexed in {} s", n, String.format("%.1f", (System.nanoTime() - start) / 1e9));
+    }
+
+    /** Re-embeds users whose interactions changed under this model (null: no model yet, nothing to do). */
+    public void refresh(ServingModel m, Collection<String> userIds) {
+        if (m == null || !m.hasUserEmbeddings()) {
+            return;
+        }
+        List<VectorRecord> records = new ArrayList<>();
+        for (String id : userIds) {
+            float[] h = m.userEmbedding(history(id));
+            if (h != null) {
+                records.add(VectorRecord.of(id, h));
+            }
+        }
+        if (!records.isEmpty()) {
+            index.upsert(COLLECTION, records);
+        }
+    }
+
+    /** A user's embedding h, empty when none of the user's items is known to the model. */
+    public Optional<float[]> of(String userId) {
+        return index.get(COLLECTION, userId).map(VectorRecord::vector);
+    }
+
+    /** The k users nearest to h by cosine, the given user left out. */
+    public List<SearchHit> nearest(float[] h, int k, String except) {
+        List<SearchHit> out = new ArrayList<>(k);
+        for (SearchHit hit : index.search(COLLECTION, SearchRequest.of(h, k + 1))) {
+            if (!hit.id().equals(except) && out.size() < k) {
+                out.add(hit);
+            }
+        }
+        return out;
+    }
+
+    /** A stored user's items, oldest first. */
+    List<String> history(String userId) {
+        return store.sequence(userId).stream().map(Interaction::itemId).toList();
+    }
+}
