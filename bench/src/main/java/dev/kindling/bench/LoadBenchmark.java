@@ -83,12 +83,12 @@ public final class LoadBenchmark implements Callable<Integer> {
              VectorIndex index = new LuceneVectorIndex(config.index().path(), LuceneIndexSettings.DEFAULT);
              NDManager manager = NDManager.newBaseManager("PyTorch");
              ServerServices services = new ServerServices(config, store, index, null, null, manager)) {
-            if (!services.reloadModel()) {
+            if (!services.models().reload()) {
                 throw new IllegalStateException("no trained model under " + home + ": run ./kindling demo --no-serve");
             }
             List<List<String>> histories = histories(store, seed);
             System.out.printf("Load benchmark: %d request histories (5-10 interactions from real users), model %s, "
-                    + "%d cores%n", histories.size(), services.model().version(), Runtime.getRuntime().availableProcessors());
+                    + "%d cores%n", histories.size(), services.models().current().version(), Runtime.getRuntime().availableProcessors());
             try (KindlingServer server = new KindlingServer(services)) {
                 int port = server.start();
                 String url = "http://127.0.0.1:" + port + "/v1/recommendations";
@@ -99,10 +99,10 @@ public final class LoadBenchmark implements Callable<Integer> {
                         seconds, rate, r.count() / (double) seconds, r.errors());
                 System.out.printf("  latency from scheduled send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms "
                         + "(goal p99 <= 50 ms at 50/s)%n", r.p(0.5), r.p(0.9), r.p(0.99), r.p(1.0));
-                double[] cost = adaptationCost(services.model(), histories, samples);
+                double[] cost = adaptationCost(services.models().current(), histories, samples);
                 System.out.printf("  per request, in process: adapted ranking %.2f ms, plain forward pass %.2f ms: "
                         + "adaptation costs %.1fx a forward pass (J = %d inner steps); CPU time %.2f ms and %.2f ms%n",
-                        cost[0], cost[1], cost[0] / cost[1], services.model().adaptation().steps(), cost[2], cost[3]);
+                        cost[0], cost[1], cost[0] / cost[1], services.models().current().adaptation().steps(), cost[2], cost[3]);
                 System.out.printf("{\"benchmark\":\"load\",\"rate\":%.1f,\"seconds\":%d,\"requests\":%d,\"errors\":%d,"
                                 + "\"throughput\":%.2f,\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f,"
                                 + "\"adaptedMs\":%.3f,\"forwardMs\":%.3f,\"adaptationRatio\":%.2f,\"adaptedCpuMs\":%.3f,"

@@ -50,6 +50,7 @@ public final class ItemEncodingPipeline {
     private final TextEncoder text;
     private final ImageEncoder image;
     private final ItemText itemText;
+    private final ImagePolicy imagePolicy;
     private int pageSize = PAGE;
 
     /** What a run did. */
@@ -99,6 +100,13 @@ public final class ItemEncodingPipeline {
      * @param itemText how an item becomes text
      */
     public ItemEncodingPipeline(Store store, VectorIndex index, TextEncoder text, ImageEncoder image, ItemText itemText) {
+        this(store, index, text, image, itemText, ImagePolicy.TRUSTED);
+    }
+
+    /** @param imagePolicy which picture references are followed (the API's items: {@link ImagePolicy#untrusted}) */
+    public ItemEncodingPipeline(Store store, VectorIndex index, TextEncoder text, ImageEncoder image, ItemText itemText,
+                                ImagePolicy imagePolicy) {
+        this.imagePolicy = imagePolicy;
         this.store = store;
         this.index = index;
         this.text = text;
@@ -119,10 +127,10 @@ public final class ItemEncodingPipeline {
     private List<ModalityEncoder<?>> encoders(Path imagesDir) {
         List<ModalityEncoder<?>> out = new ArrayList<>();
         if (text != null) {
-            out.add(new TextModality(text, itemText));
+            out.add(ModalityEncoder.text(text, itemText));
         }
         if (image != null) {
-            out.add(new ImageModality(image, new ImageSources(imagesDir)));
+            out.add(ModalityEncoder.image(image, new ImageSources(imagesDir, imagePolicy)));
         }
         for (ModalityEncoder<?> e : out) {
             ensureCollection(e.modality(), e.dimension());
@@ -276,7 +284,7 @@ public final class ItemEncodingPipeline {
         Map<String, String> stored = store.itemVectorSources(m.key(), items.stream().map(Item::id).toList());
         List<ModalityEncoder.Input<T>> todo = new ArrayList<>();
         for (Item item : items) {
-            ModalityEncoder.Input<T> in = encoder.input(item);
+            ModalityEncoder.Input<T> in = encoder.input().apply(item);
             if (in == null) {
                 c.missing++;
             } else if ((encoder.identity() + "|" + in.hash()).equals(stored.get(item.id()))) {
@@ -289,7 +297,7 @@ public final class ItemEncodingPipeline {
         if (todo.isEmpty()) {
             return new Outcome(m, null, failures);
         }
-        List<ModalityEncoder.Encoded> vectors = encoder.encode(todo);
+        List<ModalityEncoder.Encoded> vectors = encoder.encode().apply(todo);
         List<VectorRecord> records = new ArrayList<>(todo.size());
         List<String> failedIds = new ArrayList<>();
         List<ItemVector> rows = new ArrayList<>(todo.size());

@@ -94,11 +94,15 @@ public final class ConfigKeys {
     public static final ConfigKey SERVER_PORT = new ConfigKey("server.port", "7070", "int 0..65535",
             "HTTP port; 0 picks a free one.");
     public static final ConfigKey SERVER_API_KEY = new ConfigKey("server.apiKey", "", "secret",
-            "API key every write and admin request must send in the X-API-Key header; empty: a random key is made at start and logged once.");
+            "API key every write and admin request must send in the X-API-Key header; empty: a random key is made at start and written to <home>/api-key (only its first 4 characters are logged).");
     public static final ConfigKey SERVER_READS_REQUIRE_KEY = new ConfigKey("server.readsRequireKey", "false", "boolean",
             "Whether reads (recommendations, similar items) need the API key too.");
     public static final ConfigKey SERVER_MAX_BODY_BYTES = new ConfigKey("server.maxBodyBytes", "1048576",
             "int 1024..1073741824", "Largest request body accepted; larger bodies get 413 before they are read.");
+    public static final ConfigKey SERVER_MAX_BULK_BYTES = new ConfigKey("server.maxBulkBytes", "104857600",
+            "int 1024..2147483647", "Largest body of a bulk upload (POST /v1/items:bulk), counted as it arrives; larger uploads get 413.");
+    public static final ConfigKey SERVER_IMAGES_ALLOW_REMOTE = new ConfigKey("server.images.allowRemote", "false",
+            "boolean", "Whether items added through the API may name an http(s) picture for the server to fetch; even then only from public hosts (not loopback, link-local or private addresses, checked after DNS and on every redirect), at most 20 MB in 15 s. Local picture paths are read only under the images directory.");
     public static final ConfigKey SERVER_REQUEST_TIMEOUT_MS = new ConfigKey("server.requestTimeoutMs", "10000",
             "int 100..600000", "Longest a request may take; past it the client gets 503 and the work is abandoned.");
     public static final ConfigKey SERVER_MODEL_POLL_SECONDS = new ConfigKey("server.modelPollSeconds", "10",
@@ -114,5 +118,6 @@ public final class ConfigKeys {
             ENCODERS_DEVICE, ENCODERS_TEXT_MODEL, ENCODERS_TEXT_TOKENIZER, ENCODERS_TEXT_MAX_LENGTH,
             ENCODERS_TEXT_BATCH_SIZE, ENCODERS_TEXT_FIELDS, ENCODERS_IMAGE_MODEL, ENCODERS_IMAGE_BATCH_SIZE,
             ENCODERS_MODEL_CACHE, ENCODERS_WORKERS, META_DEVICE, META_PAML_USERS, SERVER_HOST, SERVER_PORT, SERVER_API_KEY, SERVER_READS_REQUIRE_KEY,
-            SERVER_MAX_BODY_BYTES, SERVER_REQUEST_TIMEOUT_MS, SERVER_MODEL_POLL_SECONDS);
+            SERVER_MAX_BODY_BYTES, SERVER_MAX_BULK_BYTES, SERVER_IMAGES_ALLOW_REMOTE, SERVER_REQUEST_TIMEOUT_MS,
+            SERVER_MODEL_POLL_SECONDS);
 }

@@ -144,6 +144,8 @@ public final class ConfigLoader {
                 v.get(ConfigKeys.SERVER_API_KEY.name()).text(),
                 bool(v, ConfigKeys.SERVER_READS_REQUIRE_KEY),
                 integer(v, ConfigKeys.SERVER_MAX_BODY_BYTES, 1024, 1_073_741_824),
+                integer(v, ConfigKeys.SERVER_MAX_BULK_BYTES, 1024, Integer.MAX_VALUE),
+                bool(v, ConfigKeys.SERVER_IMAGES_ALLOW_REMOTE),
                 integer(v, ConfigKeys.SERVER_REQUEST_TIMEOUT_MS, 100, 600_000),
                 integer(v, ConfigKeys.SERVER_MODEL_POLL_SECONDS, 0, 86_400));
         return new KindlingConfig(home, store, index, ingest, encoders,

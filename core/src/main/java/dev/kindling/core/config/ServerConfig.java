@@ -8,15 +8,18 @@ package dev.kindling.core.config;
  * @param apiKey           key required in {@code X-API-Key} for writes and admin endpoints (empty: generated at start)
  * @param readsRequireKey  whether reads need the key too
  * @param maxBodyBytes     largest request body
+ * @param maxBulkBytes     largest bulk upload
+ * @param allowRemoteImages whether items added through the API may name a picture on a (public) http(s) host
  * @param requestTimeoutMs longest a request may take
  * @param modelPollSeconds how often the models directory is checked for a version trained elsewhere (0: never)
  */
 public record ServerConfig(String host, int port, String apiKey, boolean readsRequireKey, long maxBodyBytes,
-                           int requestTimeoutMs, int modelPollSeconds) {
+                           long maxBulkBytes, boolean allowRemoteImages, int requestTimeoutMs, int modelPollSeconds) {
     @Override
     public String toString() {
         return "ServerConfig[host=" + host + ", port=" + port + ", apiKey=" + (apiKey.isEmpty() ? "(generated)" : "***")
-                + ", readsRequireKey=" + readsRequireKey + ", maxBodyBytes=" + maxBodyBytes + ", requestTimeoutMs="
+                + ", readsRequireKey=" + readsRequireKey + ", maxBodyBytes=" + maxBodyBytes + ", maxBulkBytes=" + maxBulkBytes
+                + ", allowRemoteImages=" + allowRemoteImages + ", requestTimeoutMs="
                 + requestTimeoutMs + ", modelPollSeconds=" + modelPollSeconds + "]";
     }
 }

@@ -13,9 +13,12 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.domain.Item;
+import dev.kindling.core.domain.Modality;
 import dev.kindling.core.store.Store;
 import dev.kindling.generator.SimilarItems;
 
@@ -33,6 +36,11 @@ public final class CatalogueService {
     private final ModelLifecycle models;
     private final boolean strict;
     private final Map<String, List<String>> categories = new ConcurrentHashMap<>();
+    /**
+     * Writes of one item id take turns (an id always maps to the same lock): an upsert racing a delete of the same
+     * id could otherwise leave vectors for an item the store no longer has, or text vectors of another version.
+     */
+    private final ReentrantLock[] stripes = new ReentrantLock[64];
     private volatile List<Titled> titles;
 
     /**
@@ -48,14 +56,34 @@ public final class CatalogueService {
         this.similar = similar;
         this.models = models;
         this.strict = strict;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+    }
+
+
+    /** Runs {@code work} holding the locks of these ids, taken in one global order (no deadlock between batches). */
+    private <T> T locked(Collection<String> ids, Supplier<T> work) {
+        int[] order = ids.stream().mapToInt(id -> Math.floorMod(id.hashCode(), stripes.length)).distinct().sorted()
+                .toArray();
+        for (int s : order) {
+            stripes[s].lock();
+        }
+        try {
+            return work.get();
+        } finally {
+            for (int i = order.length - 1; i >= 0; i--) {
+                stripes[order[i]].unlock();
+            }
+        }
     }
 
     /** What storing one item did; {@code encoded} is null when this server does not encode. */
     public record Upserted(boolean created, Encoded encoded) {
     }
 
-    /** Which vectors the item has after encoding, and whether its picture failed. */
-    public record Encoded(boolean text, boolean image, boolean imageFailed) {
+    /** Which vectors the item has after encoding, and why its picture was not used (null when it was, or none). */
+    public record Encoded(boolean text, boolean image, String imageError) {
     }
 
     /** Item id and title, for title search. */
@@ -68,16 +96,27 @@ public final class CatalogueService {
 
     /** Stores one item, encodes it before returning, and tells the serving model. */
     public Upserted upsert(Item item) {
+        Upserted done = locked(List.of(item.id()), () -> write(item));
+        models.catalogueChanged();
+        return done;
+    }
+
+    private Upserted write(Item item) {
         boolean existed = store.item(item.id()).isPresent();
         store.upsertItems(List.of(item));
         forget(List.of(item.id()));
         Encoded encoded = null;
         if (pipeline != null) {
-            ItemEncodingPipeline.Report r = pipeline.encode(List.of(item), imagesDir, ItemEncodingPipeline.Listener.NONE);
+            String[] imageError = {null};
+            ItemEncodingPipeline.Report r = pipeline.encode(List.of(item), imagesDir, new ItemEncodingPipeline.Listener() {
+                @Override
+                public void failed(Modality modality, String itemId, String reference, String error) {
+                    imageError[0] = error;
+                }
+            });
             encoded = new Encoded(r.textEncoded() + r.textUnchanged() > 0, r.imagesEncoded() + r.imagesUnchanged() > 0,
-                    r.imageErrors() > 0);
+                    r.imageErrors() > 0 ? imageError[0] : null);
         }
-        models.catalogueChanged();
         return new Upserted(!existed, encoded);
     }
 
@@ -85,11 +124,13 @@ public final class CatalogueService {
     public Set<String> storeAll(List<Item> items) {
         Set<String> ids = new HashSet<>();
         items.forEach(i -> ids.add(i.id()));
-        Set<String> existing = new HashSet<>(ids);
-        existing.removeAll(store.missingItems(ids)); // one query instead of one per item
-        store.upsertItems(items);
-        forget(ids);
-        return existing;
+        return locked(ids, () -> {
+            Set<String> existing = new HashSet<>(ids);
+            existing.removeAll(store.missingItems(ids)); // one query instead of one per item
+            store.upsertItems(items);
+            forget(ids);
+            return existing;
+        });
     }
 
     /** Whether this server encodes the items it is given. */
@@ -97,24 +138,35 @@ public final class CatalogueService {
         return pipeline != null;
     }
 
-    /** Encodes stored items (a bulk upload's job) and tells the serving model. */
+    /**
+     * Encodes stored items (a bulk upload's job) as they are in the store now: an item deleted or changed through the
+     * API since the upload is skipped or encoded in its newer version. Tells the serving model.
+     */
     public ItemEncodingPipeline.Report encodeAll(List<Item> items) {
-        ItemEncodingPipeline.Report r = pipeline.encode(items, imagesDir, ItemEncodingPipeline.Listener.NONE);
+        ItemEncodingPipeline.Report r = locked(items.stream().map(Item::id).toList(), () -> {
+            List<Item> current = items.stream().map(i -> store.item(i.id())).flatMap(Optional::stream).toList();
+            return pipeline.encode(current, imagesDir, ItemEncodingPipeline.Listener.NONE);
+        });
         models.catalogueChanged();
         return r;
     }
 
     /** Deletes an item from the store and the index; false when it is not in the catalogue. */
     public boolean delete(String id) {
-        if (!store.deleteItem(id)) {
-            return false;
+        boolean deleted = locked(List.of(id), () -> {
+            if (!store.deleteItem(id)) {
+                return false;
+            }
+            forget(List.of(id));
+            if (pipeline != null) {
+                pipeline.applyDeletions();
+            }
+            return true;
+        });
+        if (deleted) {
+            models.catalogueChanged();
         }
-        forget(List.of(id));
-        if (pipeline != null) {
-            pipeline.applyDeletions();
-        }
-        models.catalogueChanged();
-        return true;
+        return deleted;
     }
 
     public SimilarItems similar() {

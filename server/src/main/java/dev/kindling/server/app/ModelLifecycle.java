@@ -3,8 +3,7 @@ package dev.kindling.server.app;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,11 +33,7 @@ public final class ModelLifecycle implements AutoCloseable {
     private final NDManager manager;
     private final UserEmbeddings users;
     private final AtomicReference<ServingModel> model = new AtomicReference<>();
-    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "kindling-model-refresh");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledThreadPoolExecutor refresher = refresher();
     private final AtomicBoolean refreshPending = new AtomicBoolean();
     /** What {@code models/current} named when the serving model was loaded. */
     private volatile String loadedPointer;
@@ -50,6 +45,18 @@ public final class ModelLifecycle implements AutoCloseable {
         this.index = index;
         this.manager = manager;
         this.users = users;
+    }
+
+    /** One thread; at shutdown, delayed work (a pending reload, freeing a replaced model) is dropped, not run. */
+    private static ScheduledThreadPoolExecutor refresher() {
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "kindling-model-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        pool.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        return pool;
     }
 
     /** The model serving now, or null before one is loaded. */
@@ -135,15 +142,18 @@ public final class ModelLifecycle implements AutoCloseable {
     }
 
     /**
-     * Stops reloading and frees the serving model. A reload in progress is waited for (up to a minute): the caller
-     * frees the tensors' parent manager next, and a reload still copying from them would read freed memory.
+     * Stops reloading and frees the serving model. A reload in progress is let finish (up to a minute, then
+     * interrupted): the caller frees the tensors' parent manager next, and a reload still copying from them would read
+     * freed memory; interrupted at once, it would leave the index writer it was using rolled back half-way.
      */
     @Override
     public void close() {
-        refresher.shutdownNow();
+        refresher.shutdown();
         try {
             if (!refresher.awaitTermination(60, TimeUnit.SECONDS)) {
-                LOG.warn("a model reload was still running after 60 s at shutdown");
+                LOG.warn("a model reload was still running 60 s into shutdown: interrupting it");
+                refresher.shutdownNow();
+                refresher.awaitTermination(10, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

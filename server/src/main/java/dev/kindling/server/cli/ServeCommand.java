@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import dev.kindling.catalog.ImagePolicy;
 import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.index.VectorIndex;
@@ -67,7 +68,8 @@ final class ServeCommand implements Callable<Integer> {
                      ? ImageEncoder.open(config.encoders(), BundledData.root()) : null;
              NDManager manager = NDManager.newBaseManager(DjlRuntime.device(config.metaDevice(), "PyTorch"), "PyTorch");
              ServerServices services = new ServerServices(config, store, index,
-                     new ItemEncodingPipeline(store, index, text, image, new ItemText(config.encoders().textFields())),
+                     new ItemEncodingPipeline(store, index, text, image, new ItemText(config.encoders().textFields()),
+                             ImagePolicy.untrusted(config.server().allowRemoteImages())),
                      images, manager)) {
             services.models().reload();
             services.models().watch();

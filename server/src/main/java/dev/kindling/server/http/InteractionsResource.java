@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 
 import dev.kindling.core.domain.Interaction;
@@ -19,15 +18,13 @@ final class InteractionsResource {
     static final int MAX_INTERACTIONS = 10_000;
 
     private final ServerServices services;
-    private final ObjectMapper mapper;
 
-    InteractionsResource(ServerServices services, ObjectMapper mapper) {
+    InteractionsResource(ServerServices services) {
         this.services = services;
-        this.mapper = mapper;
     }
 
     void append(Context ctx) {
-        JsonRequest body = JsonRequest.parse(mapper, ctx.body()).only("interactions");
+        JsonRequest body = JsonRequest.read(ctx, services.config().server().maxBodyBytes()).only("interactions");
         List<Interaction> interactions = body.objects("interactions", 1, MAX_INTERACTIONS, (e, i) -> {
             e.only("userId", "itemId", "rating", "timestamp", "kind");
             String userId = e.string("userId", true);

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 
 import dev.kindling.catalog.ItemEncodingPipeline;
@@ -36,15 +35,13 @@ final class ItemsResource {
     static final int MAX_BULK_ROWS = 100_000;
 
     private final ServerServices services;
-    private final ObjectMapper mapper;
 
-    ItemsResource(ServerServices services, ObjectMapper mapper) {
+    ItemsResource(ServerServices services) {
         this.services = services;
-        this.mapper = mapper;
     }
 
     void upsert(Context ctx) {
-        JsonRequest body = JsonRequest.parse(mapper, ctx.body());
+        JsonRequest body = JsonRequest.read(ctx, services.config().server().maxBodyBytes());
         Item item = item(body);
         CatalogueService.Upserted done = services.catalogue().upsert(item);
         Map<String, Object> out = new LinkedHashMap<>();
@@ -54,8 +51,8 @@ final class ItemsResource {
             Map<String, Object> encoded = new LinkedHashMap<>();
             encoded.put("text", done.encoded().text());
             encoded.put("image", done.encoded().image());
-            if (done.encoded().imageFailed()) {
-                encoded.put("imageError", "the picture could not be read; the item is stored without an image vector");
+            if (done.encoded().imageError() != null) {
+                encoded.put("imageError", "the item is stored without an image vector: " + done.encoded().imageError());
             }
             out.put("encoded", encoded);
         }
@@ -87,7 +84,8 @@ final class ItemsResource {
         int bad = 0;
         var decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT);
-        try (var reader = new BufferedReader(new InputStreamReader(ctx.bodyInputStream(), decoder))) {
+        try (var reader = new BufferedReader(new InputStreamReader(RequestBodies.limited(ctx,
+                services.config().server().maxBulkBytes()), decoder))) {
             String line;
             int number = 0;
             while ((line = reader.readLine()) != null) {
@@ -102,7 +100,7 @@ final class ItemsResource {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("line", number);
                 try {
-                    Item item = item(JsonRequest.parse(mapper, line));
+                    Item item = item(JsonRequest.parse(line));
                     row.put("id", item.id());
                     if (!seen.add(item.id())) {
                         throw ApiException.badField("id", "id '" + item.id() + "' appears more than once in this upload");
@@ -121,6 +119,8 @@ final class ItemsResource {
             }
         } catch (CharacterCodingException e) {
             throw ApiException.badField(null, "the upload is not valid UTF-8");
+        } catch (IOException e) {
+            throw RequestBodies.ended(e);
         }
         if (rows.isEmpty()) {
             throw ApiException.badField(null, "the upload has no rows; send one JSON item per line");

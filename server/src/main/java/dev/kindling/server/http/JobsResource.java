@@ -2,7 +2,6 @@ package dev.kindling.server.http;
 
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 
 import dev.kindling.meta.serving.ModelTraining;
@@ -17,17 +16,15 @@ import dev.kindling.tensor.DjlRuntime;
 final class JobsResource {
     private final ServerServices services;
     private final Jobs jobs;
-    private final ObjectMapper mapper;
 
-    JobsResource(ServerServices services, Jobs jobs, ObjectMapper mapper) {
+    JobsResource(ServerServices services, Jobs jobs) {
         this.services = services;
         this.jobs = jobs;
-        this.mapper = mapper;
     }
 
     void train(Context ctx) {
-        String body = ctx.body();
-        JsonRequest request = body.isBlank() ? JsonRequest.parse(mapper, "{}") : JsonRequest.parse(mapper, body);
+        String body = RequestBodies.text(ctx, services.config().server().maxBodyBytes());
+        JsonRequest request = JsonRequest.parse(body.isBlank() ? "{}" : body);
         request.only("profile", "paml", "quantile", "pretrainEpochs", "model");
         String model = request.has("model") ? request.string("model", true) : "auto";
         if (!model.equals("auto")) {
@@ -35,14 +32,15 @@ final class JobsResource {
                 ServedMethod.of(model);
             } catch (IllegalArgumentException e) {
                 throw ApiException.badField("model", "model must be auto, mml, mml-cf, ease, item-knn or popularity, "
-                        + "was '" + model + "'");
+                        + "was '" + JsonRequest.clip(model) + "'");
             }
         }
         String profile = request.has("profile") ? request.string("profile", true) : "quick";
         try {
             ModelTraining.profile(profile);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badField("profile", "profile must be quick or full, was '" + profile + "'");
+            throw ApiException.badField("profile", "profile must be quick or full, was '" + JsonRequest.clip(profile)
+                    + "'");
         }
         boolean paml = request.bool("paml", false);
         int pretrainEpochs = request.integer("pretrainEpochs", 0, 200, ModelTraining.pretrainEpochs(profile));

@@ -9,9 +9,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
 
 /**
  * A JSON object from a request body with typed, validating accessors: every wrong type, missing field or value out of
@@ -27,17 +30,35 @@ final class JsonRequest {
     }
 
     /** Parses a body that must be one JSON object. */
-    static JsonRequest parse(ObjectMapper mapper, String body) {
+    /**
+     * Reads JSON strictly: a key given twice in one object and anything after the JSON value are errors (a lenient
+     * parser would keep the last key, or ignore the rest, and the client would never learn).
+     */
+    private static final ObjectMapper READER = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** The request's body as a JSON object, read with {@link RequestBodies#text} (at most {@code maxBytes}). */
+    static JsonRequest read(Context ctx, long maxBytes) {
+        return parse(RequestBodies.text(ctx, maxBytes));
+    }
+
+    static JsonRequest parse(String body) {
         if (body == null || body.isBlank()) {
             throw ApiException.badField(null, "the request body is empty; a JSON object is expected");
         }
         JsonNode node;
         try {
-            node = mapper.readTree(body);
+            node = READER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ApiException.badField(null, "the request body is not valid JSON: " + e.getOriginalMessage());
+            throw ApiException.badField(null, "the request body is not valid JSON: " + clip(e.getOriginalMessage()));
         }
         return of(node, "");
+    }
+
+    /** At most 200 characters of a message that may quote the client's input. */
+    static String clip(String message) {
+        return message == null || message.length() <= 200 ? message : message.substring(0, 197) + "...";
     }
 
     static JsonRequest of(JsonNode node, String path) {
@@ -72,7 +93,24 @@ final class JsonRequest {
         if (!v.isTextual()) {
             throw ApiException.badField(path(field), path(field) + " must be a string, was " + kind(v));
         }
-        return v.asText();
+        return unicode(path(field), v.asText());
+    }
+
+    /**
+     * Refuses text with a lone UTF-16 surrogate (JSON's \\uD800 escapes can make one): it cannot be stored as UTF-8
+     * and would come back as '?'.
+     */
+    static String unicode(String field, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw ApiException.badField(field, (field == null ? "the body" : field)
+                        + " is not valid Unicode (a lone surrogate at position " + i + ")");
+            }
+        }
+        return s;
     }
 
     int integer(String field, int min, int max, int otherwise) {
@@ -125,6 +163,9 @@ final class JsonRequest {
             return null;
         }
         if (v.isIntegralNumber()) {
+            if (!v.canConvertToLong()) {
+                throw ApiException.badField(path(field), path(field) + " is out of range for epoch milliseconds");
+            }
             return Instant.ofEpochMilli(v.asLong());
         }
         if (v.isTextual()) {
@@ -132,7 +173,7 @@ final class JsonRequest {
                 return Instant.parse(v.asText());
             } catch (DateTimeParseException e) {
                 throw ApiException.badField(path(field), path(field) + " must be ISO-8601 (2024-05-01T12:00:00Z) or "
-                        + "epoch milliseconds, was '" + v.asText() + "'");
+                        + "epoch milliseconds, was '" + clip(v.asText()) + "'");
             }
         }
         throw ApiException.badField(path(field), path(field) + " must be ISO-8601 text or epoch milliseconds, was "
@@ -153,7 +194,7 @@ final class JsonRequest {
                 throw ApiException.badField(path(field) + "[" + i + "]", path(field) + "[" + i
                         + "] must be a string, was " + kind(v.get(i)));
             }
-            out.add(v.get(i).asText());
+            out.add(unicode(path(field) + "[" + i + "]", v.get(i).asText()));
         }
         return out;
     }
@@ -172,7 +213,7 @@ final class JsonRequest {
                 throw ApiException.badField(path(field) + "." + e.getKey(), path(field) + "." + e.getKey()
                         + " must be a string, was " + kind(e.getValue()));
             }
-            out.put(e.getKey(), e.getValue().asText());
+            out.put(unicode(path(field), e.getKey()), unicode(path(field) + "." + e.getKey(), e.getValue().asText()));
         });
         return out;
     }
@@ -205,7 +246,7 @@ final class JsonRequest {
         List<String> known = List.of(fields);
         node.fieldNames().forEachRemaining(f -> {
             if (!known.contains(f)) {
-                throw ApiException.badField(path(f), "unknown field " + path(f) + " (known: " + known + ")");
+                throw ApiException.badField(clip(path(f)), "unknown field " + clip(path(f)) + " (known: " + known + ")");
             }
         });
         return this;

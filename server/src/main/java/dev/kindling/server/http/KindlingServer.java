@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -61,11 +64,11 @@ public final class KindlingServer implements AutoCloseable {
     public KindlingServer(ServerServices services) {
         this.services = services;
         this.config = services.config().server();
-        this.apiKey = config.apiKey().isEmpty() ? generatedKey() : config.apiKey();
-        RecommendationsResource recommendations = new RecommendationsResource(services, mapper);
-        ItemsResource items = new ItemsResource(services, mapper);
-        InteractionsResource interactions = new InteractionsResource(services, mapper);
-        JobsResource jobsResource = new JobsResource(services, jobs, mapper);
+        this.apiKey = config.apiKey().isEmpty() ? generatedKey(services.config().home()) : config.apiKey();
+        RecommendationsResource recommendations = new RecommendationsResource(services);
+        ItemsResource items = new ItemsResource(services);
+        InteractionsResource interactions = new InteractionsResource(services);
+        JobsResource jobsResource = new JobsResource(services, jobs);
         this.app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxBodyBytes();
@@ -73,6 +76,7 @@ public final class KindlingServer implements AutoCloseable {
             c.useVirtualThreads = false;
         });
         app.before(ctx -> ctx.attribute("kindling.start", System.nanoTime()));
+        app.before(KindlingServer::refuseEmptyParameters);
         app.after(this::record);
 
         app.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
@@ -120,6 +124,16 @@ public final class KindlingServer implements AutoCloseable {
         app.error(405, ctx -> error(ctx, 405, "method not allowed: " + ctx.method() + " " + ctx.path(), null, 0));
     }
 
+    /** A query parameter given without a value ({@code ?k=}) is a mistake to report, not a request for the default. */
+    private static void refuseEmptyParameters(Context ctx) {
+        ctx.queryParamMap().forEach((name, values) -> {
+            if (values.stream().anyMatch(String::isBlank)) {
+                String field = JsonRequest.clip(name);
+                throw ApiException.badField(field, field + " must not be empty (leave it out for the default)");
+            }
+        });
+    }
+
     /** Starts listening; returns the port (useful with port 0). */
     public int start() {
         app.start(config.host(), config.port());
@@ -136,11 +150,26 @@ public final class KindlingServer implements AutoCloseable {
         return apiKey;
     }
 
-    private static String generatedKey() {
+    /**
+     * A random key for this run, written to {@code <home>/api-key} (readable by its owner only) rather than to the log,
+     * which often travels further than the machine; the log names the file and the key's first 4 characters.
+     */
+    private static String generatedKey(Path home) {
         byte[] b = new byte[24];
         new SecureRandom().nextBytes(b);
         String key = HexFormat.of().formatHex(b);
-        LOG.warn("server.apiKey is not set: generated API key for this run: {}", key);
+        Path file = home.resolve("api-key");
+        try {
+            Files.createDirectories(home);
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, key + "\n");
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IllegalStateException("server.apiKey is not set and the generated key cannot be written to "
+                    + file + ": " + e.getMessage() + "; set server.apiKey", e);
+        }
+        LOG.warn("server.apiKey is not set: generated an API key for this run ({}...), written to {}",
+                key.substring(0, 4), file);
         return key;
     }
 

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 
 import dev.kindling.core.domain.Interaction;
@@ -27,11 +26,9 @@ final class RecommendationsResource {
     static final int MAX_K = 1000;
 
     private final ServerServices services;
-    private final ObjectMapper mapper;
 
-    RecommendationsResource(ServerServices services, ObjectMapper mapper) {
+    RecommendationsResource(ServerServices services) {
         this.services = services;
-        this.mapper = mapper;
     }
 
     /** One interaction of the request, in the user's order. */
@@ -39,7 +36,7 @@ final class RecommendationsResource {
     }
 
     void recommend(Context ctx) {
-        JsonRequest body = JsonRequest.parse(mapper, ctx.body())
+        JsonRequest body = JsonRequest.read(ctx, services.config().server().maxBodyBytes())
                 .only("userId", "interactions", "k", "excludeSeen", "filter", "explain");
         String userId = body.string("userId", false);
         List<Event> events = body.objects("interactions", 1, MAX_INTERACTIONS, (e, i) -> {

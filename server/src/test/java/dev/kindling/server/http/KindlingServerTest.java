@@ -15,7 +15,11 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import ai.djl.Device;
@@ -210,6 +214,48 @@ class KindlingServerTest {
         HttpResponse<String> unknown = send("GET", "/v1/users/no-such-user/recommendations", null, null);
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(json(unknown).get("field").asText()).isEqualTo("id");
+    }
+
+    /**
+     * Writes of one item id take turns: rounds of 8 concurrent upserts (each a different title) and deletes of one id
+     * end with the store, its text vector and the index agreeing, and never with a 500.
+     */
+    @Test
+    void concurrentUpsertsAndDeletesOfOneIdLeaveStoreAndIndexAgreeing() throws Exception {
+        Random random = new Random(11);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 20; round++) {
+                List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+                for (int w = 0; w < 8; w++) {
+                    boolean delete = random.nextInt(3) == 0;
+                    String title = "Race " + round + "-" + w + " (2020)";
+                    answers.add(pool.submit(() -> delete ? send("DELETE", "/v1/items/race", null, KEY)
+                            : send("POST", "/v1/items", "{\"id\":\"race\",\"title\":\"" + title + "\"}", KEY)));
+                }
+                for (var a : answers) {
+                    assertThat(a.get().statusCode()).as(a.get().body()).isIn(200, 201, 204, 404);
+                }
+                var stored = store.item("race");
+                var indexed = index.get("items_text", "race");
+                assertThat(indexed.isPresent()).as("round %d: the index has a vector iff the store has the item",
+                        round).isEqualTo(stored.isPresent());
+                if (stored.isPresent()) {
+                    float[] expected = text.encode(List.of(new ItemText(services.config().encoders().textFields())
+                            .of(stored.get())))[0];
+                    float[] got = indexed.get().vector();
+                    double dot = 0;
+                    for (int i = 0; i < got.length; i++) {
+                        dot += expected[i] * got[i];
+                    }
+                    assertThat(dot).as("round %d: the indexed vector is the stored title's (%s)", round,
+                            stored.get().title()).isGreaterThan(0.999);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            send("DELETE", "/v1/items/race", null, KEY);
+        }
     }
 
     @Test
