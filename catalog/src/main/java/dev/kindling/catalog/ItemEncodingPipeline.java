@@ -51,6 +51,8 @@ public final class ItemEncodingPipeline {
     private final ImageEncoder image;
     private final ItemText itemText;
     private final ImagePolicy imagePolicy;
+    /** The last deletion-log sequence number applied to the index (0: none yet). */
+    private long deletionsSeen;
     private int pageSize = PAGE;
 
     /** What a run did. */
@@ -357,12 +359,15 @@ public final class ItemEncodingPipeline {
         return n;
     }
 
-    /** Removes from the index every item the store's deletion log names. Deletes are idempotent. */
-    public long applyDeletions() {
+    /**
+     * Removes from the index every item the store's deletion log names since this pipeline last looked (the whole log
+     * the first time: deletes are idempotent, so a restart only repeats them). The cost of one call is that of the
+     * deletions since the last one, not of the whole history.
+     */
+    public synchronized long applyDeletions() {
         long applied = 0;
-        long after = 0;
         while (true) {
-            List<Deletion> log = store.deletionsAfter(after, 1000);
+            List<Deletion> log = store.deletionsAfter(deletionsSeen, 1000);
             if (log.isEmpty()) {
                 return applied;
             }
@@ -374,7 +379,7 @@ public final class ItemEncodingPipeline {
                 }
             }
             applied += items.size();
-            after = log.get(log.size() - 1).sequence();
+            deletionsSeen = log.get(log.size() - 1).sequence();
         }
     }
 

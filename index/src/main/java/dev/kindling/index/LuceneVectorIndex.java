@@ -1,6 +1,7 @@
 package dev.kindling.index;
 
 import dev.kindling.core.index.CollectionSpec;
+import dev.kindling.core.index.IndexInUseException;
 import dev.kindling.core.index.SearchHit;
 import dev.kindling.core.index.SearchRequest;
 import dev.kindling.core.index.UnknownCollectionException;
@@ -22,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import org.apache.lucene.store.LockObtainFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +65,11 @@ public final class LuceneVectorIndex implements VectorIndex {
             }
         } catch (IOException | RuntimeException e) {
             closeAll();
+            if ((e instanceof UncheckedIOException u ? u.getCause() : e) instanceof LockObtainFailedException locked) {
+                throw new IndexInUseException("the vector index in " + directory + " is open in another Kindling "
+                        + "process (a running server?), and the embedded index allows one at a time: ask that server "
+                        + "(GET /v1/items/{id}/similar) or stop it first", locked);
+            }
             if (e instanceof IOException io) {
                 throw new UncheckedIOException("cannot open vector index in " + directory, io);
             }

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import dev.kindling.core.index.AttributeType;
 import dev.kindling.core.index.CollectionSpec;
 import dev.kindling.core.index.Filter;
+import dev.kindling.core.index.IndexInUseException;
 import dev.kindling.core.index.Metric;
 import dev.kindling.core.index.SearchHit;
 import dev.kindling.core.index.SearchRequest;
@@ -47,6 +48,16 @@ class LuceneVectorIndexTest extends AbstractVectorIndexContractTest {
 
     private LuceneVectorIndex lucene() {
         return (LuceneVectorIndex) index;
+    }
+
+    @Test
+    void aSecondProcessOnTheSameIndexIsToldWhyItCannotOpenIt() {
+        index.createCollection(CollectionSpec.of("held", 4, Metric.COSINE));
+        index.flush();
+        // Lucene's write lock refuses a second writer in this JVM as it would in another process.
+        assertThatThrownBy(() -> new LuceneVectorIndex(directory, LuceneIndexSettings.DEFAULT))
+                .isInstanceOf(IndexInUseException.class).hasMessageContaining("open in another Kindling process")
+                .hasMessageContaining("/v1/items/{id}/similar");
     }
 
     @Test

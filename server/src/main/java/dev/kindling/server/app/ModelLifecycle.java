@@ -3,12 +3,21 @@ package dev.kindling.server.app;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import ai.djl.ndarray.NDManager;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +44,8 @@ public final class ModelLifecycle implements AutoCloseable {
     private final AtomicReference<ServingModel> model = new AtomicReference<>();
     private final ScheduledThreadPoolExecutor refresher = refresher();
     private final AtomicBoolean refreshPending = new AtomicBoolean();
+    private final AtomicLong reloads = new AtomicLong();
+    private static final DateTimeFormatter VERSION_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
     /** What {@code models/current} named when the serving model was loaded. */
     private volatile String loadedPointer;
 
@@ -59,6 +70,29 @@ public final class ModelLifecycle implements AutoCloseable {
         return pool;
     }
 
+    /** Gauges of the serving model: whether one serves, how old its version is, how many items it knows. */
+    public void register(MeterRegistry registry) {
+        Gauge.builder("kindling.model.loaded", model, m -> m.get() == null ? 0 : 1)
+                .description("1 when a trained model is serving, else 0 (recommendations answer 503)").register(registry);
+        Gauge.builder("kindling.model.age", model, m -> m.get() == null ? Double.NaN : ageSeconds(m.get().version()))
+                .description("Seconds since the serving model version was trained").baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("kindling.model.items", model, m -> m.get() == null ? 0 : m.get().itemCount())
+                .description("Items the serving model can recommend").register(registry);
+        Gauge.builder("kindling.model.reloads", reloads, AtomicLong::get)
+                .description("Model loads since the server started (new versions, catalogue changes)").register(registry);
+    }
+
+    /** A version names its training time (UTC, yyyyMMdd-HHmmss-SSS); NaN for a name of another form. */
+    static double ageSeconds(String version) {
+        try {
+            Instant trained = LocalDateTime.parse(version, VERSION_TIME).toInstant(ZoneOffset.UTC);
+            return Duration.between(trained, Instant.now()).toMillis() / 1000.0;
+        } catch (DateTimeParseException e) {
+            return Double.NaN;
+        }
+    }
+
     /** The model serving now, or null before one is loaded. */
     public ServingModel current() {
         return model.get();
@@ -77,6 +111,7 @@ public final class ModelLifecycle implements AutoCloseable {
         String pointer = currentVersion(models);
         ServingModel fresh = ServingModel.load(models, store, index, manager);
         loadedPointer = pointer;
+        reloads.incrementAndGet();
         users.indexAll(fresh);
         ServingModel old = model.getAndSet(fresh);
         if (old != null) {

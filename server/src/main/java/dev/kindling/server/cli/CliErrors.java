@@ -1,6 +1,7 @@
 package dev.kindling.server.cli;
 
 import dev.kindling.core.config.InvalidConfigException;
+import dev.kindling.core.index.IndexInUseException;
 import dev.kindling.core.store.StoreException;
 import dev.kindling.ingest.ImportFailedException;
 
@@ -11,7 +12,7 @@ final class CliErrors {
 
     static String describe(Exception e) {
         if (e instanceof ImportFailedException || e instanceof InvalidConfigException || e instanceof StoreException
-                || e instanceof IllegalArgumentException) {
+                || e instanceof IllegalArgumentException || e instanceof IndexInUseException) {
             return e.getMessage();
         }
         return e.getClass().getSimpleName() + ": " + e.getMessage();

@@ -14,10 +14,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -31,8 +32,8 @@ import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.javalin.validation.ValidationException;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,21 +49,33 @@ public final class KindlingServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KindlingServer.class);
     static final String API_KEY_HEADER = "X-API-Key";
 
+    /** Request workers: a few per core (rankings are limited to one per core apart, see ServerServices#ranking). */
+    private static final int WORKERS = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    /** Jetty's own threads (connections being read and written); bounded, so that slow clients cannot grow it. */
+    private static final int JETTY_THREADS = 64;
+
     private final ServerServices services;
+    private final PrometheusMeterRegistry registry;
     private final ServerConfig config;
     private final String apiKey;
     private final ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final ExecutorService work = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "kindling-request");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Request handlers run here under the request timeout. Bounded: a handler abandoned at its timeout may still run
+     * (tensor code does not stop when interrupted), and an unbounded pool grew by one thread per abandoned request.
+     * When every worker is busy and the queue is full, the request gets 503 at once.
+     */
+    private final ThreadPoolExecutor work = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(4 * WORKERS), r -> {
+                Thread t = new Thread(r, "kindling-request");
+                t.setDaemon(true);
+                return t;
+            });
     private final Jobs jobs = new Jobs();
     private final Javalin app;
 
     public KindlingServer(ServerServices services) {
         this.services = services;
+        this.registry = services.metrics();
         this.config = services.config().server();
         this.apiKey = config.apiKey().isEmpty() ? generatedKey(services.config().home()) : config.apiKey();
         RecommendationsResource recommendations = new RecommendationsResource(services);
@@ -74,6 +87,7 @@ public final class KindlingServer implements AutoCloseable {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jsonMapper(new JavalinJackson(mapper, false));
             c.useVirtualThreads = false;
+            c.jetty.threadPool = new QueuedThreadPool(JETTY_THREADS, 4, 60_000);
         });
         app.before(ctx -> ctx.attribute("kindling.start", System.nanoTime()));
         app.before(KindlingServer::refuseEmptyParameters);
@@ -226,10 +240,15 @@ public final class KindlingServer implements AutoCloseable {
     /** Runs a handler on a worker with the request timeout; past it the client gets 503 and the work is cancelled. */
     private Handler timed(Handler h) {
         return ctx -> {
-            Future<?> f = work.submit(() -> {
-                h.handle(ctx);
-                return null;
-            });
+            Future<?> f;
+            try {
+                f = work.submit(() -> {
+                    h.handle(ctx);
+                    return null;
+                });
+            } catch (RejectedExecutionException e) {
+                throw new ApiException(503, null, "the server is busy: every request worker is taken", 1);
+            }
             try {
                 f.get(config.requestTimeoutMs(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
@@ -258,7 +277,8 @@ public final class KindlingServer implements AutoCloseable {
             return;
         }
         String route = ctx.endpointHandlerPath();
-        Timer.builder("kindling.http.requests").tag("method", ctx.method().name())
+        Timer.builder("kindling.http.requests").description("HTTP requests by method, route and status")
+                .tag("method", ctx.method().name())
                 .tag("route", route == null || route.isEmpty() ? "unmatched" : route)
                 .tag("status", Integer.toString(ctx.statusCode())).publishPercentileHistogram()
                 .register(registry).record(Duration.ofNanos(System.nanoTime() - start));
@@ -280,6 +300,5 @@ public final class KindlingServer implements AutoCloseable {
         app.stop();
         jobs.close();
         work.shutdownNow();
-        registry.close();
     }
 }

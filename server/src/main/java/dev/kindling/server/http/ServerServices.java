@@ -7,6 +7,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import ai.djl.ndarray.NDManager;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.KindlingConfig;
@@ -14,6 +18,7 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
 import dev.kindling.generator.SimilarItems;
 import dev.kindling.server.app.CatalogueService;
+import dev.kindling.server.app.Metered;
 import dev.kindling.server.app.ModelLifecycle;
 import dev.kindling.server.app.UserEmbeddings;
 
@@ -24,6 +29,7 @@ import dev.kindling.server.app.UserEmbeddings;
  */
 public final class ServerServices implements AutoCloseable {
     private final KindlingConfig config;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Store store;
     private final VectorIndex index;
     private final UserEmbeddings users;
@@ -43,16 +49,23 @@ public final class ServerServices implements AutoCloseable {
     public ServerServices(KindlingConfig config, Store store, VectorIndex index, ItemEncodingPipeline pipeline,
                           Path imagesDir, NDManager manager) {
         this.config = config;
-        this.store = store;
-        this.index = index;
-        this.users = new UserEmbeddings(store, index);
-        this.models = new ModelLifecycle(config, store, index, manager, users);
-        this.catalogue = new CatalogueService(store, pipeline, imagesDir, new SimilarItems(index), models,
+        // the handlers see the store and the index through timing proxies; the pipeline writes to the real ones
+        this.store = Metered.wrap(Store.class, store, metrics, "kindling.store", "store");
+        this.index = Metered.wrap(VectorIndex.class, index, metrics, "kindling.index", "vector index");
+        this.users = new UserEmbeddings(this.store, this.index);
+        this.models = new ModelLifecycle(config, this.store, this.index, manager, users);
+        this.catalogue = new CatalogueService(this.store, pipeline, imagesDir, new SimilarItems(this.index), models,
                 config.ingest().strict());
+        models.register(metrics);
     }
 
     public KindlingConfig config() {
         return config;
+    }
+
+    /** The server's metrics (HTTP, rankings, the model, the store and the index), scraped at {@code /metrics}. */
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
     }
 
     public Store store() {
@@ -96,18 +109,24 @@ public final class ServerServices implements AutoCloseable {
             throw new ApiException(503, null, "interrupted while waiting for a free ranking slot", 1);
         }
         if (!acquired) {
+            Counter.builder("kindling.ranking.refused").description("Rankings refused with 503: every slot stayed taken")
+                    .register(metrics).increment();
             throw new ApiException(503, null, "the server is busy: every ranking slot stayed taken for "
                     + config.server().requestTimeoutMs() / 2 + " ms", 1);
         }
+        long start = System.nanoTime();
         try {
             return work.get();
         } finally {
             rankingSlots.release();
+            Timer.builder("kindling.ranking").description("Time of a ranking (adaptation to the user and scoring)")
+                    .register(metrics).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 
     @Override
     public void close() {
         models.close();
+        metrics.close();
     }
 }

@@ -277,6 +277,19 @@ class BadInputTest {
     }
 
     @Test
+    void metricsDescribeTheModelTheStoreAndTheIndex() throws Exception {
+        send("GET", "/v1/items/1", null, null);
+        send("GET", "/v1/items/1/similar?k=3", null, null);
+        String metrics = send("GET", "/metrics", null, null).body();
+        assertThat(metrics).contains("# HELP kindling_model_loaded ").contains("kindling_model_loaded 0.0")
+                .contains("# HELP kindling_model_age_seconds ").contains("# HELP kindling_model_items ")
+                .contains("# HELP kindling_store_seconds Time of calls to the store")
+                .contains("kindling_store_seconds_count{method=\"item\"}")
+                .contains("kindling_index_seconds_count{method=\"hasCollection\"}")
+                .contains("# HELP kindling_http_requests_seconds HTTP requests");
+    }
+
+    @Test
     void aGeneratedApiKeyIsWrittenToAFileNotToTheLog() throws Exception {
         Path other = Files.createTempDirectory("kindling-key");
         KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", other.toString(), "server.port", "0",
