@@ -53,6 +53,7 @@ public final class KindlingServer implements AutoCloseable {
     private static final int WORKERS = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     /** Jetty's own threads (connections being read and written); bounded, so that slow clients cannot grow it. */
     private static final int JETTY_THREADS = 64;
+    private static final int QUEUED_PER_WORKER = 32;
 
     private final ServerServices services;
     private final PrometheusMeterRegistry registry;
@@ -62,10 +63,12 @@ public final class KindlingServer implements AutoCloseable {
     /**
      * Request handlers run here under the request timeout. Bounded: a handler abandoned at its timeout may still run
      * (tensor code does not stop when interrupted), and an unbounded pool grew by one thread per abandoned request.
-     * When every worker is busy and the queue is full, the request gets 503 at once.
+     * When every worker is busy and the queue is full, the request gets 503 at once. The queue is long enough not to
+     * refuse bursts that the ranking slots would serve within the timeout (`bench/run Load` at 50 requests/s, past
+     * what 2 cores serve, got 38 such 503s of 1,500 with a queue of 4 per worker).
      */
     private final ThreadPoolExecutor work = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(4 * WORKERS), r -> {
+            new ArrayBlockingQueue<>(QUEUED_PER_WORKER * WORKERS), r -> {
                 Thread t = new Thread(r, "kindling-request");
                 t.setDaemon(true);
                 return t;
@@ -88,6 +91,7 @@ public final class KindlingServer implements AutoCloseable {
             c.jsonMapper(new JavalinJackson(mapper, false));
             c.useVirtualThreads = false;
             c.jetty.threadPool = new QueuedThreadPool(JETTY_THREADS, 4, 60_000);
+            c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
         });
         app.before(ctx -> ctx.attribute("kindling.start", System.nanoTime()));
         app.before(KindlingServer::refuseEmptyParameters);

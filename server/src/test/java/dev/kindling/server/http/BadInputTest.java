@@ -194,6 +194,48 @@ class BadInputTest {
         }) {
             cases.add(Arguments.of("GET", c[0], null, 400, c[1]));
         }
+        // every field of an item, an interaction and a recommendation request, given a value of the wrong type
+        String[] notAString = {"5", "true", "[]", "{}"};
+        for (String field : new String[] {"id", "title", "description", "image"}) {
+            for (String v : notAString) {
+                String body = field.equals("id") ? "{\"id\":" + v + "}" : "{\"id\":\"n1\",\"" + field + "\":" + v + "}";
+                cases.add(Arguments.of("POST", items, body, 400, field));
+            }
+        }
+        for (String field : new String[] {"categories", "tags"}) {
+            for (String[] v : new String[][] {{"5", ""}, {"\"x\"", ""}, {"{}", ""}, {"[5]", "[0]"}, {"[null]", "[0]"}}) {
+                cases.add(Arguments.of("POST", items, "{\"id\":\"n1\",\"" + field + "\":" + v[0] + "}", 400,
+                        field + v[1]));
+            }
+        }
+        for (String[] v : new String[][] {{"5", ""}, {"\"x\"", ""}, {"[]", ""}, {"{\"a\":5}", ".a"},
+            {"{\"a\":[]}", ".a"}}) {
+            cases.add(Arguments.of("POST", items, "{\"id\":\"n1\",\"attributes\":" + v[0] + "}", 400,
+                    "attributes" + v[1]));
+        }
+        for (String field : new String[] {"userId", "itemId", "kind"}) {
+            for (String v : notAString) {
+                String own = "\"" + field + "\":" + v;
+                String body = "{\"interactions\":[{" + (field.equals("userId") ? own : "\"userId\":\"u\"") + ","
+                        + (field.equals("itemId") ? own : "\"itemId\":\"1\"")
+                        + (field.equals("kind") ? "," + own : "") + "}]}";
+                cases.add(Arguments.of("POST", interactions, body, 400, "interactions[0]." + field));
+            }
+        }
+        for (String[] v : new String[][] {{"rating", "\"5\""}, {"rating", "true"}, {"rating", "[]"}, {"rating", "{}"},
+            {"timestamp", "true"}, {"timestamp", "[]"}, {"timestamp", "{}"}, {"timestamp", "\"2024-13-45\""}}) {
+            cases.add(Arguments.of("POST", interactions, "{\"interactions\":[{\"userId\":\"u\",\"itemId\":\"1\",\""
+                    + v[0] + "\":" + v[1] + "}]}", 400, "interactions[0]." + v[0]));
+        }
+        for (String[] v : new String[][] {{"k", "true"}, {"k", "[]"}, {"k", "{}"}, {"k", "-1"}, {"excludeSeen", "[]"},
+            {"explain", "\"true\""}, {"userId", "[]"}, {"filter", "5"}}) {
+            cases.add(Arguments.of("POST", rec, "{\"interactions\":[{\"itemId\":\"1\"}],\"" + v[0] + "\":" + v[1]
+                    + "}", 400, v[0]));
+        }
+        for (String v : new String[] {"true", "[]", "{}", "null"}) {
+            cases.add(Arguments.of("POST", rec, "{\"interactions\":[{\"itemId\":" + v + "}]}", 400,
+                    "interactions[0].itemId"));
+        }
         cases.add(Arguments.of("GET", "/v1/items/no-such-item", null, 404, "id"));
         cases.add(Arguments.of("DELETE", "/v1/items/no-such-item", null, 404, "id"));
         cases.add(Arguments.of("GET", "/v1/jobs/no-such-job", null, 404, null));
@@ -223,6 +265,17 @@ class BadInputTest {
         assertThat(error.path("status").asInt()).isEqualTo(status);
         assertThat(error.path("detail").asText()).isNotBlank();
         assertThat(body).as("no long echo of the input").doesNotContain("x".repeat(201));
+    }
+
+    @Test
+    void hugePathsAndHeadersGetJsonNotHtml() throws Exception {
+        HttpResponse<String> longPath = send("GET", "/v1/items/" + "a".repeat(20_000), null, null);
+        assertThat(longPath.statusCode()).isEqualTo(414);
+        assertJsonError(longPath.body(), longPath.headers().firstValue("Content-Type").orElse(""), 414);
+        String bigHeader = raw("GET /v1/items/1 HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n",
+                out -> { });
+        assertThat(bigHeader).startsWith("HTTP/1.1 431").contains("\"status\":431").contains("application/json")
+                .doesNotContain("<html");
     }
 
     @Test
