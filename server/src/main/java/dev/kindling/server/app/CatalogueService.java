@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +43,7 @@ public final class CatalogueService {
      */
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     private volatile List<Titled> titles;
+    private volatile Map<String, String> titleById;
 
     /**
      * @param pipeline  encodes items added through the API (null: items are stored but not encoded)
@@ -204,8 +206,8 @@ public final class CatalogueService {
         return categories.computeIfAbsent(itemId, id -> store.item(id).map(Item::categories).orElse(List.of()));
     }
 
-    /** Items whose title contains every word of the query (case-insensitive), in catalog order, at most limit. */
-    public List<Titled> searchTitles(String query, int limit) {
+    /** Every item's title in catalogue order, read from the store once and again after a change. */
+    private List<Titled> titles() {
         List<Titled> all = titles;
         if (all == null) {
             List<Titled> built = new ArrayList<>();
@@ -215,8 +217,24 @@ public final class CatalogueService {
                 page.rows().forEach(i -> built.add(new Titled(i.id(), i.title())));
                 cursor = page.next();
             } while (cursor != null);
+            Map<String, String> byId = new HashMap<>();
+            built.forEach(b -> byId.put(b.id(), b.title()));
+            titleById = byId;
             titles = all = List.copyOf(built);
         }
+        return all;
+    }
+
+    /** An item's title ("" for an item without one or not in the catalogue), so answers can be read as they are. */
+    public String title(String itemId) {
+        titles();
+        Map<String, String> byId = titleById;
+        return byId == null ? "" : byId.getOrDefault(itemId, "");
+    }
+
+    /** Items whose title contains every word of the query (case-insensitive), in catalog order, at most limit. */
+    public List<Titled> searchTitles(String query, int limit) {
+        List<Titled> all = titles();
         String[] words = query.toLowerCase(Locale.ROOT).trim().split("\\s+");
         List<Titled> out = new ArrayList<>();
         for (Titled t : all) {

@@ -200,6 +200,10 @@ final class ItemsResource {
         ctx.status(204);
     }
 
+    /** One similar item as answered, with its title. */
+    record Similar(String itemId, String title, double score, Map<String, Double> byModality) {
+    }
+
     void similar(Context ctx) {
         String id = ctx.pathParam("id");
         String by = ctx.queryParamAsClass("by", String.class)
@@ -223,7 +227,8 @@ final class ItemsResource {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("itemId", id);
         out.put("by", by);
-        out.put("items", hits);
+        out.put("items", hits.stream().map(h -> new Similar(h.itemId(), services.catalogue().title(h.itemId()),
+                h.score(), h.byModality())).toList());
         ctx.json(out);
     }
 }

@@ -31,6 +31,10 @@ final class RecommendationsResource {
         this.services = services;
     }
 
+    /** One recommended item as answered: its title with it, so the answer can be read without a lookup. */
+    record Recommended(String itemId, String title, double score) {
+    }
+
     /** One interaction of the request, in the user's order. */
     private record Event(String itemId, Double rating, Instant timestamp, int position) {
     }
@@ -90,7 +94,8 @@ final class RecommendationsResource {
         if (userId != null) {
             out.put("userId", userId);
         }
-        out.put("items", ranking.items());
+        out.put("items", ranking.items().stream().map(s -> new Recommended(s.itemId(),
+                services.catalogue().title(s.itemId()), s.score())).toList());
         out.put("model", model.version());
         if (explain) {
             Map<String, Object> why = new LinkedHashMap<>();

@@ -18,6 +18,7 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
 import dev.kindling.generator.SimilarItems;
 import dev.kindling.server.app.CatalogueService;
+import dev.kindling.server.app.IdempotentWrites;
 import dev.kindling.server.app.Metered;
 import dev.kindling.server.app.ModelLifecycle;
 import dev.kindling.server.app.UserEmbeddings;
@@ -35,6 +36,7 @@ public final class ServerServices implements AutoCloseable {
     private final UserEmbeddings users;
     private final ModelLifecycle models;
     private final CatalogueService catalogue;
+    private final IdempotentWrites idempotentWrites = new IdempotentWrites();
     /**
      * Rankings running at once: one per core (each uses one libtorch thread). More would only slow all of them down
      * past the request timeout under load; requests beyond this wait up to half the request timeout, then get 503
@@ -86,6 +88,11 @@ public final class ServerServices implements AutoCloseable {
 
     public UserEmbeddings users() {
         return users;
+    }
+
+    /** Answers of writes sent with an Idempotency-Key, for their retries. */
+    public IdempotentWrites idempotentWrites() {
+        return idempotentWrites;
     }
 
     /**

@@ -330,6 +330,28 @@ class BadInputTest {
     }
 
     @Test
+    void aRetriedWriteWithAnIdempotencyKeyIsStoredOnce() throws Exception {
+        long before = store.stats().interactions();
+        String body = "{\"interactions\":[{\"userId\":\"retrying\",\"itemId\":\"2\"}]}"; // no timestamp: now()
+        HttpResponse<String> first = send("POST", "/v1/interactions", body, KEY, "Idempotency-Key", "retry-1");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        assertThat(first.headers().firstValue("Idempotent-Replayed")).hasValue("false");
+        Thread.sleep(5);
+        HttpResponse<String> again = send("POST", "/v1/interactions", body, KEY, "Idempotency-Key", "retry-1");
+        assertThat(again.statusCode()).isEqualTo(201);
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(store.stats().interactions()).as("the retry stored nothing").isEqualTo(before + 1);
+        Thread.sleep(5);
+        HttpResponse<String> other = send("POST", "/v1/interactions", body, KEY, "Idempotency-Key", "retry-2");
+        assertThat(other.statusCode()).isEqualTo(201);
+        assertThat(store.stats().interactions()).as("another key is another write").isEqualTo(before + 2);
+        HttpResponse<String> blank = send("POST", "/v1/interactions", body, KEY, "Idempotency-Key", " ");
+        assertThat(blank.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(blank.body()).path("field").asText()).isEqualTo("Idempotency-Key");
+    }
+
+    @Test
     void metricsDescribeTheModelTheStoreAndTheIndex() throws Exception {
         send("GET", "/v1/items/1", null, null);
         send("GET", "/v1/items/1/similar?k=3", null, null);
@@ -359,9 +381,13 @@ class BadInputTest {
         }
     }
 
-    private HttpResponse<String> send(String method, String path, String body, String key) throws Exception {
+    private HttpResponse<String> send(String method, String path, String body, String key, String... headers)
+            throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .header("Content-Type", "application/json");
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
         if (key != null) {
             b.header("X-API-Key", key);
         }

@@ -187,6 +187,8 @@ class KindlingServerTest {
         double previous = Double.POSITIVE_INFINITY;
         for (JsonNode item : out.get("items")) {
             ids.add(item.get("itemId").asText());
+            assertThat(item.get("title").asText()).as("each answer carries the item's title")
+                    .isEqualTo(store.item(item.get("itemId").asText()).orElseThrow().title());
             double score = item.get("score").asDouble();
             assertThat(score).as("best first").isLessThanOrEqualTo(previous);
             previous = score;
@@ -275,6 +277,7 @@ class KindlingServerTest {
         HttpResponse<String> own = send("GET", "/v1/items/new-toy-story-4/similar?k=3", null, null);
         assertThat(own.statusCode()).isEqualTo(200);
         assertThat(json(own).get("items").get(0).get("itemId").asText()).isIn("1", "3114", "78499");
+        assertThat(json(own).get("items").get(0).get("title").asText()).startsWith("Toy Story");
 
         // Without retraining, the model reloads with a generated ID embedding for it (MML 4.3) and can recommend it.
         for (int i = 0; i < 600 && !services.models().current().knows("new-toy-story-4"); i++) {
