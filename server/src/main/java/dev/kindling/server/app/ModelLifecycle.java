@@ -34,7 +34,7 @@ import dev.kindling.meta.serving.ServingModel;
 public final class ModelLifecycle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelLifecycle.class);
     /** Catalogue changes within this delay share one reload. */
-    private static final long CHANGE_DELAY_SECONDS = 2;
+    private static final long CHANGE_DELAY_MS = 500;
 
     private final KindlingConfig config;
     private final Store store;
@@ -102,20 +102,38 @@ public final class ModelLifecycle implements AutoCloseable {
      * Loads the current model version from {@code <home>/models} and swaps it in; requests already running finish on
      * the model they started with. Returns false when no model has been trained yet.
      */
-    public synchronized boolean reload() {
+    public boolean reload() {
+        return reload(false);
+    }
+
+    /**
+     * @param catalogueOnly the catalogue changed, not necessarily the model: when the version is still the one serving,
+     *                      the users' embeddings are left as they are (the same parameters read the same histories;
+     *                      a user whose interactions change is re-embedded when they are written)
+     */
+    private synchronized boolean reload(boolean catalogueOnly) {
         Path models = config.home().resolve("models");
         if (!Files.exists(models.resolve("current"))) {
             LOG.warn("no trained model under {}: recommendations fall back to 503 until ./kindling train runs", models);
             return false;
         }
         String pointer = currentVersion(models);
+        long start = System.nanoTime();
         ServingModel fresh = ServingModel.load(models, store, index, manager);
+        boolean sameVersion = model.get() != null && model.get().version().equals(fresh.version());
         loadedPointer = pointer;
         reloads.incrementAndGet();
-        users.indexAll(fresh);
+        if (!(catalogueOnly && sameVersion)) {
+            users.indexAll(fresh);
+        }
         ServingModel old = model.getAndSet(fresh);
         if (old != null) {
-            LOG.info("model {} replaced by {}", old.version(), fresh.version());
+            String took = String.format("%.1f", (System.nanoTime() - start) / 1e9);
+            if (sameVersion) {
+                LOG.info("model {} reloaded in {} s (catalogue change)", fresh.version(), took);
+            } else {
+                LOG.info("model {} replaced by {} in {} s", old.version(), fresh.version(), took);
+            }
             // Requests that took the old model before the swap finish on it (at most the request timeout); then its
             // tensors are freed. close() also waits for a ranking in progress.
             refresher.schedule(old::close, config.server().requestTimeoutMs() + 1000L, TimeUnit.MILLISECONDS);
@@ -169,11 +187,11 @@ public final class ModelLifecycle implements AutoCloseable {
         refresher.schedule(() -> {
             refreshPending.set(false);
             try {
-                reload();
+                reload(true);
             } catch (RuntimeException e) {
                 LOG.error("reloading the model after a catalogue change failed; the previous one keeps serving", e);
             }
-        }, CHANGE_DELAY_SECONDS, TimeUnit.SECONDS);
+        }, CHANGE_DELAY_MS, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -36,15 +36,22 @@ public final class UserEmbeddings {
         this.index = index;
     }
 
-    /** Puts every stored user's embedding under this model into the index (replacing the collection). */
+    /**
+     * Puts every stored user's embedding under this model into the index. The collection is rewritten in place, so that
+     * similar-user requests keep finding users while it is refilled; only a model with another embedding size makes it
+     * start from empty.
+     */
     void indexAll(ServingModel m) {
         if (!m.hasUserEmbeddings()) {
             LOG.info("model {} serves {} without learners: no user embeddings to index", m.version(), m.method().label());
             return;
         }
         long start = System.nanoTime();
-        index.dropCollection(COLLECTION);
-        index.createCollection(CollectionSpec.of(COLLECTION, m.userDimension(), Metric.COSINE));
+        CollectionSpec spec = CollectionSpec.of(COLLECTION, m.userDimension(), Metric.COSINE);
+        if (index.hasCollection(COLLECTION) && !index.collection(COLLECTION).equals(spec)) {
+            index.dropCollection(COLLECTION);
+        }
+        index.createCollection(spec);
         String cursor = null;
         long n = 0;
         do {

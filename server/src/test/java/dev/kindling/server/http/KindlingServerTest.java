@@ -161,6 +161,12 @@ class KindlingServerTest {
         }
     }
 
+    /** Writes to the index through the server (user embeddings; item vectors go through the encoding pipeline). */
+    private long userEmbeddingWrites() {
+        var timer = services.metrics().find("kindling.index").tag("method", "upsert").timer();
+        return timer == null ? 0 : timer.count();
+    }
+
     private HttpResponse<String> send(String method, String path, String body, String key) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .header("Content-Type", "application/json");
@@ -262,6 +268,8 @@ class KindlingServerTest {
 
     @Test
     void aBrandNewItemIsFoundBySimilarItemSearchAtOnce() throws Exception {
+        long userWritesBefore = userEmbeddingWrites();
+        var servingBefore = services.models().current();
         String item = "{\"id\":\"new-toy-story-4\",\"title\":\"Toy Story 4 (2019)\","
                 + "\"categories\":[\"Adventure\",\"Animation\",\"Children\",\"Comedy\",\"Fantasy\"]}";
         HttpResponse<String> created = send("POST", "/v1/items", item, KEY);
@@ -284,6 +292,8 @@ class KindlingServerTest {
             Thread.sleep(100);
         }
         assertThat(services.models().current().knows("new-toy-story-4")).as("the reloaded model knows the new item").isTrue();
+        assertThat(services.models().current()).isNotSameAs(servingBefore);
+        assertThat(userEmbeddingWrites()).as("a catalogue change does not re-embed every user").isEqualTo(userWritesBefore);
         var ranked = services.models().current().recommend(List.of("1", "3114"), 10, true, "new-toy-story-4"::equals);
         assertThat(ranked.items()).extracting(ServingModel.Scored::itemId)
                 .containsExactly("new-toy-story-4");
