@@ -1,5 +1,7 @@
 package dev.kindling.server.http;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -34,6 +36,9 @@ final class JsonRequest {
      * Reads JSON strictly: a key given twice in one object and anything after the JSON value are errors (a lenient
      * parser would keep the last key, or ignore the rest, and the client would never learn).
      */
+    /** Far beyond any plausible timestamp (year 5138), within what Instant holds; InteractionRules judges the rest. */
+    private static final BigDecimal MAX_EPOCH_SECONDS = BigDecimal.valueOf(100_000_000_000L);
+
     private static final ObjectMapper READER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -156,27 +161,35 @@ final class JsonRequest {
         return v.asBoolean();
     }
 
-    /** A timestamp as ISO-8601 text or epoch milliseconds; null when absent. */
+    /**
+     * A timestamp as ISO-8601 text or epoch seconds (an integer or a decimal, the unit the importers take too); null
+     * when absent.
+     */
     Instant instant(String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
-        if (v.isIntegralNumber()) {
-            if (!v.canConvertToLong()) {
-                throw ApiException.badField(path(field), path(field) + " is out of range for epoch milliseconds");
+        if (v.isNumber()) {
+            BigDecimal seconds = v.decimalValue();
+            if (seconds.abs().compareTo(MAX_EPOCH_SECONDS) > 0) {
+                boolean millis = seconds.abs().compareTo(MAX_EPOCH_SECONDS.movePointRight(3)) <= 0;
+                throw ApiException.badField(path(field), path(field) + " is out of range for epoch seconds"
+                        + (millis ? " (milliseconds where seconds were expected?)" : ""));
             }
-            return Instant.ofEpochMilli(v.asLong());
+            BigDecimal whole = seconds.setScale(0, RoundingMode.FLOOR);
+            return Instant.ofEpochSecond(whole.longValueExact(),
+                    seconds.subtract(whole).movePointRight(9).setScale(0, RoundingMode.HALF_UP).longValue());
         }
         if (v.isTextual()) {
             try {
                 return Instant.parse(v.asText());
             } catch (DateTimeParseException e) {
                 throw ApiException.badField(path(field), path(field) + " must be ISO-8601 (2024-05-01T12:00:00Z) or "
-                        + "epoch milliseconds, was '" + clip(v.asText()) + "'");
+                        + "epoch seconds, was '" + clip(v.asText()) + "'");
             }
         }
-        throw ApiException.badField(path(field), path(field) + " must be ISO-8601 text or epoch milliseconds, was "
+        throw ApiException.badField(path(field), path(field) + " must be ISO-8601 text or epoch seconds, was "
                 + kind(v));
     }
 

@@ -352,6 +352,19 @@ class BadInputTest {
     }
 
     @Test
+    void timestampsAreEpochSecondsOrIsoTextAsInTheImports() throws Exception {
+        String body = "{\"interactions\":[{\"userId\":\"clock\",\"itemId\":\"1\",\"timestamp\":1500000000.25},"
+                + "{\"userId\":\"clock\",\"itemId\":\"2\",\"timestamp\":\"2017-07-14T02:40:01Z\"}]}";
+        assertThat(send("POST", "/v1/interactions", body, KEY).statusCode()).isEqualTo(201);
+        assertThat(store.sequence("clock")).extracting(Interaction::timestamp).containsExactly(
+                Instant.parse("2017-07-14T02:40:00.250Z"), Instant.parse("2017-07-14T02:40:01Z"));
+        HttpResponse<String> millis = send("POST", "/v1/interactions",
+                "{\"interactions\":[{\"userId\":\"clock\",\"itemId\":\"3\",\"timestamp\":1500000000000}]}", KEY);
+        assertThat(millis.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(millis.body()).path("detail").asText()).contains("milliseconds where seconds");
+    }
+
+    @Test
     void metricsDescribeTheModelTheStoreAndTheIndex() throws Exception {
         send("GET", "/v1/items/1", null, null);
         send("GET", "/v1/items/1/similar?k=3", null, null);
