@@ -2,11 +2,7 @@ package dev.kindling.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,11 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -290,10 +284,10 @@ class BadInputTest {
     @Test
     void aChunkedBodyIsCountedAsItArrives() throws Exception {
         String answer = raw("POST /v1/recommendations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                + "Transfer-Encoding: chunked\r\n\r\n", out -> chunks(out, 2 << 20));
+                + "Transfer-Encoding: chunked\r\n\r\n", out -> RawHttp.chunks(out, 2 << 20));
         assertThat(answer).startsWith("HTTP/1.1 413").contains("\"status\":413");
         String bulk = raw("POST /v1/items:bulk HTTP/1.1\r\nHost: x\r\nX-API-Key: " + KEY + "\r\n"
-                + "Transfer-Encoding: chunked\r\n\r\n", out -> chunks(out, MAX_BULK * 4));
+                + "Transfer-Encoding: chunked\r\n\r\n", out -> RawHttp.chunks(out, MAX_BULK * 4));
         assertThat(bulk).startsWith("HTTP/1.1 413").contains("\"status\":413");
         assertThat(store.stats().items()).isEqualTo(3);
     }
@@ -316,7 +310,7 @@ class BadInputTest {
             for (int i = 0; i < 20; i++) {
                 answers.add(pool.submit(() -> raw("POST /v1/recommendations HTTP/1.1\r\nHost: x\r\n"
                         + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
-                        out -> chunks(out, 40 << 20))));
+                        out -> RawHttp.chunks(out, 40 << 20))));
             }
             HttpResponse<String> live = send("GET", "/health/live", null, null);
             assertThat(live.statusCode()).isEqualTo(200);
@@ -409,57 +403,7 @@ class BadInputTest {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** Writes a body in 64 KiB chunks (chunked transfer coding) until {@code bytes} or until the server stops us. */
-    private static void chunks(OutputStream out, long bytes) throws IOException {
-        byte[] chunk = new byte[65_536];
-        Arrays.fill(chunk, (byte) ' ');
-        byte[] head = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        for (long sent = 0; sent < bytes; sent += chunk.length) {
-            out.write(head);
-            out.write(chunk);
-            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
-
-    @FunctionalInterface
-    private interface BodyWriter {
-        void write(OutputStream out) throws IOException;
-    }
-
-    /**
-     * One request over a raw socket (what an HTTP client library would not send: lying lengths, cut bodies). The body
-     * is written on another thread while the answer is read, as a server may answer before the upload ends.
-     */
-    private String raw(String head, BodyWriter body) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", server.port())) {
-            socket.setSoTimeout(30_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(head.getBytes(StandardCharsets.US_ASCII));
-            CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
-                try {
-                    body.write(out);
-                    socket.shutdownOutput();
-                } catch (IOException e) {
-                    // the server closed the connection after answering: expected for refused uploads
-                }
-            });
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[8192];
-            try {
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    answer.write(buffer, 0, n);
-                    if (answer.toString(StandardCharsets.UTF_8).contains("}")) {
-                        break; // the JSON error is complete
-                    }
-                }
-            } catch (IOException e) {
-                // keep what arrived
-            }
-            writing.cancel(true);
-            return answer.toString(StandardCharsets.UTF_8);
-        }
+    private String raw(String head, RawHttp.BodyWriter body) throws IOException {
+        return RawHttp.exchange(server.port(), head, body);
     }
 }
