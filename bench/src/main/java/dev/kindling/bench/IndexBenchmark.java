@@ -74,14 +74,6 @@ public final class IndexBenchmark implements Callable<Integer> {
             + "collection \"bench\" in it is replaced.")
     Path dir;
 
-    /** From the data options (see {@link ClusteredData}). */
-    private int n;
-    private int dim;
-    private int queries;
-    private int k;
-    private int clusters;
-    private double noise;
-    private long seed;
     /** Records per upsert while building. */
     private final int batch = 1_000;
     private LuceneIndexSettings settings;
@@ -93,13 +85,6 @@ public final class IndexBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         clustered.validate();
-        n = clustered.n;
-        dim = clustered.dim;
-        queries = clustered.queries;
-        k = clustered.k;
-        clusters = clustered.clusters;
-        noise = clustered.noise;
-        seed = clustered.seed;
         for (int value : new int[] {ramBufferMb, beamWidth, m}) {
             if (value < 1) {
                 throw new IllegalArgumentException("--ram-buffer-mb, --beam-width and --m must be positive");
@@ -114,7 +99,8 @@ public final class IndexBenchmark implements Callable<Integer> {
 
     private void run() throws Exception {
         System.out.printf(Locale.ROOT, "Index benchmark: %,d x %d-d unit vectors in %d clusters (noise %.2f), "
-                + "%d queries, k=%d, seed %d, %d cores, Java %s%n", n, dim, clusters, noise, queries, k, seed,
+                + "%d queries, k=%d, seed %d, %d cores, Java %s%n", clustered.n, clustered.dim, clustered.clusters,
+                clustered.noise, clustered.queries, clustered.k, clustered.seed,
                 Runtime.getRuntime().availableProcessors(), Runtime.version());
 
         ClusteredData.Draw draw = clustered.draw(Math.max(warmup, WARMUP_PER_EF));
@@ -123,22 +109,22 @@ public final class IndexBenchmark implements Callable<Integer> {
         float[][] warm = draw.warm();
 
         long groundTruthStart = System.nanoTime();
-        int[][] exact = exactTopK(data, measured, k);
+        int[][] exact = exactTopK(data, measured, clustered.k);
         double groundTruthSeconds = seconds(System.nanoTime() - groundTruthStart);
-        System.out.printf(Locale.ROOT, "exact top-%d by brute force: %.1f s%n", k, groundTruthSeconds);
+        System.out.printf(Locale.ROOT, "exact top-%d by brute force: %.1f s%n", clustered.k, groundTruthSeconds);
 
         boolean temporary = dir == null;
         Path directory = temporary ? Files.createTempDirectory("kindling-index-bench") : dir;
         try {
             try (LuceneVectorIndex index = new LuceneVectorIndex(directory, settings)) {
                 index.dropCollection(COLLECTION);
-                index.createCollection(CollectionSpec.of(COLLECTION, dim, Metric.COSINE));
+                index.createCollection(CollectionSpec.of(COLLECTION, clustered.dim, Metric.COSINE));
 
                 long buildStart = System.nanoTime();
                 List<VectorRecord> records = new ArrayList<>(batch);
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; i < clustered.n; i++) {
                     records.add(VectorRecord.of(Integer.toString(i), data[i]));
-                    if (records.size() == batch || i == n - 1) {
+                    if (records.size() == batch || i == clustered.n - 1) {
                         index.upsert(COLLECTION, records);
                         records.clear();
                     }
@@ -146,12 +132,13 @@ public final class IndexBenchmark implements Callable<Integer> {
                 index.flush();
                 long count = index.count(COLLECTION);
                 double buildSeconds = seconds(System.nanoTime() - buildStart);
-                if (count != n) {
-                    throw new IllegalStateException("indexed " + count + " vectors, expected " + n);
+                if (count != clustered.n) {
+                    throw new IllegalStateException("indexed " + count + " vectors, expected " + clustered.n);
                 }
                 int segmentsBuilt = index.segmentCount(COLLECTION);
                 System.out.printf(Locale.ROOT, "build: %.1f s, %,.0f vectors/s (upserts of %d, commit), %d segment(s); "
-                                + "M %d, beam width %d%n", buildSeconds, n / buildSeconds, batch, segmentsBuilt,
+                                + "M %d, beam width %d%n", buildSeconds, clustered.n / buildSeconds, batch,
+                                segmentsBuilt,
                         settings.hnswM(), settings.hnswBeamWidth());
 
                 warmUp(index, warm);
@@ -192,7 +179,7 @@ public final class IndexBenchmark implements Callable<Integer> {
     private void warmUp(LuceneVectorIndex index, float[][] warm) {
         long start = System.nanoTime();
         for (int q = 0; q < warmup; q++) {
-            index.search(COLLECTION, new SearchRequest(warm[q], k, null, efs.get(q % efs.size())));
+            index.search(COLLECTION, new SearchRequest(warm[q], clustered.k, null, efs.get(q % efs.size())));
         }
         System.out.printf(Locale.ROOT, "warm-up: %d searches, %.1f s%n", warmup, seconds(System.nanoTime() - start));
     }
@@ -204,12 +191,12 @@ public final class IndexBenchmark implements Callable<Integer> {
     private Result measure(LuceneVectorIndex index, int ef, boolean merged, float[][] warm, float[][] measured,
                            int[][] exact) {
         for (int q = 0; q < WARMUP_PER_EF; q++) {
-            index.search(COLLECTION, new SearchRequest(warm[q], k, null, ef));
+            index.search(COLLECTION, new SearchRequest(warm[q], clustered.k, null, ef));
         }
         long[] nanos = new long[measured.length];
         int found = 0;
         for (int q = 0; q < measured.length; q++) {
-            SearchRequest request = new SearchRequest(measured[q], k, null, ef);
+            SearchRequest request = new SearchRequest(measured[q], clustered.k, null, ef);
             long start = System.nanoTime();
             List<SearchHit> hits = index.search(COLLECTION, request);
             nanos[q] = System.nanoTime() - start;
@@ -224,7 +211,7 @@ public final class IndexBenchmark implements Callable<Integer> {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
-        return new Result(ef, merged, index.segmentCount(COLLECTION), found / (double) (measured.length * k),
+        return new Result(ef, merged, index.segmentCount(COLLECTION), found / (double) (measured.length * clustered.k),
                 percentile(sorted, 0.50),
                 percentile(sorted, 0.99), mean, sorted[sorted.length - 1] / 1e6);
     }
@@ -238,8 +225,8 @@ public final class IndexBenchmark implements Callable<Integer> {
     private void printTable(List<Result> results) {
         System.out.println();
         System.out.printf(Locale.ROOT, "search, one thread, k=%d, %d queries per row; before each phase %d warm-up "
-                + "searches, and %d more at each row's ef:%n", k, queries, warmup, WARMUP_PER_EF);
-        System.out.println("   ef | segments | recall@" + k + " |  p50 ms |  p99 ms | mean ms |  max ms |    QPS");
+                + "searches, and %d more at each row's ef:%n", clustered.k, clustered.queries, warmup, WARMUP_PER_EF);
+        System.out.println("   ef | segments | recall@" + clustered.k + " |  p50 ms |  p99 ms | mean ms |  max ms |    QPS");
         System.out.println("------+----------+-----------+---------+---------+---------+---------+-------");
         for (Result r : results) {
             System.out.printf(Locale.ROOT, "%5d | %8s | %9.4f | %7.3f | %7.3f | %7.3f | %7.2f | %6.0f%n", r.ef(),
@@ -258,8 +245,10 @@ public final class IndexBenchmark implements Callable<Integer> {
                         + "\"queries\":%d,\"warmup\":%d,\"k\":%d,\"seed\":%d,\"ramBufferMb\":%d,\"hnswM\":%d,"
                         + "\"hnswBeamWidth\":%d,\"buildSeconds\":%.3f,\"vectorsPerSecond\":%.1f,\"segmentsBuilt\":%d,"
                         + "\"merge\":%b,\"mergeSeconds\":%.3f,\"results\":[",
-                n, dim, clusters, noise, queries, warmup, k, seed, settings.ramBufferMb(), settings.hnswM(),
-                settings.hnswBeamWidth(), buildSeconds, n / buildSeconds, segmentsBuilt, merge, mergeSeconds));
+                clustered.n, clustered.dim, clustered.clusters, clustered.noise, clustered.queries, warmup,
+                        clustered.k, clustered.seed, settings.ramBufferMb(), settings.hnswM(),
+                settings.hnswBeamWidth(), buildSeconds, clustered.n / buildSeconds, segmentsBuilt, merge,
+                        mergeSeconds));
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
             json.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,

@@ -67,14 +67,6 @@ public final class MilvusBenchmark implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     String database = "kindling_bench";
 
-    /** From the data options (see {@link ClusteredData}). */
-    private int n;
-    private int dim;
-    private int queries;
-    private int k;
-    private int clusters;
-    private double noise;
-    private long seed;
     /** Records per upsert while building. */
     private final int batch = 1_000;
 
@@ -88,13 +80,6 @@ public final class MilvusBenchmark implements Callable<Integer> {
         if (ef < 1) {
             throw new IllegalArgumentException("--ef must be positive, was " + ef);
         }
-        n = clustered.n;
-        dim = clustered.dim;
-        queries = clustered.queries;
-        k = clustered.k;
-        clusters = clustered.clusters;
-        noise = clustered.noise;
-        seed = clustered.seed;
         warmup = Math.max(0, warmup);
         run();
         return 0;
@@ -106,15 +91,17 @@ public final class MilvusBenchmark implements Callable<Integer> {
 
     private void run() throws Exception {
         System.out.printf(Locale.ROOT, "Milvus benchmark: %,d x %d-d unit vectors in %d clusters (noise %.2f), "
-                        + "%d queries, k=%d, ef=%d, seed %d, %d cores, Java %s; Milvus at %s%n", n, dim, clusters,
-                noise, queries, k, ef, seed, Runtime.getRuntime().availableProcessors(), Runtime.version(), uri);
+                        + "%d queries, k=%d, ef=%d, seed %d, %d cores, Java %s; Milvus at %s%n", clustered.n,
+                clustered.dim, clustered.clusters, clustered.noise, clustered.queries, clustered.k, ef, clustered.seed,
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), uri);
         ClusteredData.Draw draw = clustered.draw(Math.max(1, warmup));
         float[][] data = draw.data();
         float[][] measured = draw.measured();
         float[][] warm = draw.warm();
         long truthStart = System.nanoTime();
-        int[][] exact = exactTopK(data, measured, k);
-        System.out.printf(Locale.ROOT, "exact top-%d by brute force: %.1f s%n", k, seconds(System.nanoTime() - truthStart));
+        int[][] exact = exactTopK(data, measured, clustered.k);
+        System.out.printf(Locale.ROOT, "exact top-%d by brute force: %.1f s%n", clustered.k,
+                seconds(System.nanoTime() - truthStart));
 
         List<Result> results = new ArrayList<>();
         Path directory = Files.createTempDirectory("kindling-milvus-bench");
@@ -137,33 +124,33 @@ public final class MilvusBenchmark implements Callable<Integer> {
     private Result measure(String backend, VectorIndex index, float[][] data, float[][] warm, float[][] measured,
                            int[][] exact) {
         index.dropCollection(COLLECTION);
-        index.createCollection(CollectionSpec.of(COLLECTION, dim, Metric.COSINE));
+        index.createCollection(CollectionSpec.of(COLLECTION, clustered.dim, Metric.COSINE));
         long buildStart = System.nanoTime();
         List<VectorRecord> records = new ArrayList<>(batch);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < clustered.n; i++) {
             records.add(VectorRecord.of(Integer.toString(i), data[i]));
-            if (records.size() == batch || i == n - 1) {
+            if (records.size() == batch || i == clustered.n - 1) {
                 index.upsert(COLLECTION, records);
                 records.clear();
             }
         }
         index.flush();
-        if (index.count(COLLECTION) != n) {
-            throw new IllegalStateException(backend + " holds " + index.count(COLLECTION) + " vectors, expected " + n);
+        if (index.count(COLLECTION) != clustered.n) {
+            throw new IllegalStateException(backend + " holds " + index.count(COLLECTION) + " vectors, expected " + clustered.n);
         }
         double buildSeconds = seconds(System.nanoTime() - buildStart);
         long warmStart = System.nanoTime();
         for (int q = 0; q < warmup; q++) {
-            index.search(COLLECTION, SearchRequest.of(warm[q], k));
+            index.search(COLLECTION, SearchRequest.of(warm[q], clustered.k));
         }
         System.out.printf(Locale.ROOT, "%s: build %.1f s (%,.0f vectors/s, upserts of %d, then flush), warm-up %d "
-                        + "searches %.1f s%n", backend, buildSeconds, n / buildSeconds, batch, warmup,
+                        + "searches %.1f s%n", backend, buildSeconds, clustered.n / buildSeconds, batch, warmup,
                 seconds(System.nanoTime() - warmStart));
         long[] nanos = new long[measured.length];
         int found = 0;
         for (int q = 0; q < measured.length; q++) {
             long start = System.nanoTime();
-            List<SearchHit> hits = index.search(COLLECTION, SearchRequest.of(measured[q], k));
+            List<SearchHit> hits = index.search(COLLECTION, SearchRequest.of(measured[q], clustered.k));
             nanos[q] = System.nanoTime() - start;
             Set<String> truth = new HashSet<>();
             for (int i : exact[q]) {
@@ -175,8 +162,8 @@ public final class MilvusBenchmark implements Callable<Integer> {
         }
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        return new Result(backend, buildSeconds, found / (double) (measured.length * k), percentile(sorted, 0.50),
-                percentile(sorted, 0.99), Arrays.stream(nanos).average().orElse(0) / 1e6,
+        return new Result(backend, buildSeconds, found / (double) (measured.length * clustered.k),
+                percentile(sorted, 0.50), percentile(sorted, 0.99), Arrays.stream(nanos).average().orElse(0) / 1e6,
                 sorted[sorted.length - 1] / 1e6);
     }
 
@@ -188,8 +175,9 @@ public final class MilvusBenchmark implements Callable<Integer> {
 
     private void printTable(List<Result> results) {
         System.out.println();
-        System.out.printf(Locale.ROOT, "search, one thread, k=%d, ef=%d, %d queries per backend:%n", k, ef, queries);
-        System.out.println("backend            | build s | recall@" + k + " |  p50 ms |  p99 ms | mean ms |  max ms |    QPS");
+        System.out.printf(Locale.ROOT, "search, one thread, k=%d, ef=%d, %d queries per backend:%n", clustered.k, ef,
+                clustered.queries);
+        System.out.println("backend            | build s | recall@" + clustered.k + " |  p50 ms |  p99 ms | mean ms |  max ms |    QPS");
         System.out.println("-------------------+---------+-----------+---------+---------+---------+---------+-------");
         for (Result r : results) {
             System.out.printf(Locale.ROOT, "%-18s | %7.1f | %9.4f | %7.3f | %7.3f | %7.3f | %7.2f | %6.0f%n",
@@ -203,7 +191,8 @@ public final class MilvusBenchmark implements Callable<Integer> {
         StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
                 "{\"benchmark\":\"milvus\",\"n\":%d,\"dim\":%d,\"clusters\":%d,\"noise\":%s,\"queries\":%d,"
                         + "\"warmup\":%d,\"k\":%d,\"ef\":%d,\"seed\":%d,\"uri\":\"%s\",\"results\":[",
-                n, dim, clusters, noise, queries, warmup, k, ef, seed, uri));
+                clustered.n, clustered.dim, clustered.clusters, clustered.noise, clustered.queries, warmup,
+                        clustered.k, ef, clustered.seed, uri));
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
             json.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
