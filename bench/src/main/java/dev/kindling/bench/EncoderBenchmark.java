@@ -9,8 +9,6 @@ import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,8 +28,6 @@ import java.util.stream.Stream;
 import ai.djl.Device;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
@@ -44,7 +39,6 @@ import dev.kindling.core.store.Store;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ImageEncoder;
 import dev.kindling.encoders.ItemText;
-import dev.kindling.encoders.MeanPooling;
 import dev.kindling.encoders.TextEncoder;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
@@ -83,8 +77,8 @@ import dev.kindling.tensor.DjlRuntime;
  * <pre>bench/run Encoder [--titles N] [--images N] [--skip-e2e] [--rounds 2] [--help]</pre>
  */
 public final class EncoderBenchmark {
-    private static final int TEXT_BATCH = 32;
-    private static final int MAX_LENGTH = 256;
+    static final int TEXT_BATCH = 32;
+    static final int MAX_LENGTH = 256;
     private static final int IMAGE_BATCH = 16;
     private static final int TEXT_WARMUP = 640;
     private static final int IMAGE_WARMUP = 160;
@@ -106,7 +100,7 @@ public final class EncoderBenchmark {
      * (the encoders' figures are the best of their rounds, so their first round is a warm-up too); 0: measure it cold.
      */
     private int e2eWarmup = -1;
-    /** Per measured phase: the share of all CPUs that other processes used meanwhile (see {@link Cpu}). */
+    /** Per measured phase: the share of all CPUs that other processes used meanwhile (see {@link CpuShare}). */
     private final Map<String, Double> othersCpu = new LinkedHashMap<>();
 
     private EncoderBenchmark() {
@@ -205,7 +199,7 @@ public final class EncoderBenchmark {
         int w = DjlRuntime.workers(workers, Device.cpu());
         try (TextEncoder text = new TextEncoder(miniLm[0], miniLm[1], BundledModels.MINILM, MAX_LENGTH, TEXT_BATCH,
                 Device.cpu(), w);
-             RawOrt raw = new RawOrt(miniLm[0], miniLm[1]);
+             RawOrtSession raw = new RawOrtSession(miniLm[0], miniLm[1]);
              ImageEncoder image = new ImageEncoder(imageModel,
                      imageModel.getFileName().toString().replaceFirst("\\.[^.]+$", ""), IMAGE_BATCH, Device.cpu(), w)) {
             System.out.printf(Locale.ROOT, "encoder workers: %d (batches at once, each single-threaded when > 1)%n",
@@ -221,7 +215,7 @@ public final class EncoderBenchmark {
     // ---- 1. text ---------------------------------------------------------------------------------------------------
 
     private record TextResult(int titles, double[] kindlingSeconds, double[] rawSeconds, double[] rawSortedSeconds,
-                              RawOrt.Split rawSplit, RawOrt.Split rawSortedSplit, double maxCosineError,
+                              RawOrtSession.Split rawSplit, RawOrtSession.Split rawSortedSplit, double maxCosineError,
                               double tokenizeAllSeconds, long rawPaddedTokens, long sortedPaddedTokens,
                               long realTokens) {
         double kindlingBest() {
@@ -253,7 +247,7 @@ public final class EncoderBenchmark {
         }
     }
 
-    private TextResult measureText(TextEncoder text, RawOrt raw, List<String> titles) throws OrtException {
+    private TextResult measureText(TextEncoder text, RawOrtSession raw, List<String> titles) throws OrtException {
         List<String> warm = titles.subList(0, Math.min(TEXT_WARMUP, titles.size()));
         long start = System.nanoTime();
         for (int i = 0; i < 2; i++) {
@@ -267,20 +261,20 @@ public final class EncoderBenchmark {
         double[] kindling = new double[rounds];
         double[] rawSeconds = new double[rounds];
         double[] sortedSeconds = new double[rounds];
-        RawOrt.Split bestSplit = null;
-        RawOrt.Split bestSortedSplit = null;
+        RawOrtSession.Split bestSplit = null;
+        RawOrtSession.Split bestSortedSplit = null;
         float[][] kindlingVectors = null;
         float[][] rawVectors = null;
         float[][] sortedVectors = null;
         for (int r = 0; r < rounds; r++) {
-            long[] cpu = Cpu.snapshot();
+            long[] cpu = CpuShare.snapshot();
             start = System.nanoTime();
             kindlingVectors = text.encode(titles);
             kindling[r] = seconds(System.nanoTime() - start);
             double othersK = others("text.kindling." + (r + 1), cpu);
 
             raw.resetSplit();
-            cpu = Cpu.snapshot();
+            cpu = CpuShare.snapshot();
             start = System.nanoTime();
             rawVectors = raw.encode(titles);
             rawSeconds[r] = seconds(System.nanoTime() - start);
@@ -290,7 +284,7 @@ public final class EncoderBenchmark {
             }
 
             raw.resetSplit();
-            cpu = Cpu.snapshot();
+            cpu = CpuShare.snapshot();
             start = System.nanoTime();
             sortedVectors = raw.encodeSorted(titles);
             sortedSeconds[r] = seconds(System.nanoTime() - start);
@@ -341,142 +335,6 @@ public final class EncoderBenchmark {
         return total;
     }
 
-    /**
-     * The reference path: ONNX Runtime's own Java API on the same model file with default session options (DJL's
-     * ONNX Runtime engine also uses ORT's defaults unless options are given), the same tokenizer settings as
-     * {@link TextEncoder}, batches of 32 in input order, mean pooling and L2 normalisation in plain Java.
-     */
-    private static final class RawOrt implements AutoCloseable {
-        /** Seconds spent in each step of the last {@link #encode} calls since {@link #resetSplit}. */
-        record Split(double tokenize, double tensors, double run, double copyOut, double pool) {
-        }
-
-        final HuggingFaceTokenizer tokenizer;
-        private final OrtEnvironment env;
-        private final OrtSession session;
-        private final List<String> inputNames;
-        private long tokenizeNs;
-        private long tensorsNs;
-        private long runNs;
-        private long copyNs;
-        private long poolNs;
-
-        RawOrt(Path modelFile, Path tokenizerFile) throws IOException, OrtException {
-            tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of("maxLength",
-                    Integer.toString(MAX_LENGTH), "truncation", "true", "padding", "false"));
-            env = OrtEnvironment.getEnvironment();
-            session = env.createSession(modelFile.toString(), new OrtSession.SessionOptions());
-            inputNames = new ArrayList<>(session.getInputNames());
-        }
-
-        void resetSplit() {
-            tokenizeNs = tensorsNs = runNs = copyNs = poolNs = 0;
-        }
-
-        Split split() {
-            return new Split(seconds(tokenizeNs), seconds(tensorsNs), seconds(runNs), seconds(copyNs),
-                    seconds(poolNs));
-        }
-
-        /** Batches of 32 in input order, each tokenised on its own (the reference path). */
-        float[][] encode(List<String> texts) throws OrtException {
-            float[][] out = new float[texts.size()][];
-            for (int from = 0; from < texts.size(); from += TEXT_BATCH) {
-                int to = Math.min(texts.size(), from + TEXT_BATCH);
-                long t0 = System.nanoTime();
-                Encoding[] encodings = tokenizer.batchEncode(texts.subList(from, to));
-                tokenizeNs += System.nanoTime() - t0;
-                System.arraycopy(forward(encodings), 0, out, from, to - from);
-            }
-            return out;
-        }
-
-        /**
-         * A diagnostic variant that batches like {@link TextEncoder}: all texts tokenised in one call, batches of 32
-         * in order of token length (stable), vectors back in input order.
-         */
-        float[][] encodeSorted(List<String> texts) throws OrtException {
-            long t0 = System.nanoTime();
-            Encoding[] all = tokenizer.batchEncode(texts);
-            tokenizeNs += System.nanoTime() - t0;
-            Integer[] order = new Integer[all.length];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            Arrays.sort(order, Comparator.comparingInt(i -> all[i].getIds().length));
-            float[][] out = new float[texts.size()][];
-            for (int from = 0; from < order.length; from += TEXT_BATCH) {
-                int to = Math.min(order.length, from + TEXT_BATCH);
-                Encoding[] batch = new Encoding[to - from];
-                for (int i = from; i < to; i++) {
-                    batch[i - from] = all[order[i]];
-                }
-                float[][] vectors = forward(batch);
-                for (int i = from; i < to; i++) {
-                    out[order[i]] = vectors[i - from];
-                }
-            }
-            return out;
-        }
-
-        /** One batch, padded to its longest sequence: tensors, session run, copy out, pooling. */
-        private float[][] forward(Encoding[] encodings) throws OrtException {
-            long t1 = System.nanoTime();
-            int n = encodings.length;
-            int length = 1;
-            for (Encoding e : encodings) {
-                length = Math.max(length, e.getIds().length);
-            }
-            long[] ids = new long[n * length];
-            long[] mask = new long[n * length];
-            long[] types = new long[n * length];
-            for (int i = 0; i < n; i++) {
-                long[] e = encodings[i].getIds();
-                System.arraycopy(e, 0, ids, i * length, e.length);
-                System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * length, e.length);
-                System.arraycopy(encodings[i].getTypeIds(), 0, types, i * length, e.length);
-            }
-            long[] shape = {n, length};
-            Map<String, OnnxTensor> inputs = new HashMap<>();
-            try {
-                for (String name : inputNames) {
-                    long[] values = switch (name) {
-                        case "input_ids" -> ids;
-                        case "attention_mask" -> mask;
-                        case "token_type_ids" -> types;
-                        default -> throw new IllegalStateException("unexpected model input " + name);
-                    };
-                    inputs.put(name, OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape));
-                }
-                long t2 = System.nanoTime();
-                try (OrtSession.Result result = session.run(inputs)) {
-                    long t3 = System.nanoTime();
-                    OnnxTensor hidden = (OnnxTensor) result.get(0);
-                    long[] dims = hidden.getInfo().getShape();
-                    FloatBuffer buffer = hidden.getFloatBuffer();
-                    float[] values = new float[buffer.remaining()];
-                    buffer.get(values);
-                    long t4 = System.nanoTime();
-                    float[][] vectors = MeanPooling.pool(values, mask, n, length, (int) dims[2]);
-                    long t5 = System.nanoTime();
-                    tensorsNs += t2 - t1;
-                    runNs += t3 - t2;
-                    copyNs += t4 - t3;
-                    poolNs += t5 - t4;
-                    return vectors;
-                }
-            } finally {
-                inputs.values().forEach(OnnxTensor::close);
-            }
-        }
-
-        @Override
-        public void close() throws OrtException {
-            session.close();
-            tokenizer.close();
-        }
-    }
-
     // ---- 2. images -------------------------------------------------------------------------------------------------
 
     /** decodeSeconds/modelSeconds are NaN when the split could not be measured. */
@@ -512,7 +370,7 @@ public final class EncoderBenchmark {
         List<ImageEncoder.ImageVector> vectors = null;
         long[] cpu;
         for (int r = 0; r < rounds; r++) {
-            cpu = Cpu.snapshot();
+            cpu = CpuShare.snapshot();
             start = System.nanoTime();
             vectors = image.encode(bytes);
             encodeRounds[r] = seconds(System.nanoTime() - start);
@@ -527,7 +385,7 @@ public final class EncoderBenchmark {
         double model = Double.NaN;
         String note;
         try {
-            cpu = Cpu.snapshot();
+            cpu = CpuShare.snapshot();
             double[] split = splitImageTimes(image, bytes, vectors);
             decode = split[0];
             model = split[1];
@@ -648,7 +506,7 @@ public final class EncoderBenchmark {
         }
     }
 
-    private E2eResult measureEndToEnd(TextEncoder text, ImageEncoder image, RawOrt raw, TextResult t,
+    private E2eResult measureEndToEnd(TextEncoder text, ImageEncoder image, RawOrtSession raw, TextResult t,
                                       ImageResult im) throws IOException {
         if (e2eWarmup != 0) {
             warmUpPipeline(text, image, e2eWarmup > 0 ? e2eWarmup : titleLimit);
@@ -664,7 +522,7 @@ public final class EncoderBenchmark {
     }
 
     /** One timed pipeline run into a fresh store and index; the last one also replays its pages without writes. */
-    private E2eResult measurePipelineOnce(TextEncoder text, ImageEncoder image, RawOrt raw, TextResult t,
+    private E2eResult measurePipelineOnce(TextEncoder text, ImageEncoder image, RawOrtSession raw, TextResult t,
                                           ImageResult im, int round, boolean replayAfter) throws IOException {
         Path tmp = Files.createTempDirectory("kindling-encoder-bench");
         try (JdbcStore sqlite = JdbcStore.sqlite(tmp.resolve("kindling.db"), "FULL");
@@ -684,15 +542,15 @@ public final class EncoderBenchmark {
             long limit = titleLimit > 0 ? titleLimit : 0;
             long gcBefore = gcMillis();
             long jitBefore = jitMillis();
-            long[] cpu = Cpu.snapshot();
+            long[] cpu = CpuShare.snapshot();
             ItemEncodingPipeline.Report report;
             Map<String, Integer> samples;
             try (StackSampler sampler = new StackSampler(Thread.currentThread(), 10)) {
                 report = pipeline.run(posters, limit, ItemEncodingPipeline.Listener.NONE);
                 samples = sampler.stop();
             }
-            long[] cpuAfter = Cpu.snapshot();
-            double ownCores = Cpu.ownCores(cpu, cpuAfter);
+            long[] cpuAfter = CpuShare.snapshot();
+            double ownCores = CpuShare.ownCores(cpu, cpuAfter);
             double gcSeconds = (gcMillis() - gcBefore) / 1e3;
             double jitSeconds = (jitMillis() - jitBefore) / 1e3;
             double othersPipeline = others("e2e.pipeline." + round, cpu);
@@ -705,7 +563,7 @@ public final class EncoderBenchmark {
                     report.seconds(), report.items() / report.seconds(), busy(othersPipeline));
             Replay replay = null;
             if (replayAfter) {
-                cpu = Cpu.snapshot();
+                cpu = CpuShare.snapshot();
                 replay = replay(sqlite, text, image, raw, limit);
                 System.out.printf(Locale.ROOT, "  replay of the pipeline's steps without store writes or index: "
                         + "%.2f s%s%n", replay.total(), busy(others("e2e.replay", cpu)));
@@ -756,7 +614,7 @@ public final class EncoderBenchmark {
         }
     }
 
-    private Replay replay(Store store, TextEncoder text, ImageEncoder image, RawOrt raw, long limit) throws IOException {
+    private Replay replay(Store store, TextEncoder text, ImageEncoder image, RawOrtSession raw, long limit) throws IOException {
         ItemText itemText = new ItemText(List.of("title"));
         long[] ns = new long[6];
         List<Integer> allLengths = new ArrayList<>();
@@ -834,107 +692,6 @@ public final class EncoderBenchmark {
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
-    /**
-     * A poor man's sampling profiler: every {@code intervalMs} it takes the target thread's stack and counts it under
-     * a category, the owning Kindling component (text encoder, image encoder, index, store, pictures, SHA-256) and
-     * the library it is in at that moment (tokeniser, ONNX Runtime, libtorch, image decoding, HNSW, SQLite ...).
-     */
-    private static final class StackSampler implements AutoCloseable {
-        private final Map<String, Integer> counts = new TreeMap<>();
-        private final Thread sampler;
-        private volatile boolean running = true;
-
-        StackSampler(Thread target, long intervalMs) {
-            sampler = new Thread(() -> {
-                while (running) {
-                    StackTraceElement[] stack = target.getStackTrace();
-                    synchronized (counts) {
-                        counts.merge(category(stack), 1, Integer::sum);
-                    }
-                    try {
-                        Thread.sleep(intervalMs);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "stack-sampler");
-            sampler.setDaemon(true);
-            sampler.start();
-        }
-
-        static String category(StackTraceElement[] stack) {
-            String detail = null;
-            boolean hnsw = false;
-            for (StackTraceElement e : stack) {
-                hnsw |= e.getClassName().startsWith("org.apache.lucene.util.hnsw");
-            }
-            for (StackTraceElement e : stack) {
-                String c = e.getClassName();
-                if (detail == null) {
-                    if (c.startsWith("ai.djl.huggingface")) {
-                        detail = "tokeniser";
-                    } else if (c.startsWith("ai.onnxruntime.")) {
-                        detail = "ONNX Runtime";
-                    } else if (c.startsWith("ai.djl.pytorch")) {
-                        detail = "libtorch";
-                    } else if (c.equals("dev.kindling.encoders.MeanPooling")) {
-                        detail = "pool/normalise";
-                    } else if (c.equals("dev.kindling.encoders.ImageDecoding") || c.startsWith("javax.imageio")
-                            || c.startsWith("com.sun.imageio")) {
-                        detail = "decode";
-                    } else if (c.equals("dev.kindling.encoders.ImagePreprocessing")) {
-                        detail = "resize/normalise";
-                    } else if (c.startsWith("org.apache.lucene")) {
-                        detail = (hnsw ? "HNSW insert: " : "Lucene ") + c.substring(c.lastIndexOf('.') + 1);
-                    } else if (c.startsWith("org.sqlite")) {
-                        detail = "SQLite";
-                    }
-                }
-                String owner = null;
-                if (c.equals("dev.kindling.encoders.TextEncoder")) {
-                    owner = "text encoder";
-                } else if (c.equals("dev.kindling.encoders.ImageEncoder")) {
-                    owner = "image encoder";
-                } else if (c.startsWith("dev.kindling.index.")) {
-                    owner = "index";
-                } else if (c.startsWith("dev.kindling.store.")) {
-                    owner = "store";
-                } else if (c.equals("dev.kindling.catalog.ImageSources")) {
-                    owner = "reading pictures";
-                } else if (c.equals("dev.kindling.catalog.ItemEncodingPipeline") && e.getMethodName().equals("sha256")) {
-                    owner = "SHA-256";
-                } else if (c.startsWith("dev.kindling.") && !c.startsWith("dev.kindling.bench.")
-                        && !c.equals("dev.kindling.encoders.ImageDecoding")
-                        && !c.equals("dev.kindling.encoders.ImagePreprocessing")
-                        && !c.equals("dev.kindling.encoders.MeanPooling")) {
-                    owner = c.substring(c.lastIndexOf('.') + 1) + "." + e.getMethodName();
-                }
-                if (owner != null) {
-                    return detail == null ? owner : owner + " / " + detail;
-                }
-            }
-            return stack.length == 0 ? "(no stack)" : "other: " + stack[0].getClassName() + "." + stack[0].getMethodName();
-        }
-
-        Map<String, Integer> stop() {
-            running = false;
-            sampler.interrupt();
-            try {
-                sampler.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (counts) {
-                return new TreeMap<>(counts);
-            }
-        }
-
-        @Override
-        public void close() {
-            stop();
-        }
-    }
-
     /** A proxy that adds each call's count and nanoseconds to calls[prefix + method name]. */
     @SuppressWarnings("unchecked")
     private static <T> T timed(Class<T> type, T target, String prefix, Map<String, long[]> calls) {
@@ -981,7 +738,7 @@ public final class EncoderBenchmark {
         System.out.printf(Locale.ROOT, "   (*) diagnostic: the raw path batched like TextEncoder (one batchEncode, "
                 + "length-sorted batches); Kindling/raw-sorted %.3f = DJL's own overhead%n",
                 t.rawSortedBest() / t.kindlingBest());
-        for (RawOrt.Split s : List.of(t.rawSplit(), t.rawSortedSplit())) {
+        for (RawOrtSession.Split s : List.of(t.rawSplit(), t.rawSortedSplit())) {
             System.out.printf(Locale.ROOT, "   %s best round: tokenise %.2f s, tensors %.2f s, ORT run %.2f s, "
                             + "copy out %.2f s, pool+normalise %.2f s%n", s == t.rawSplit() ? "raw       " : "raw sorted",
                     s.tokenize(), s.tensors(), s.run(), s.copyOut(), s.pool());
@@ -1066,8 +823,8 @@ public final class EncoderBenchmark {
     }
 
     private String json(int encoderWorkers, TextResult t, ImageResult im, E2eResult e) {
-        RawOrt.Split s = t.rawSplit();
-        RawOrt.Split ss = t.rawSortedSplit();
+        RawOrtSession.Split s = t.rawSplit();
+        RawOrtSession.Split ss = t.rawSortedSplit();
         StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
                 "{\"benchmark\":\"encoder\",\"cores\":%d,\"workers\":%d,\"device\":\"cpu\",\"titles\":%d,\"textBatch\":%d,"
                         + "\"rounds\":%d,\"kindlingSeconds\":%s,\"rawSeconds\":%s,\"kindlingTitlesPerSecond\":%.1f,"
@@ -1132,7 +889,7 @@ public final class EncoderBenchmark {
 
     /** Records and returns the share of the CPUs other processes used since {@code before} under {@code phase}. */
     private double others(String phase, long[] before) {
-        double share = Cpu.othersShare(before, Cpu.snapshot());
+        double share = CpuShare.othersShare(before, CpuShare.snapshot());
         othersCpu.put(phase, share);
         return share;
     }
@@ -1141,52 +898,6 @@ public final class EncoderBenchmark {
     private static String busy(double share) {
         return share > 0.05 ? String.format(Locale.ROOT, " [other processes used %.0f%% of the CPUs]", 100 * share)
                 : "";
-    }
-
-    /**
-     * How busy the machine was with other work during a phase (the cores are shared): busy CPU ticks of the whole
-     * machine (/proc/stat) minus this process's own (/proc/self/stat), over the phase's wall time x cores. Linux only;
-     * NaN elsewhere.
-     */
-    private static final class Cpu {
-        private static final double TICKS_PER_SECOND = 100; // USER_HZ
-
-        private Cpu() {
-        }
-
-        /** {machine busy ticks, own ticks, nanoTime}, or null when /proc cannot be read. */
-        static long[] snapshot() {
-            try {
-                String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-                long busy = 0;
-                for (int i : new int[] {1, 2, 3, 6, 7, 8}) { // user nice system irq softirq steal
-                    busy += Long.parseLong(cpu[i]);
-                }
-                String self = Files.readString(Path.of("/proc/self/stat"));
-                String[] f = self.substring(self.lastIndexOf(')') + 2).split(" ");
-                long own = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
-                return new long[] {busy, own, System.nanoTime()};
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        /** CPUs this process kept busy on average between the snapshots (0..cores). */
-        static double ownCores(long[] before, long[] after) {
-            if (before == null || after == null) {
-                return Double.NaN;
-            }
-            return (after[1] - before[1]) / ((after[2] - before[2]) / 1e9 * TICKS_PER_SECOND);
-        }
-
-        static double othersShare(long[] before, long[] after) {
-            if (before == null || after == null) {
-                return Double.NaN;
-            }
-            double wall = (after[2] - before[2]) / 1e9;
-            double othersTicks = (after[0] - before[0]) - (after[1] - before[1]);
-            return Math.max(0, othersTicks / (wall * TICKS_PER_SECOND * Runtime.getRuntime().availableProcessors()));
-        }
     }
 
     /** The title column of movies.csv (movieId,title,genres; RFC 4180 quoting), in file order. */
@@ -1244,7 +955,7 @@ public final class EncoderBenchmark {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    private static double seconds(long nanos) {
+    static double seconds(long nanos) {
         return nanos / 1e9;
     }
 
