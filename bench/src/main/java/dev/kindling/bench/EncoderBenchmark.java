@@ -22,10 +22,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import ai.djl.Device;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OrtException;
@@ -76,90 +80,65 @@ import dev.kindling.tensor.DjlRuntime;
  *
  * <pre>bench/run Encoder [--titles N] [--images N] [--skip-e2e] [--rounds 2] [--help]</pre>
  */
-public final class EncoderBenchmark {
+@Command(name = "Encoder", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Text, image and end-to-end encoding throughput (run from the repository root).")
+public final class EncoderBenchmark implements Callable<Integer> {
     static final int TEXT_BATCH = 32;
     static final int MAX_LENGTH = 256;
     private static final int IMAGE_BATCH = 16;
     private static final int TEXT_WARMUP = 640;
     private static final int IMAGE_WARMUP = 160;
 
-    private Path data = Path.of("../shared/data/movielens-latest-small");
-    private Path posters = Path.of("../shared/data/movielens-posters/MovieImages");
-    private Path imageModel = Path.of(ImageEncoder.SHARED_MOBILENET);
-    private Path modelCache = Path.of("bench/target/model-cache");
+    @Option(names = "--titles", paramLabel = "N", description = "Encode only the first N titles of movies.csv (all "
+            + "9,742 by default).")
     private int titleLimit;
+    @Option(names = "--images", paramLabel = "N", description = "Encode only the first N posters, by file name (all "
+            + "2,947 by default).")
     private int imageLimit;
+    @Option(names = "--skip-e2e", description = "Skip the ItemEncodingPipeline part.")
+    private boolean skipE2e;
+    @Option(names = "--e2e-warmup", paramLabel = "N", description = "Items of an untimed pipeline run into a throwaway "
+            + "store and index before the measured one, as the encoders are warmed up (default: as many as the measured "
+            + "run; 0: measure it cold).")
+    private int e2eWarmup = -1;
+    @Option(names = "--rounds", paramLabel = "R", description = "Interleaved measured rounds per text path (default: "
+            + "${DEFAULT-VALUE}, at least 1).")
     private int rounds = 2;
     /** Measured pipeline runs, each into a fresh store and index; the fastest is reported, as for the encoders. */
+    @Option(names = "--e2e-rounds", paramLabel = "R", description = "Measured pipeline runs, each into a fresh store "
+            + "and index; the fastest is reported, as the encoders' best round is (default: ${DEFAULT-VALUE}).")
     private int e2eRounds = 2;
     /** Encoder workers (batches at once); 0: the product's default, one per core. */
+    @Option(names = "--workers", paramLabel = "N", description = "Batches each encoder runs at once (encoders.workers; "
+            + "default: one per core, each single-threaded; 1: the engines' own threads).")
     private int workers;
-    private boolean skipE2e;
-    /**
-     * Items of an untimed pipeline run (own store and index) before the measured one; -1: as many as the measured run
-     * (the encoders' figures are the best of their rounds, so their first round is a warm-up too); 0: measure it cold.
-     */
-    private int e2eWarmup = -1;
+    @Option(names = "--data", paramLabel = "DIR", description = "ml-latest-small (default: ${DEFAULT-VALUE}).")
+    private Path data = Path.of("../shared/data/movielens-latest-small");
+    @Option(names = "--posters", paramLabel = "DIR", description = "<movieId>.jpg posters (default: "
+            + "${DEFAULT-VALUE}).")
+    private Path posters = Path.of("../shared/data/movielens-posters/MovieImages");
+    @Option(names = "--image-model", paramLabel = "FILE", description = "TorchScript image model (default: the shared "
+            + "MobileNetV2 features model).")
+    private Path imageModel = Path.of(ImageEncoder.SHARED_MOBILENET);
+    @Option(names = "--model-cache", paramLabel = "DIR", description = "Where the bundled text model is unpacked "
+            + "(default: ${DEFAULT-VALUE}).")
+    private Path modelCache = Path.of("bench/target/model-cache");
     /** Per measured phase: the share of all CPUs that other processes used meanwhile (see {@link CpuShare}). */
     private final Map<String, Double> othersCpu = new LinkedHashMap<>();
 
-    private EncoderBenchmark() {
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new EncoderBenchmark()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        EncoderBenchmark benchmark = new EncoderBenchmark();
-        if (!benchmark.parse(args)) {
-            return;
+    @Override
+    public Integer call() throws Exception {
+        if (rounds < 1 || e2eRounds < 1) {
+            throw new IllegalArgumentException("--rounds and --e2e-rounds must be positive");
         }
-        benchmark.run();
-    }
-
-    private boolean parse(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            String option = args[i];
-            switch (option) {
-                case "--help", "-h" -> {
-                    System.out.println("""
-                            usage: bench/run Encoder [options]     (run from the repository root)
-                              --titles N       encode only the first N titles of movies.csv (all 9,742)
-                              --images N       encode only the first N posters, by file name (all 2,947)
-                              --skip-e2e       skip the ItemEncodingPipeline part
-                              --e2e-warmup N   items of an untimed pipeline run into a throwaway store and index
-                                               before the measured one, as the encoders are warmed up (default: as
-                                               many as the measured run; 0: measure it cold)
-                              --rounds R       interleaved measured rounds per text path (2, at least 1)
-                              --e2e-rounds R   measured pipeline runs, each into a fresh store and index; the
-                                               fastest is reported, as the encoders' best round is (2)
-                              --workers N      batches each encoder runs at once (encoders.workers; default: one
-                                               per core, each single-threaded; 1: the engines' own threads)
-                              --data DIR       ml-latest-small (../shared/data/movielens-latest-small)
-                              --posters DIR    <movieId>.jpg posters (../shared/data/movielens-posters/MovieImages)
-                              --image-model F  TorchScript image model (the shared MobileNetV2 features model)
-                              --model-cache D  where the bundled text model is unpacked (bench/target/model-cache)""");
-                    return false;
-                }
-                case "--skip-e2e" -> skipE2e = true;
-                default -> {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException("option " + option + " needs a value (try --help)");
-                    }
-                    String value = args[++i];
-                    switch (option) {
-                        case "--titles" -> titleLimit = positive(option, value);
-                        case "--images" -> imageLimit = positive(option, value);
-                        case "--rounds" -> rounds = positive(option, value);
-                        case "--e2e-rounds" -> e2eRounds = positive(option, value);
-                        case "--workers" -> workers = positive(option, value);
-                        case "--e2e-warmup" -> e2eWarmup = Math.max(0, Integer.parseInt(value));
-                        case "--data" -> data = Path.of(value);
-                        case "--posters" -> posters = Path.of(value);
-                        case "--image-model" -> imageModel = Path.of(value);
-                        case "--model-cache" -> modelCache = Path.of(value);
-                        default -> throw new IllegalArgumentException("unknown option " + option + " (try --help)");
-                    }
-                }
-            }
+        if (titleLimit < 0 || imageLimit < 0 || workers < 0) {
+            throw new IllegalArgumentException("--titles, --images and --workers must not be negative");
         }
+        e2eWarmup = e2eWarmup < 0 ? -1 : e2eWarmup;
         for (Path dir : List.of(data, posters)) {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException("no directory " + dir.toAbsolutePath()
@@ -169,15 +148,8 @@ public final class EncoderBenchmark {
         if (!Files.isRegularFile(imageModel)) {
             throw new IllegalArgumentException("no image model at " + imageModel.toAbsolutePath());
         }
-        return true;
-    }
-
-    private static int positive(String option, String value) {
-        int parsed = Integer.parseInt(value);
-        if (parsed < 1) {
-            throw new IllegalArgumentException(option + " must be positive, was " + value);
-        }
-        return parsed;
+        run();
+        return 0;
     }
 
     // ------------------------------------------------------------------------------------------------------------
