@@ -120,10 +120,11 @@ final class ImportCommand implements Runnable {
     @Command(name = "catalog", mixinStandardHelpOptions = true,
             description = "Import items from a CSV or JSON-lines file (docs/import-formats.md).")
     static final class Catalog implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE")
+        @Parameters(paramLabel = "FILE", description = "The items file (.gz is read as it is decompressed).")
         Path file;
 
-        @Option(names = "--format", required = true, paramLabel = "csv|jsonl")
+        @Option(names = "--format", required = true, paramLabel = "csv|jsonl",
+                description = "csv (a header row names the columns) or jsonl (one JSON object per line).")
         String format;
 
         @Mixin
@@ -142,10 +143,11 @@ final class ImportCommand implements Runnable {
     @Command(name = "interactions", mixinStandardHelpOptions = true,
             description = "Import interactions from a CSV or JSON-lines file (docs/import-formats.md).")
     static final class Interactions implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE")
+        @Parameters(paramLabel = "FILE", description = "The interactions file (.gz is read as it is decompressed).")
         Path file;
 
-        @Option(names = "--format", required = true, paramLabel = "csv|jsonl")
+        @Option(names = "--format", required = true, paramLabel = "csv|jsonl",
+                description = "csv (a header row names the columns) or jsonl (one JSON object per line).")
         String format;
 
         @Mixin

@@ -39,13 +39,15 @@ final class SimilarCommand implements Runnable {
             description = "Items similar to an item: by text, by image, or fused (MML Eq. 14: mean cosine over the "
                     + "modalities both items have).")
     static final class ItemCommand implements Callable<Integer> {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The item's id, as imported.")
         String id;
 
-        @Option(names = "--by", paramLabel = "text|image|fused", defaultValue = "fused")
+        @Option(names = "--by", paramLabel = "text|image|fused", defaultValue = "fused",
+                description = "Which vectors to compare: the text's, the picture's, or both (default: ${DEFAULT-VALUE}).")
         String by;
 
-        @Option(names = "--k", paramLabel = "K", defaultValue = "10")
+        @Option(names = "--k", paramLabel = "K", defaultValue = "10",
+                description = "How many similar items (default: ${DEFAULT-VALUE}).")
         int k;
 
         @Option(names = "--json", description = "Print JSON: {\"item\":..., \"by\":..., \"neighbours\":[{\"id\",\"title\",\"score\",\"byModality\"}]}.")
