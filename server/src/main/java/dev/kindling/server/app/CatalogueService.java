@@ -14,8 +14,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.domain.Item;
@@ -41,7 +39,7 @@ public final class CatalogueService {
      * Writes of one item id take turns (an id always maps to the same lock): an upsert racing a delete of the same
      * id could otherwise leave vectors for an item the store no longer has, or text vectors of another version.
      */
-    private final ReentrantLock[] stripes = new ReentrantLock[64];
+    private final KeyLocks writes = new KeyLocks(64);
     private volatile List<Titled> titles;
     private volatile Map<String, String> titleById;
 
@@ -58,26 +56,6 @@ public final class CatalogueService {
         this.similar = similar;
         this.models = models;
         this.strict = strict;
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new ReentrantLock();
-        }
-    }
-
-
-    /** Runs {@code work} holding the locks of these ids, taken in one global order (no deadlock between batches). */
-    private <T> T locked(Collection<String> ids, Supplier<T> work) {
-        int[] order = ids.stream().mapToInt(id -> Math.floorMod(id.hashCode(), stripes.length)).distinct().sorted()
-                .toArray();
-        for (int s : order) {
-            stripes[s].lock();
-        }
-        try {
-            return work.get();
-        } finally {
-            for (int i = order.length - 1; i >= 0; i--) {
-                stripes[order[i]].unlock();
-            }
-        }
     }
 
     /** What storing one item did; {@code encoded} is null when this server does not encode. */
@@ -98,7 +76,7 @@ public final class CatalogueService {
 
     /** Stores one item, encodes it before returning, and tells the serving model. */
     public Upserted upsert(Item item) {
-        Upserted done = locked(List.of(item.id()), () -> write(item));
+        Upserted done = writes.locked(item.id(), () -> write(item));
         models.catalogueChanged();
         return done;
     }
@@ -126,7 +104,7 @@ public final class CatalogueService {
     public Set<String> storeAll(List<Item> items) {
         Set<String> ids = new HashSet<>();
         items.forEach(i -> ids.add(i.id()));
-        return locked(ids, () -> {
+        return writes.locked(ids, () -> {
             Set<String> existing = new HashSet<>(ids);
             existing.removeAll(store.missingItems(ids)); // one query instead of one per item
             store.upsertItems(items);
@@ -145,7 +123,7 @@ public final class CatalogueService {
      * API since the upload is skipped or encoded in its newer version. Tells the serving model.
      */
     public ItemEncodingPipeline.Report encodeAll(List<Item> items) {
-        ItemEncodingPipeline.Report r = locked(items.stream().map(Item::id).toList(), () -> {
+        ItemEncodingPipeline.Report r = writes.locked(items.stream().map(Item::id).toList(), () -> {
             List<Item> current = items.stream().map(i -> store.item(i.id())).flatMap(Optional::stream).toList();
             return pipeline.encode(current, imagesDir, ItemEncodingPipeline.Listener.NONE);
         });
@@ -155,7 +133,7 @@ public final class CatalogueService {
 
     /** Deletes an item from the store and the index; false when it is not in the catalogue. */
     public boolean delete(String id) {
-        boolean deleted = locked(List.of(id), () -> {
+        boolean deleted = writes.locked(id, () -> {
             if (!store.deleteItem(id)) {
                 return false;
             }

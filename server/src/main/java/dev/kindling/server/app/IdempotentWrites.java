@@ -3,7 +3,6 @@ package dev.kindling.server.app;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -29,22 +28,14 @@ public final class IdempotentWrites {
             return size() > CAPACITY || eldest.getValue().expiresAtNanos() < System.nanoTime();
         }
     };
-    private final ReentrantLock[] stripes = new ReentrantLock[64];
-
-    public IdempotentWrites() {
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new ReentrantLock();
-        }
-    }
+    private final KeyLocks keys = new KeyLocks(64);
 
     /**
      * The answer of {@code write}, done now, or the answer it gave the first time this key was seen; {@code replayed}
      * says which. Requests with the same key take turns, so two at once are not both done.
      */
     public Answer once(String key, Supplier<Answer> write, boolean[] replayed) {
-        ReentrantLock lock = stripes[Math.floorMod(key.hashCode(), stripes.length)];
-        lock.lock();
-        try {
+        return keys.locked(key, () -> {
             Kept previous;
             synchronized (kept) {
                 previous = kept.get(key);
@@ -59,8 +50,6 @@ public final class IdempotentWrites {
             }
             replayed[0] = false;
             return answer;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 }

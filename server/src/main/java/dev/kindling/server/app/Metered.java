@@ -1,7 +1,10 @@
 package dev.kindling.server.app;
 
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
@@ -19,6 +22,8 @@ public final class Metered {
 
     /** {@code target} behind a proxy of {@code contract} that times each call in {@code registry}. */
     public static <T> T wrap(Class<T> contract, T target, MeterRegistry registry, String name, String what) {
+        // one timer per method, made on its first call (calls are on the request path: no lookup per call)
+        Map<Method, Timer> timers = new ConcurrentHashMap<>();
         Object proxy = Proxy.newProxyInstance(contract.getClassLoader(), new Class<?>[] {contract},
                 (self, method, args) -> {
                     if (method.getDeclaringClass() == Object.class) {
@@ -32,8 +37,9 @@ public final class Metered {
                                 .tag("method", method.getName()).register(registry).increment();
                         throw e.getCause();
                     } finally {
-                        Timer.builder(name).description("Time of calls to the " + what + ", by method")
-                                .tag("method", method.getName()).register(registry)
+                        timers.computeIfAbsent(method, m -> Timer.builder(name)
+                                .description("Time of calls to the " + what + ", by method")
+                                .tag("method", m.getName()).register(registry))
                                 .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                     }
                 });

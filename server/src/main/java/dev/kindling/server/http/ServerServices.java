@@ -43,6 +43,10 @@ public final class ServerServices implements AutoCloseable {
      * (load shedding).
      */
     private final Semaphore rankingSlots = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
+    private final Timer rankingTime = Timer.builder("kindling.ranking")
+            .description("Time of a ranking (adaptation to the user and scoring)").register(metrics);
+    private final Counter rankingRefused = Counter.builder("kindling.ranking.refused")
+            .description("Rankings refused with 503: every slot stayed taken").register(metrics);
 
     /**
      * @param pipeline  encodes items added through the API (null: items are stored but not encoded)
@@ -116,8 +120,7 @@ public final class ServerServices implements AutoCloseable {
             throw new ApiException(503, null, "interrupted while waiting for a free ranking slot", 1);
         }
         if (!acquired) {
-            Counter.builder("kindling.ranking.refused").description("Rankings refused with 503: every slot stayed taken")
-                    .register(metrics).increment();
+            rankingRefused.increment();
             throw new ApiException(503, null, "the server is busy: every ranking slot stayed taken for "
                     + config.server().requestTimeoutMs() / 2 + " ms", 1);
         }
@@ -126,8 +129,7 @@ public final class ServerServices implements AutoCloseable {
             return work.get();
         } finally {
             rankingSlots.release();
-            Timer.builder("kindling.ranking").description("Time of a ranking (adaptation to the user and scoring)")
-                    .register(metrics).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            rankingTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 
