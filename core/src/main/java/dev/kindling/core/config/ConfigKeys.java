@@ -87,7 +87,7 @@ public final class ConfigKeys {
     public static final ConfigKey META_DEVICE = new ConfigKey("meta.device", "auto", "auto|cpu|gpu",
             "Where the meta-learners train, are evaluated and serve: auto picks the GPU when CUDA is present, else the CPU.");
     public static final ConfigKey META_PAML_USERS = new ConfigKey("meta.paml.users", "100000", "int 1..100000000",
-            "Users PAML remembers (embedding h and learning rate) in the index's users collection while training with --paml; beyond it the least recently used are evicted.");
+            "Users PAML remembers (embedding h and learning rate) in the index's users collection while training with --paml; beyond it the least recently used lose their rate.");
 
     public static final ConfigKey SERVER_HOST = new ConfigKey("server.host", "127.0.0.1", "host",
             "Address the HTTP server listens on; 0.0.0.0 for every interface (containers).");

@@ -1,30 +1,27 @@
 package dev.kindling.meta.paml;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
-import dev.kindling.core.index.AttributeType;
-import dev.kindling.core.index.CollectionSpec;
-import dev.kindling.core.index.Metric;
 import dev.kindling.core.index.SearchHit;
 import dev.kindling.core.index.SearchRequest;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
+import dev.kindling.meta.UserCollection;
 
 /**
- * PAML's memory of users (the kd-tree of AT-PAML) kept in the vector index: a {@code users} collection holding each
- * seen user's embedding h and learning rate alpha (as a decimal string attribute: attributes are strings or integers),
- * updated as users are seen, the least recently used evicted beyond a configured size. Nearest users are found by
- * cosine in the index; the Gaussian kernel is then computed on the exact distances.
+ * PAML's memory of users (the kd-tree of AT-PAML) kept in the vector index's one collection of users
+ * ({@link UserCollection}): each seen user's embedding h with its learning rate alpha, updated as users are seen; beyond
+ * a configured number of users the least recently used lose their rate (their h stays: the server's similar-user
+ * search uses it). Nearest users are found by cosine in the index among the users that have a rate; the Gaussian
+ * kernel is then computed on the exact distances.
  */
 public final class UserRateMemory {
-    public static final String COLLECTION = "users";
-    /** Users kept before the least recently used are evicted, unless configured otherwise (meta.paml.users). */
+    /** Users with a rate kept before the least recently used lose it, unless configured otherwise (meta.paml.users). */
     public static final int DEFAULT_CAPACITY = 100_000;
-    private static final String RATE = "alpha";
 
     private final VectorIndex index;
     private final int capacity;
@@ -36,11 +33,7 @@ public final class UserRateMemory {
         }
         this.index = index;
         this.capacity = capacity;
-        CollectionSpec spec = new CollectionSpec(COLLECTION, dimension, Metric.COSINE, Map.of(RATE, AttributeType.STRING));
-        if (index.hasCollection(COLLECTION) && !index.collection(COLLECTION).equals(spec)) {
-            index.dropCollection(COLLECTION);
-        }
-        index.createCollection(spec);
+        UserCollection.ensure(index, dimension);
     }
 
     /** The K nearest remembered users (excluding the given one), marking them as used. */
@@ -49,35 +42,39 @@ public final class UserRateMemory {
         if (isZero(h)) {
             return out;
         }
-        for (SearchHit hit : index.search(COLLECTION, SearchRequest.of(h, k + 1))) {
+        SearchRequest request = SearchRequest.of(h, k + 1).withFilter(UserCollection.rated());
+        for (SearchHit hit : index.search(UserCollection.NAME, request)) {
             if (hit.id().equals(userId) || out.size() == k) {
                 continue;
             }
-            index.get(COLLECTION, hit.id()).ifPresent(r -> out.add(new PamlLearningRate.Neighbour(hit.id(), r.vector(),
-                    Double.parseDouble((String) r.attributes().get(RATE)))));
+            index.get(UserCollection.NAME, hit.id()).ifPresent(r -> UserCollection.rate(r).ifPresent(rate ->
+                    out.add(new PamlLearningRate.Neighbour(hit.id(), r.vector(), rate))));
             recency.get(hit.id());
         }
         return out;
     }
 
-    /** Stores (or replaces) a user's embedding and rate; evicts the least recently used beyond capacity. */
+    /** Stores (or replaces) a user's embedding and rate; the least recently used beyond capacity lose their rate. */
     public synchronized void remember(String userId, float[] h, double rate) {
         if (isZero(h)) {
             return;
         }
-        index.upsert(COLLECTION, List.of(new VectorRecord(userId, h, Map.of(RATE, Double.toString(rate)))));
+        index.upsert(UserCollection.NAME, List.of(UserCollection.record(userId, h, Optional.of(rate))));
         recency.put(userId, Boolean.TRUE);
         if (recency.size() > capacity) {
-            Collection<String> evict = new ArrayList<>();
+            List<VectorRecord> forgotten = new ArrayList<>();
             var it = recency.keySet().iterator();
-            while (recency.size() - evict.size() > capacity && it.hasNext()) {
-                evict.add(it.next());
+            while (recency.size() > capacity && it.hasNext()) {
+                String evicted = it.next();
+                it.remove();
+                index.get(UserCollection.NAME, evicted).ifPresent(r ->
+                        forgotten.add(UserCollection.record(evicted, r.vector(), Optional.empty())));
             }
-            evict.forEach(recency::remove);
-            index.delete(COLLECTION, evict);
+            index.upsert(UserCollection.NAME, forgotten);
         }
     }
 
+    /** Users that have a rate in this memory. */
     public synchronized int size() {
         return recency.size();
     }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.meta.ItemFeatures;
+import dev.kindling.meta.UserCollection;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.SyntheticWalks;
 import dev.kindling.meta.UserSequence;
@@ -141,7 +142,7 @@ class ModelDirectoryTest {
             Path saved = ModelDirectory.save(home.resolve("models"), config, data, Map.of(), model.parameters());
             ModelDirectory.Loaded loaded = ModelDirectory.load(saved, m);
             assertThat(loaded.groups()).containsKey("paml");
-            assertThat(index.count(UserRateMemory.COLLECTION)).as("training remembered the old users").isPositive();
+            assertThat(index.count(UserCollection.NAME)).as("training remembered the old users").isPositive();
 
             MmlModel restored = new MmlModel(data, f, config, s, m,
                     MmlModel.Setup.NONE.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000))));

@@ -9,24 +9,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.kindling.core.domain.Interaction;
-import dev.kindling.core.index.CollectionSpec;
-import dev.kindling.core.index.Metric;
+import dev.kindling.core.domain.User;
 import dev.kindling.core.index.SearchHit;
 import dev.kindling.core.index.SearchRequest;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
 import dev.kindling.core.store.Store;
+import dev.kindling.meta.UserCollection;
 import dev.kindling.meta.serving.ServingModel;
 
 /**
  * Every stored user's embedding h under the serving model (the main learner's reading of the user's sequence), kept in
- * the index collection {@value #COLLECTION} for similar-user search: all of them when a model is loaded, a user's
- * again when their interactions change.
+ * the index's one collection of users ({@link UserCollection}) for similar-user search: all of them when a model is
+ * loaded, a user's again when their interactions change. A rate PAML learned for a user stays with the user's record.
  */
 public final class UserEmbeddings {
     private static final Logger LOG = LoggerFactory.getLogger(UserEmbeddings.class);
-    /** The index collection of users' embeddings h. */
-    public static final String COLLECTION = "user_embeddings";
 
     private final Store store;
     private final VectorIndex index;
@@ -47,24 +45,14 @@ public final class UserEmbeddings {
             return;
         }
         long start = System.nanoTime();
-        CollectionSpec spec = CollectionSpec.of(COLLECTION, m.userDimension(), Metric.COSINE);
-        if (index.hasCollection(COLLECTION) && !index.collection(COLLECTION).equals(spec)) {
-            index.dropCollection(COLLECTION);
-        }
-        index.createCollection(spec);
+        UserCollection.ensure(index, m.userDimension());
         String cursor = null;
         long n = 0;
         do {
             var page = store.users(cursor, 1000);
-            List<VectorRecord> records = new ArrayList<>();
-            for (var user : page.rows()) {
-                float[] h = m.userEmbedding(history(user.id()));
-                if (h != null) {
-                    records.add(VectorRecord.of(user.id(), h));
-                }
-            }
+            List<VectorRecord> records = embed(m, page.rows().stream().map(User::id).toList());
             if (!records.isEmpty()) {
-                index.upsert(COLLECTION, records);
+                index.upsert(UserCollection.NAME, records);
                 n += records.size();
             }
             cursor = page.next();
@@ -78,27 +66,33 @@ public final class UserEmbeddings {
         if (m == null || !m.hasUserEmbeddings()) {
             return;
         }
+        List<VectorRecord> records = embed(m, userIds);
+        if (!records.isEmpty()) {
+            index.upsert(UserCollection.NAME, records);
+        }
+    }
+
+    /** The users' records under this model (users with no known item left out), each keeping its PAML rate. */
+    private List<VectorRecord> embed(ServingModel m, Collection<String> userIds) {
         List<VectorRecord> records = new ArrayList<>();
         for (String id : userIds) {
             float[] h = m.userEmbedding(history(id));
             if (h != null) {
-                records.add(VectorRecord.of(id, h));
+                records.add(UserCollection.reembedded(index, id, h));
             }
         }
-        if (!records.isEmpty()) {
-            index.upsert(COLLECTION, records);
-        }
+        return records;
     }
 
     /** A user's embedding h, empty when none of the user's items is known to the model. */
     public Optional<float[]> of(String userId) {
-        return index.get(COLLECTION, userId).map(VectorRecord::vector);
+        return index.get(UserCollection.NAME, userId).map(VectorRecord::vector);
     }
 
     /** The k users nearest to h by cosine, the given user left out. */
     public List<SearchHit> nearest(float[] h, int k, String except) {
         List<SearchHit> out = new ArrayList<>(k);
-        for (SearchHit hit : index.search(COLLECTION, SearchRequest.of(h, k + 1))) {
+        for (SearchHit hit : index.search(UserCollection.NAME, SearchRequest.of(h, k + 1))) {
             if (!hit.id().equals(except) && out.size() < k) {
                 out.add(hit);
             }

@@ -54,13 +54,13 @@ import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.Ingestor;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
+import dev.kindling.meta.UserCollection;
 import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.serving.ModelDirectory;
 import dev.kindling.meta.serving.ServingModel;
-import dev.kindling.server.app.UserEmbeddings;
 import dev.kindling.store.JdbcStore;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Scalars;
@@ -479,7 +479,7 @@ class KindlingServerTest {
             assertThat(u.get("userId").asText()).isNotEqualTo("1");
             assertThat(u.get("score").asDouble()).isBetween(-1.0, 1.0001);
         }
-        assertThat(index.count(UserEmbeddings.COLLECTION)).as("every stored user (610) plus those other tests add")
+        assertThat(index.count(UserCollection.NAME)).as("every stored user (610) plus those other tests add")
                 .isGreaterThanOrEqualTo(610);
         assertThat(send("GET", "/v1/users/nobody/similar", null, null).statusCode()).isEqualTo(404);
 
