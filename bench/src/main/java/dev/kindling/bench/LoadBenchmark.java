@@ -66,6 +66,9 @@ public final class LoadBenchmark implements Callable<Integer> {
     @Option(names = "--samples", description = "Requests timed for the adaptation cost (default ${DEFAULT-VALUE}).")
     int samples = 200;
 
+    @Option(names = "--profile", description = "Also sample where a ranking's time goes (phases and operations).")
+    private boolean profile;
+
     @Option(names = "--seed", description = "Seed of the sampled users (default ${DEFAULT-VALUE}).")
     long seed = 7;
 
@@ -103,6 +106,9 @@ public final class LoadBenchmark implements Callable<Integer> {
                 System.out.printf("  per request, in process: adapted ranking %.2f ms, plain forward pass %.2f ms: "
                         + "adaptation costs %.1fx a forward pass (J = %d inner steps); CPU time %.2f ms and %.2f ms%n",
                         cost[0], cost[1], cost[0] / cost[1], services.models().current().adaptation().steps(), cost[2], cost[3]);
+                if (profile) {
+                    profile(services.models().current(), histories, samples);
+                }
                 System.out.printf("{\"benchmark\":\"load\",\"rate\":%.1f,\"seconds\":%d,\"requests\":%d,\"errors\":%d,"
                                 + "\"throughput\":%.2f,\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f,"
                                 + "\"adaptedMs\":%.3f,\"forwardMs\":%.3f,\"adaptationRatio\":%.2f,\"adaptedCpuMs\":%.3f,"
@@ -114,6 +120,22 @@ public final class LoadBenchmark implements Callable<Integer> {
         System.exit(0); // the HTTP client's threads would keep the JVM alive
     
         return 0;
+    }
+
+    /** Where the time of adapted rankings goes: stack samples every millisecond, the categories above 1% printed. */
+    private static void profile(ServingModel model, List<List<String>> histories, int samples) {
+        Map<String, Integer> counts;
+        try (StackSampler sampler = new StackSampler(Thread.currentThread(), 1, StackSampler::rankingPhase)) {
+            for (int i = 0; i < samples; i++) {
+                model.recommend(histories.get(i % histories.size()), 10, true, id -> true);
+            }
+            counts = sampler.stop();
+        }
+        int total = counts.values().stream().mapToInt(Integer::intValue).sum();
+        System.out.printf("  profile of %d adapted rankings (%d stack samples):%n", samples, total);
+        counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .filter(e -> e.getValue() >= total / 100.0)
+                .forEach(e -> System.out.printf("    %5.1f%%  %s%n", 100.0 * e.getValue() / total, e.getKey()));
     }
 
     /** The first 5-10 interactions of every stored user with at least 5. */

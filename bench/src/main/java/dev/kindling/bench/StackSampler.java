@@ -2,6 +2,7 @@ package dev.kindling.bench;
 
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.encoders.ImageEncoder;
@@ -19,11 +20,16 @@ final class StackSampler implements AutoCloseable {
     private volatile boolean running = true;
 
     StackSampler(Thread target, long intervalMs) {
+        this(target, intervalMs, StackSampler::category);
+    }
+
+    /** Samples the target's stack every {@code intervalMs}, counting each under what {@code category} names it. */
+    StackSampler(Thread target, long intervalMs, Function<StackTraceElement[], String> category) {
         sampler = new Thread(() -> {
             while (running) {
                 StackTraceElement[] stack = target.getStackTrace();
                 synchronized (counts) {
-                    counts.merge(category(stack), 1, Integer::sum);
+                    counts.merge(category.apply(stack), 1, Integer::sum);
                 }
                 try {
                     Thread.sleep(intervalMs);
@@ -88,6 +94,35 @@ final class StackSampler implements AutoCloseable {
             }
         }
         return stack.length == 0 ? "(no stack)" : "other: " + stack[0].getClassName() + "." + stack[0].getMethodName();
+    }
+
+    /**
+     * A ranking's category: the outermost and innermost Kindling methods on the stack (the phase and the step within
+     * it) and the DJL operation running, for the Load benchmark's profile of one request.
+     */
+    static String rankingPhase(StackTraceElement[] stack) {
+        String inner = null;
+        String outer = null;
+        String op = null;
+        for (StackTraceElement e : stack) {
+            String c = e.getClassName();
+            if (op == null && c.startsWith("ai.djl.") && !c.startsWith("ai.djl.pytorch.jni")) {
+                op = c.substring(c.lastIndexOf('.') + 1) + "." + e.getMethodName();
+            }
+            if (c.startsWith("dev.kindling.") && !c.startsWith("dev.kindling.bench.")) {
+                String name = c.substring(c.lastIndexOf('.') + 1) + "." + e.getMethodName();
+                if (inner == null) {
+                    inner = name;
+                }
+                if (!c.startsWith("dev.kindling.meta.serving.")) {
+                    outer = name;
+                }
+            }
+        }
+        if (inner == null) {
+            return stack.length == 0 ? "(no stack)" : "other: " + stack[0].getClassName() + "." + stack[0].getMethodName();
+        }
+        return outer + " > " + inner + (op == null ? "" : " / " + op);
     }
 
     Map<String, Integer> stop() {
