@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -22,7 +21,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -38,10 +36,6 @@ import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.store.StoreStats;
-import dev.kindling.index.LuceneIndexSettings;
-import dev.kindling.index.LuceneVectorIndex;
-import dev.kindling.store.JdbcStore;
-import dev.kindling.tensor.DjlRuntime;
 
 /**
  * Bad input against a real server over real HTTP: every answer is a 4xx JSON error naming what was wrong (413 for
@@ -57,42 +51,28 @@ class BadInputTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String LONG = "x".repeat(5000);
 
-    private Path home;
-    private JdbcStore store;
-    private LuceneVectorIndex index;
-    private NDManager manager;
+    private TestHome t;
     private ServerServices services;
     private KindlingServer server;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     void start() throws Exception {
-        DjlRuntime.ensureOffline();
-        home = Files.createTempDirectory("kindling-bad-input");
-        KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
-                "server.apiKey", KEY, "server.port", "0", "server.maxBodyBytes", Integer.toString(MAX_BODY),
-                "server.maxBulkBytes", Integer.toString(MAX_BULK), "server.modelPollSeconds", "0"));
-        store = JdbcStore.sqlite(home.resolve("kindling.db"), "NORMAL");
-        store.upsertItems(List.of(Item.titled("1", "Toy Story (1995)"), Item.titled("2", "Jumanji (1995)"),
+        t = TestHome.empty("kindling-bad-input", Map.of("server.apiKey", KEY,
+                "server.maxBodyBytes", Integer.toString(MAX_BODY), "server.maxBulkBytes", Integer.toString(MAX_BULK),
+                "server.modelPollSeconds", "0"));
+        t.store().upsertItems(List.of(Item.titled("1", "Toy Story (1995)"), Item.titled("2", "Jumanji (1995)"),
                 Item.titled("3", "Heat (1995)")));
-        store.appendInteractions(List.of(new Interaction("u1", "1", 4.0, Instant.parse("2020-01-01T00:00:00Z"),
+        t.store().appendInteractions(List.of(new Interaction("u1", "1", 4.0, Instant.parse("2020-01-01T00:00:00Z"),
                 null)));
-        index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT);
-        manager = NDManager.newBaseManager("PyTorch");
-        services = new ServerServices(config, store, index, null, null, manager);
-        server = new KindlingServer(services);
-        server.start();
+        services = new ServerServices(t.config(), t.store(), t.index(), null, null, t.manager());
+        server = t.serve(services);
     }
 
     @AfterAll
     void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {server, services, manager, index, store}) {
-            if (c != null) {
-                c.close();
-            }
-        }
-        try (var paths = Files.walk(home)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        if (t != null) {
+            t.close();
         }
     }
 
@@ -242,7 +222,7 @@ class BadInputTest {
     @MethodSource("badRequests")
     void badInputGetsAFourHundredJsonErrorAndStoresNothing(String method, String path, String body, int status,
                                                           String field) throws Exception {
-        StoreStats before = store.stats();
+        StoreStats before = t.store().stats();
         HttpResponse<String> r = send(method, path, body, KEY);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         assertJsonError(r.body(), r.headers().firstValue("Content-Type").orElse(""), status);
@@ -250,7 +230,7 @@ class BadInputTest {
         if (field != null) {
             assertThat(error.path("field").asText()).as(r.body()).isEqualTo(field);
         }
-        assertThat(store.stats()).as("nothing stored").isEqualTo(before);
+        assertThat(t.store().stats()).as("nothing stored").isEqualTo(before);
     }
 
     private static void assertJsonError(String body, String contentType, int status) throws IOException {
@@ -289,7 +269,7 @@ class BadInputTest {
         String bulk = raw("POST /v1/items:bulk HTTP/1.1\r\nHost: x\r\nX-API-Key: " + KEY + "\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n", out -> RawHttp.chunks(out, MAX_BULK * 4));
         assertThat(bulk).startsWith("HTTP/1.1 413").contains("\"status\":413");
-        assertThat(store.stats().items()).isEqualTo(3);
+        assertThat(t.store().stats().items()).isEqualTo(3);
     }
 
     @Test
@@ -325,7 +305,7 @@ class BadInputTest {
 
     @Test
     void aRetriedWriteWithAnIdempotencyKeyIsStoredOnce() throws Exception {
-        long before = store.stats().interactions();
+        long before = t.store().stats().interactions();
         String body = "{\"interactions\":[{\"userId\":\"retrying\",\"itemId\":\"2\"}]}"; // no timestamp: now()
         HttpResponse<String> first = send("POST", "/v1/interactions", body, KEY, "Idempotency-Key", "retry-1");
         assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
@@ -335,11 +315,11 @@ class BadInputTest {
         assertThat(again.statusCode()).isEqualTo(201);
         assertThat(again.body()).isEqualTo(first.body());
         assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-        assertThat(store.stats().interactions()).as("the retry stored nothing").isEqualTo(before + 1);
+        assertThat(t.store().stats().interactions()).as("the retry stored nothing").isEqualTo(before + 1);
         Thread.sleep(5);
         HttpResponse<String> other = send("POST", "/v1/interactions", body, KEY, "Idempotency-Key", "retry-2");
         assertThat(other.statusCode()).isEqualTo(201);
-        assertThat(store.stats().interactions()).as("another key is another write").isEqualTo(before + 2);
+        assertThat(t.store().stats().interactions()).as("another key is another write").isEqualTo(before + 2);
         HttpResponse<String> blank = send("POST", "/v1/interactions", body, KEY, "Idempotency-Key", " ");
         assertThat(blank.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(blank.body()).path("field").asText()).isEqualTo("Idempotency-Key");
@@ -350,7 +330,7 @@ class BadInputTest {
         String body = "{\"interactions\":[{\"userId\":\"clock\",\"itemId\":\"1\",\"timestamp\":1500000000.25},"
                 + "{\"userId\":\"clock\",\"itemId\":\"2\",\"timestamp\":\"2017-07-14T02:40:01Z\"}]}";
         assertThat(send("POST", "/v1/interactions", body, KEY).statusCode()).isEqualTo(201);
-        assertThat(store.sequence("clock")).extracting(Interaction::timestamp).containsExactly(
+        assertThat(t.store().sequence("clock")).extracting(Interaction::timestamp).containsExactly(
                 Instant.parse("2017-07-14T02:40:00.250Z"), Instant.parse("2017-07-14T02:40:01Z"));
         HttpResponse<String> millis = send("POST", "/v1/interactions",
                 "{\"interactions\":[{\"userId\":\"clock\",\"itemId\":\"3\",\"timestamp\":1500000000000}]}", KEY);
@@ -376,7 +356,7 @@ class BadInputTest {
         Path other = Files.createTempDirectory("kindling-key");
         KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", other.toString(), "server.port", "0",
                 "server.modelPollSeconds", "0"));
-        try (ServerServices s = new ServerServices(config, store, index, null, null, manager);
+        try (ServerServices s = new ServerServices(config, t.store(), t.index(), null, null, t.manager());
              KindlingServer generated = new KindlingServer(s)) {
             String key = Files.readString(other.resolve("api-key")).strip();
             assertThat(key).isEqualTo(generated.apiKey()).hasSize(48);

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,7 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,7 +37,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.kindling.catalog.ItemEncodingPipeline;
-import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Item;
 import dev.kindling.core.store.Page;
@@ -47,11 +44,6 @@ import dev.kindling.core.store.StoreStats;
 import dev.kindling.encoders.BundledModels;
 import dev.kindling.encoders.ItemText;
 import dev.kindling.encoders.TextEncoder;
-import dev.kindling.index.LuceneIndexSettings;
-import dev.kindling.index.LuceneVectorIndex;
-import dev.kindling.ingest.ImportListener;
-import dev.kindling.ingest.ImportOptions;
-import dev.kindling.ingest.Ingestor;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.UserCollection;
@@ -61,7 +53,6 @@ import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.serving.ModelDirectory;
 import dev.kindling.meta.serving.ServingModel;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Scalars;
 
@@ -75,58 +66,46 @@ class KindlingServerTest {
     private static final String KEY = "test-key-123";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Path home;
-    private JdbcStore store;
-    private LuceneVectorIndex index;
+    private TestHome t;
     private TextEncoder text;
-    private NDManager manager;
     private ServerServices services;
     private KindlingServer server;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     void start() throws Exception {
-        DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
-        home = Files.createTempDirectory("kindling-server-test");
-        KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
-                "server.apiKey", KEY, "server.port", "0", "server.maxBodyBytes", "1048576",
-                "server.modelPollSeconds", "1"));
-        store = JdbcStore.sqlite(home.resolve("kindling.db"), "NORMAL");
-        new Ingestor(store, ImportOptions.from(config), ImportListener.NONE)
-                .importMovieLens(BundledData.movieLens());
-        index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT);
-        Path[] minilm = BundledModels.miniLm(home.resolve("models-cache"));
-        text = new TextEncoder(minilm[0], minilm[1], BundledModels.MINILM, 64, 32, Device.cpu());
-        ItemEncodingPipeline pipeline = new ItemEncodingPipeline(store, index, text, null,
-                new ItemText(config.encoders().textFields()));
+        t = TestHome.movieLens("kindling-server-test", Map.of("server.apiKey", KEY,
+                "server.maxBodyBytes", "1048576", "server.modelPollSeconds", "1"));
+        Path[] minilm = BundledModels.miniLm(t.home().resolve("models-cache"));
+        text = t.closeLater(new TextEncoder(minilm[0], minilm[1], BundledModels.MINILM, 64, 32, Device.cpu()));
+        ItemEncodingPipeline pipeline = new ItemEncodingPipeline(t.store(), t.index(), text, null,
+                new ItemText(t.config().encoders().textFields()));
         pipeline.encode(someItems(), null, ItemEncodingPipeline.Listener.NONE);
 
-        manager = NDManager.newBaseManager("PyTorch");
-        trainSmallModel(config);
-        services = new ServerServices(config, store, index, pipeline, null, manager);
+        trainSmallModel(t.config());
+        services = new ServerServices(t.config(), t.store(), t.index(), pipeline, null, t.manager());
         assertThat(services.models().reload()).isTrue();
         services.models().watch();
-        server = new KindlingServer(services);
-        server.start();
+        server = t.serve(services);
     }
 
     /** Toy Story and its sequels plus the first 400 items by id: enough neighbours for text similarity. */
     private List<Item> someItems() {
         List<Item> out = new ArrayList<>();
-        Page<Item> page = store.items(null, 400);
+        Page<Item> page = t.store().items(null, 400);
         out.addAll(page.rows());
         for (String id : List.of("1", "2355", "3114", "78499", "6377", "4886", "8961", "60069", "68954")) {
-            store.item(id).ifPresent(out::add);
+            t.store().item(id).ifPresent(out::add);
         }
         return out;
     }
 
     private void trainSmallModel(KindlingConfig config) {
-        MetaDataset data = MetaDataset.load(store, 0.8);
-        ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
+        MetaDataset data = MetaDataset.load(t.store(), 0.8);
+        ItemFeatures features = data.features(t.store(), t.manager(), DataType.FLOAT32);
         LearnerConfig learner = new LearnerConfig(16, 1, 2, 32, 0.1, 20);
-        MmlModel model = new MmlModel(data, features, learner, new Scalars(manager, DataType.FLOAT32), manager);
+        MmlModel model = new MmlModel(data, features, learner, new Scalars(t.manager(), DataType.FLOAT32), t.manager());
         new MmlTraining(model, MmlTraining.Options.NONE).train(new Training.MamlSettings(1, 32, 1, 0.05, 1e-3, false),
                 new MmlTraining.Stages(1, 1, 0.1, 3, 1e-3, 1e-3), 1, msg -> { });
         ModelDirectory.save(config.home().resolve("models"), learner, data, Map.of("text", text.identity()),
@@ -136,28 +115,8 @@ class KindlingServerTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (services != null) {
-            services.close();
-        }
-        if (manager != null) {
-            manager.close();
-        }
-        if (text != null) {
-            text.close();
-        }
-        if (index != null) {
-            index.close();
-        }
-        if (store != null) {
-            store.close();
-        }
-        if (home != null) {
-            try (var paths = Files.walk(home)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        if (t != null) {
+            t.close();
         }
     }
 
@@ -194,7 +153,7 @@ class KindlingServerTest {
         for (JsonNode item : out.get("items")) {
             ids.add(item.get("itemId").asText());
             assertThat(item.get("title").asText()).as("each answer carries the item's title")
-                    .isEqualTo(store.item(item.get("itemId").asText()).orElseThrow().title());
+                    .isEqualTo(t.store().item(item.get("itemId").asText()).orElseThrow().title());
             double score = item.get("score").asDouble();
             assertThat(score).as("best first").isLessThanOrEqualTo(previous);
             previous = score;
@@ -244,8 +203,8 @@ class KindlingServerTest {
                 for (var a : answers) {
                     assertThat(a.get().statusCode()).as(a.get().body()).isIn(200, 201, 204, 404);
                 }
-                var stored = store.item("race");
-                var indexed = index.get("items_text", "race");
+                var stored = t.store().item("race");
+                var indexed = t.index().get("items_text", "race");
                 assertThat(indexed.isPresent()).as("round %d: the index has a vector iff the store has the item",
                         round).isEqualTo(stored.isPresent());
                 if (stored.isPresent()) {
@@ -340,7 +299,7 @@ class KindlingServerTest {
 
     @Test
     void badWritesAreRefusedAndStoreNothing() throws Exception {
-        StoreStats before = store.stats();
+        StoreStats before = t.store().stats();
         String good = "{\"userId\":\"api-user\",\"itemId\":\"1\",\"rating\":4,\"timestamp\":\"2024-01-01T00:00:00Z\"}";
         String badRating = "{\"userId\":\"api-user\",\"itemId\":\"2\",\"rating\":9,\"timestamp\":\"2024-01-01T00:00:01Z\"}";
         HttpResponse<String> mixed = send("POST", "/v1/interactions", "{\"interactions\":[" + good + "," + badRating + "]}", KEY);
@@ -362,15 +321,15 @@ class KindlingServerTest {
         assertThat(huge.statusCode()).isEqualTo(413);
         assertThat(json(huge).get("status").asInt()).isEqualTo(413);
 
-        assertThat(store.stats()).as("nothing stored").isEqualTo(before);
-        assertThat(store.item("x1")).isEmpty();
+        assertThat(t.store().stats()).as("nothing stored").isEqualTo(before);
+        assertThat(t.store().item("x1")).isEmpty();
 
         HttpResponse<String> ok = send("POST", "/v1/interactions", "{\"interactions\":[" + good + "]}", KEY);
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(201);
         assertThat(json(ok).get("stored").asInt()).isEqualTo(1);
         HttpResponse<String> again = send("POST", "/v1/interactions", "{\"interactions\":[" + good + "]}", KEY);
         assertThat(json(again).get("duplicates").asInt()).isEqualTo(1);
-        assertThat(store.stats().interactions()).isEqualTo(before.interactions() + 1);
+        assertThat(t.store().stats().interactions()).isEqualTo(before.interactions() + 1);
     }
 
     @Test
@@ -399,7 +358,7 @@ class KindlingServerTest {
 
     @Test
     void bulkUploadsAreAllOrNothingAndEncodedByAJob() throws Exception {
-        StoreStats before = store.stats();
+        StoreStats before = t.store().stats();
         String dup = "{\"id\":\"bulk-1\",\"title\":\"Shrek the Third (2007)\"}\n"
                 + "{\"id\":\"bulk-2\",\"title\":\"Kung Fu Panda (2008)\"}\n"
                 + "{\"id\":\"bulk-1\",\"title\":\"again\"}\n";
@@ -414,7 +373,7 @@ class KindlingServerTest {
         assertThat(badRow.statusCode()).isEqualTo(400);
         assertThat(json(badRow).get("rows").get(1).get("field").asText()).isEqualTo("tags");
         assertThat(send("POST", "/v1/items:bulk", "{\"id\":\"x\"}\n", null).statusCode()).isEqualTo(401);
-        assertThat(store.stats()).as("nothing stored").isEqualTo(before);
+        assertThat(t.store().stats()).as("nothing stored").isEqualTo(before);
 
         String good = "{\"id\":\"bulk-1\",\"title\":\"Shrek the Third (2007)\",\"categories\":[\"Animation\"]}\n\n"
                 + "{\"id\":\"bulk-2\",\"title\":\"Kung Fu Panda (2008)\"}\n";
@@ -434,7 +393,7 @@ class KindlingServerTest {
         }
         assertThat(state.get("state").asText()).as(state.toString()).isEqualTo("succeeded");
         assertThat(state.at("/result/textEncoded").asInt()).isEqualTo(2);
-        assertThat(store.stats().items()).isEqualTo(before.items() + 2);
+        assertThat(t.store().stats().items()).isEqualTo(before.items() + 2);
         HttpResponse<String> similar = send("GET", "/v1/items/bulk-1/similar?by=text&k=3", null, null);
         assertThat(similar.statusCode()).as(similar.body()).isEqualTo(200);
         assertThat(send("GET", "/v1/jobs/no-such-job", null, null).statusCode()).isEqualTo(404);
@@ -443,7 +402,7 @@ class KindlingServerTest {
     /** Another replica (or ./kindling train) saves a version into the shared models directory: it is served soon. */
     @Test
     void aModelVersionSavedElsewhereIsServedWithoutARestart() throws Exception {
-        Path models = home.resolve("models");
+        Path models = t.home().resolve("models");
         String current = Files.readString(models.resolve("current")).strip();
         String next = "29991231-235959-999";
         Path copy = models.resolve(next);
@@ -479,7 +438,7 @@ class KindlingServerTest {
             assertThat(u.get("userId").asText()).isNotEqualTo("1");
             assertThat(u.get("score").asDouble()).isBetween(-1.0, 1.0001);
         }
-        assertThat(index.count(UserCollection.NAME)).as("every stored user (610) plus those other tests add")
+        assertThat(t.index().count(UserCollection.NAME)).as("every stored user (610) plus those other tests add")
                 .isGreaterThanOrEqualTo(610);
         assertThat(send("GET", "/v1/users/nobody/similar", null, null).statusCode()).isEqualTo(404);
 
@@ -521,7 +480,7 @@ class KindlingServerTest {
     @Test
     void theDemoPageShowsRecommendationsAndSimilarItemsInHeadlessChromium() throws Exception {
         String chromium = chromium();
-        Path profile = Files.createTempDirectory(home, "chromium");
+        Path profile = Files.createTempDirectory(t.home(), "chromium");
         String url = "http://127.0.0.1:" + server.port() + "/?pick=1,3114,2355&similar=1";
         Document dom = Jsoup.parse(headless(chromium, profile, "--dump-dom", url));
         assertThat(dom.body().attr("data-loaded")).as("the page's script ran to the end").isEqualTo("true");

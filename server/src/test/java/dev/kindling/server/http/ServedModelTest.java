@@ -6,17 +6,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -26,23 +23,14 @@ import org.junit.jupiter.api.TestInstance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.kindling.core.config.ConfigLoader;
-import dev.kindling.core.config.KindlingConfig;
-import dev.kindling.index.LuceneIndexSettings;
-import dev.kindling.index.LuceneVectorIndex;
-import dev.kindling.ingest.ImportListener;
-import dev.kindling.ingest.ImportOptions;
-import dev.kindling.ingest.Ingestor;
 import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.learners.NextItemLoss;
 import dev.kindling.meta.maml.Training;
-import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.serving.ModelDirectory;
 import dev.kindling.meta.serving.ModelTraining;
 import dev.kindling.meta.serving.ServedMethod;
 import dev.kindling.meta.serving.ServingModel;
-import dev.kindling.store.JdbcStore;
 import dev.kindling.tensor.DjlRuntime;
 
 /**
@@ -59,58 +47,30 @@ class ServedModelTest {
     private static final List<String> CHILDREN = List.of("1", "364", "588", "595", "2081", "1907", "48", "2355");
     private static final List<String> HORROR = List.of("1258", "1347", "1982", "1997", "1974", "1350", "2710", "1407");
 
-    private Path home;
+    private TestHome t;
     private Path saved;
-    private JdbcStore store;
-    private LuceneVectorIndex index;
-    private NDManager manager;
     private ServerServices services;
     private KindlingServer server;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     void trainAndServe() throws Exception {
-        DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
-        home = Files.createTempDirectory("kindling-served-model-test");
-        KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
-                "server.apiKey", KEY, "server.port", "0"));
-        store = JdbcStore.sqlite(home.resolve("kindling.db"), "NORMAL");
-        new Ingestor(store, ImportOptions.from(config), ImportListener.NONE).importMovieLens(BundledData.movieLens());
-        index = new LuceneVectorIndex(home.resolve("index"), LuceneIndexSettings.DEFAULT);
+        t = TestHome.movieLens("kindling-served-model-test", Map.of("server.apiKey", KEY));
         // a small, short version of the quick profile (no item vectors: the learners see IDs only)
         ModelTraining.Plan plan = new ModelTraining.Plan(new Training.MamlSettings(1, 16, 2, 0.05, 1e-3, false,
                 Training.Episodes.COLD_START), new LearnerConfig(32, 1, 2, 64, 0.2, 30, NextItemLoss.SOFTMAX),
                 new MmlTraining.Stages(1, 2, 0.1, 5, 1e-3, 1e-3), 3, 0.8, false, 1000, "auto");
-        saved = ModelTraining.train(store, index, home.resolve("models"), plan, Device.cpu(), LOG::info);
-        manager = NDManager.newBaseManager("PyTorch");
-        services = new ServerServices(config, store, index, null, null, manager);
+        saved = ModelTraining.train(t.store(), t.index(), t.home().resolve("models"), plan, Device.cpu(), LOG::info);
+        services = new ServerServices(t.config(), t.store(), t.index(), null, null, t.manager());
         assertThat(services.models().reload()).isTrue();
-        server = new KindlingServer(services);
-        server.start();
+        server = t.serve(services);
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (services != null) {
-            services.close();
-        }
-        if (manager != null) {
-            manager.close();
-        }
-        if (index != null) {
-            index.close();
-        }
-        if (store != null) {
-            store.close();
-        }
-        if (home != null) {
-            try (var paths = Files.walk(home)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        if (t != null) {
+            t.close();
         }
     }
 
@@ -161,9 +121,9 @@ class ServedModelTest {
      */
     @Test
     void mmlWithItsCollaborativeLearnerFollowsThePicks() {
-        ModelDirectory.Loaded loaded = ModelDirectory.load(saved, manager);
+        ModelDirectory.Loaded loaded = ModelDirectory.load(saved, t.manager());
         assertThat(loaded.groups()).containsKey("main");
-        var model = ServingModel.load(home.resolve("models"), store, index, manager);
+        var model = ServingModel.load(t.home().resolve("models"), t.store(), t.index(), t.manager());
         try {
             var mml = model.rankWith(ServedMethod.MML_CF);
             Set<String> children = new HashSet<>(mml.apply(CHILDREN));
