@@ -1,6 +1,6 @@
 package dev.kindling.bench;
 
-import static dev.kindling.bench.EncoderBenchmark.seconds;
+import static dev.kindling.bench.Nanos.seconds;
 
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -45,7 +45,7 @@ final class RawOrtSession implements AutoCloseable {
 
     RawOrtSession(Path modelFile, Path tokenizerFile) throws IOException, OrtException {
         tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of("maxLength",
-                Integer.toString(EncoderBenchmark.MAX_LENGTH), "truncation", "true", "padding", "false"));
+                Integer.toString(TextThroughput.MAX_LENGTH), "truncation", "true", "padding", "false"));
         env = OrtEnvironment.getEnvironment();
         session = env.createSession(modelFile.toString(), new OrtSession.SessionOptions());
         inputNames = new ArrayList<>(session.getInputNames());
@@ -63,8 +63,8 @@ final class RawOrtSession implements AutoCloseable {
     /** Batches of 32 in input order, each tokenised on its own (the reference path). */
     float[][] encode(List<String> texts) throws OrtException {
         float[][] out = new float[texts.size()][];
-        for (int from = 0; from < texts.size(); from += EncoderBenchmark.TEXT_BATCH) {
-            int to = Math.min(texts.size(), from + EncoderBenchmark.TEXT_BATCH);
+        for (int from = 0; from < texts.size(); from += TextThroughput.BATCH) {
+            int to = Math.min(texts.size(), from + TextThroughput.BATCH);
             long t0 = System.nanoTime();
             Encoding[] encodings = tokenizer.batchEncode(texts.subList(from, to));
             tokenizeNs += System.nanoTime() - t0;
@@ -87,8 +87,8 @@ final class RawOrtSession implements AutoCloseable {
         }
         Arrays.sort(order, Comparator.comparingInt(i -> all[i].getIds().length));
         float[][] out = new float[texts.size()][];
-        for (int from = 0; from < order.length; from += EncoderBenchmark.TEXT_BATCH) {
-            int to = Math.min(order.length, from + EncoderBenchmark.TEXT_BATCH);
+        for (int from = 0; from < order.length; from += TextThroughput.BATCH) {
+            int to = Math.min(order.length, from + TextThroughput.BATCH);
             Encoding[] batch = new Encoding[to - from];
             for (int i = from; i < to; i++) {
                 batch[i - from] = all[order[i]];
