@@ -30,6 +30,11 @@ public final class ColdItemEmbeddings {
         this.s = s;
     }
 
+    /** The neighbour rows the embeddings are generated from (Eq. 14's top K trained items of each item). */
+    public NeighbourTable neighbours() {
+        return neighbours;
+    }
+
     /** Generated ID embeddings (Eq. 15-17) for the given item indices: [count, d]. */
     public NDArray generated(Params p, int[] items) {
         int k = neighbours.of(items[0]).length;

@@ -186,6 +186,19 @@ public final class NeighbourTable {
         return top;
     }
 
+    /**
+     * A table of given rows: row i the neighbours of item i (trained item indices, best first), null where none is
+     * needed; for a catalogue change, the rows kept from the table before it and the ones computed for changed items.
+     */
+    public static NeighbourTable ofRows(int[][] rows) {
+        return new NeighbourTable(rows.clone());
+    }
+
+    /** Items the table has rows for, counting the padding row 0. */
+    public int size() {
+        return neighbours.length;
+    }
+
     /** The K neighbours of an item index (null for a row that was not computed). */
     public int[] of(int item) {
         return neighbours[item];

@@ -1,6 +1,7 @@
 package dev.kindling.meta;
 
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
 
 import ai.djl.ndarray.NDArray;
@@ -56,6 +57,36 @@ public record ItemFeatures(NDArray text, NDArray image, NDArray hasImage) {
             rows[i] = norm > 0 ? row : null;
         }
         return rows;
+    }
+
+    /**
+     * These features for a catalogue of {@code items} items (at least as many as now), owned by the manager: rows that
+     * are not given are copied, the given ones (item index to vector; null: the item has none) replace or add rows.
+     */
+    public ItemFeatures withRows(int items, Map<Integer, float[]> textRows, Map<Integer, float[]> imageRows,
+                                 NDManager manager) {
+        float[] has = hasImage.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] present = Arrays.copyOf(has, items + 1);
+        imageRows.forEach((i, v) -> present[i] = v != null ? 1 : 0);
+        return new ItemFeatures(withRows(text, items, textRows, manager), withRows(image, items, imageRows, manager),
+                manager.create(present).toType(hasImage.getDataType(), false));
+    }
+
+    private static NDArray withRows(NDArray matrix, int items, Map<Integer, float[]> rows, NDManager manager) {
+        int d = (int) matrix.getShape().get(1);
+        float[] flat = Arrays.copyOf(matrix.toType(DataType.FLOAT32, false).toFloatArray(), (items + 1) * d);
+        rows.forEach((i, v) -> {
+            if (v != null && v.length != d) {
+                throw new IllegalArgumentException("item " + i + ": a vector of " + v.length + " values, the features have "
+                        + d);
+            }
+            if (v == null) {
+                Arrays.fill(flat, i * d, (i + 1) * d, 0f);
+            } else {
+                System.arraycopy(v, 0, flat, i * d, d);
+            }
+        });
+        return manager.create(flat, new Shape(items + 1, d)).toType(matrix.getDataType(), false);
     }
 
     /** Random unit features for tests and synthetic checks. */

@@ -215,6 +215,23 @@ public final class MetaDataset {
         return manager.create(has).toType(type, true);
     }
 
+    /**
+     * This data set with more items after its own (numbered from {@link #itemCount()} + 1, in the given order), the
+     * users and T unchanged: a catalogue that grew while the model serves.
+     */
+    public MetaDataset withMoreItems(List<String> more) {
+        List<String> ids = new ArrayList<>(itemIds);
+        Map<String, Integer> index = new HashMap<>(itemIndex);
+        for (String id : more) {
+            if (index.putIfAbsent(id, ids.size() + 1) != null) {
+                throw new IllegalArgumentException("item " + id + " is already in the data set");
+            }
+            ids.add(id);
+        }
+        return new MetaDataset(List.copyOf(ids), Map.copyOf(index), oldUsers, newUsers, cut,
+                Arrays.copyOf(oldItems, ids.size() + 1));
+    }
+
     public int itemCount() {
         return itemIds.size();
     }

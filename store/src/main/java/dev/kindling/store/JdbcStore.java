@@ -389,6 +389,33 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public Map<String, ItemVector> itemVectorsOf(String modality, Collection<String> itemIds) {
+        return transaction("read item vectors", db -> {
+            Map<String, ItemVector> out = new HashMap<>();
+            forChunks(new ArrayList<>(new LinkedHashSet<>(itemIds)), chunk -> {
+                try (PreparedStatement ps = db.prepareStatement("SELECT item_id, encoder, source_hash, vector, error"
+                        + " FROM item_vectors WHERE modality = ? AND item_id IN (" + marks(chunk.size()) + ")")) {
+                    ps.setString(1, modality);
+                    bind(ps, 2, chunk);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.put(rs.getString(1), itemVector(rs, modality));
+                        }
+                    }
+                }
+            });
+            return out;
+        });
+    }
+
+    /** The row (item_id, encoder, source_hash, vector, error) as an item vector. */
+    private static ItemVector itemVector(ResultSet rs, String modality) throws SQLException {
+        byte[] blob = rs.getBytes(4);
+        return new ItemVector(rs.getString(1), modality, rs.getString(2), rs.getString(3),
+                blob == null ? null : VectorBytes.toFloats(blob), rs.getString(5));
+    }
+
+    @Override
     public Page<ItemVector> itemVectors(String modality, String after, int limit) {
         checkLimit(limit);
         return transaction("list item vectors", db -> {
@@ -401,9 +428,7 @@ public final class JdbcStore implements Store {
                 ps.setInt(3, limit + 1);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        byte[] blob = rs.getBytes(4);
-                        rows.add(new ItemVector(rs.getString(1), modality, rs.getString(2), rs.getString(3),
-                                blob == null ? null : VectorBytes.toFloats(blob), rs.getString(5)));
+                        rows.add(itemVector(rs, modality));
                     }
                 }
             }

@@ -191,6 +191,8 @@ public abstract class AbstractStoreContractTest {
         store.putItemVectors(List.of(a, bad, ItemVector.of("c", "text", "minilm@sha256:1", "h3", new float[] {1, 0, 0})));
         assertThat(store.itemVectorSources("text", List.of("a", "b", "c", "zz")))
                 .containsOnly(Map.entry("a", "minilm@sha256:1|h1"), Map.entry("c", "minilm@sha256:1|h3"));
+        assertThat(store.itemVectorsOf("text", List.of("a", "b", "zz"))).containsOnly(Map.entry("a", a));
+        assertThat(store.itemVectorsOf("image", List.of("a", "b"))).containsOnly(Map.entry("b", bad));
         Page<ItemVector> texts = store.itemVectors("text", null, 1);
         assertThat(texts.rows()).containsExactly(a);
         assertThat(store.itemVectors("text", texts.next(), 10).rows()).extracting(ItemVector::itemId).containsExactly("c");

@@ -83,6 +83,17 @@ public final class Params {
         return new Params(out);
     }
 
+    /** Copies owned by the manager, cut from any graph (for a model that outlives the one it was copied from). */
+    public Params copy(NDManager manager) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> {
+            NDArray c = v.stopGradient().duplicate();
+            c.attach(manager);
+            out.put(k, c);
+        });
+        return new Params(out);
+    }
+
     /** The same arrays cut from the graph (no gradient flows back to these parameters). */
     public Params detached() {
         Map<String, NDArray> out = new LinkedHashMap<>();

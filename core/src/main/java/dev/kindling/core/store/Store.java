@@ -60,6 +60,9 @@ public interface Store extends AutoCloseable {
     /** For the given items, {@link ItemVector#source()} of their stored vector (or error) in a modality. */
     Map<String, String> itemVectorSources(String modality, Collection<String> itemIds);
 
+    /** The stored vectors (or errors) of these items in a modality, by item id; items without one are left out. */
+    Map<String, ItemVector> itemVectorsOf(String modality, Collection<String> itemIds);
+
     /** Stored vectors and errors of a modality, in item id order, after the cursor (null for the first page). */
     Page<ItemVector> itemVectors(String modality, String after, int limit);
 

@@ -289,6 +289,16 @@ public final class MmlModel {
         freezeFeatureVectors();
     }
 
+    /** The generator's neighbour rows in use (after {@link #restore}: the rows of the items it generates for). */
+    public NeighbourTable neighbours() {
+        return coldItems.neighbours();
+    }
+
+    /** Per item index, whether its ID embedding was trained (the others are generated); a copy. */
+    public boolean[] trainedItems() {
+        return trained.clone();
+    }
+
     /** Whether the main learner adapts at per-user PAML rates (trained with PAML and restored with its memory). */
     public boolean hasPaml() {
         return pamlRates != null;

@@ -2,8 +2,12 @@ package dev.kindling.meta.serving;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,8 +23,11 @@ import ai.djl.ndarray.types.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.kindling.core.domain.Modality;
 import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.store.ItemVector;
 import dev.kindling.core.store.Store;
+import dev.kindling.generator.NeighbourTable;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.Recommender;
@@ -32,6 +39,7 @@ import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.paml.PamlRates;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
 
 /**
@@ -58,6 +66,11 @@ public final class ServingModel implements AutoCloseable {
     /** The trained learners (null for a baseline trained alone: no user embeddings then). */
     private final MmlModel model;
     private final Set<String> removed;
+    /** The version's manifest and parameters as saved (restoring does not change them), for catalogue changes. */
+    private final ModelDirectory.Manifest manifest;
+    private final Map<String, Params> parameters;
+    /** The items' encoder vectors (null without learners). */
+    private final ItemFeatures features;
     private final AdaptationTuning.Choice adaptation;
 
     /** One recommended item. */
@@ -83,15 +96,18 @@ public final class ServingModel implements AutoCloseable {
                           List<PamlRates.RateSource> rateFrom) {
     }
 
-    private ServingModel(String version, ServedMethod method, MetaDataset data, NDManager manager, MmlModel model,
-                         MmlModel.FusedRecommender adapted, Recommender baseline,
-                         Recommender forwardOnly, Recommender popular, Set<String> removed,
-                         AdaptationTuning.Choice adaptation) {
-        this.method = method;
+    private ServingModel(ModelDirectory.Manifest manifest, Map<String, Params> parameters, MetaDataset data,
+                         ItemFeatures features, NDManager manager, MmlModel model,
+                         MmlModel.FusedRecommender adapted, Recommender baseline, Recommender forwardOnly,
+                         Recommender popular, Set<String> removed) {
+        this.manifest = manifest;
+        this.parameters = parameters;
+        this.features = features;
+        this.method = manifest.servedMethod();
         this.baseline = baseline;
-        this.adaptation = adaptation;
+        this.adaptation = manifest.servingAdaptation();
         this.forwardOnly = forwardOnly;
-        this.version = version;
+        this.version = manifest.version();
         this.removed = Set.copyOf(removed);
         this.model = model;
         this.data = data;
@@ -102,7 +118,7 @@ public final class ServingModel implements AutoCloseable {
 
     /**
      * Loads the current version under {@code models} (see {@link ModelDirectory}) with its items' features. A model
-     * trained with PAML finds each new user's nearest remembered users in the index's {@code users} collection.
+     * trained with PAML finds each new user's nearest remembered users in the index's one collection of users.
      */
     public static ServingModel load(Path models, Store store, VectorIndex index, NDManager parent) {
         long start = System.nanoTime();
@@ -110,7 +126,6 @@ public final class ServingModel implements AutoCloseable {
         try {
             ModelDirectory.Loaded loaded = ModelDirectory.load(models, manager);
             List<String> ids = new ArrayList<>(loaded.itemIds());
-            int trained = ids.size();
             Set<String> known = new HashSet<>(ids);
             Set<String> removed = new HashSet<>(ids);
             String cursor = null;
@@ -125,43 +140,158 @@ public final class ServingModel implements AutoCloseable {
                 cursor = page.next();
             } while (cursor != null);
             MetaDataset data = MetaDataset.forModel(store, ids, loaded.manifest().cut());
-            ServedMethod method = loaded.manifest().servedMethod();
-            AdaptationTuning.Choice adaptation = loaded.manifest().servingAdaptation();
-            MmlModel model = null;
-            MmlModel.FusedRecommender adapted = null;
-            Recommender forwardOnly = null;
-            if (loaded.groups().containsKey("main")) {
-                ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
-                Scalars s = new Scalars(manager, DataType.FLOAT32);
-                MmlModel.Setup setup = loaded.groups().containsKey("paml")
-                        ? MmlModel.Setup.NONE.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index,
-                                loaded.manifest().learner().hidden(), UserRateMemory.DEFAULT_CAPACITY)))
-                        : MmlModel.Setup.NONE;
-                model = new MmlModel(data, features, loaded.manifest().learner(), s, manager, setup);
-                model.restore(loaded.groups(), MmlTraining.Stages.DEFAULT.neighbours());
-                MmlModel.Variant variant = method.isMml() ? method.variant() : MmlModel.Variant.MML;
-                adapted = method.isMml() ? model.recommender(variant, adaptation.steps(), adaptation.rate()) : null;
-                forwardOnly = model.recommender(variant, 0, adaptation.rate());
-            } else if (method.isMml()) {
-                throw new IllegalArgumentException("model " + loaded.manifest().version() + " serves " + method.label()
-                        + " but has no learners");
-            }
-            Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
-            Recommender baseline = switch (method) {
-                case EASE, ITEM_KNN -> CollaborativeLists.fromParams(loaded.groups().get(ModelTraining.BASELINE_GROUP),
-                        data.itemCount());
-                case POPULARITY -> popular;
-                default -> null;
-            };
-            LOG.info("model {} ({}) loaded in {} s: {} items ({} added since training{})", loaded.manifest().version(),
-                    method.label(), String.format("%.1f", (System.nanoTime() - start) / 1e9), data.itemCount(),
-                    data.itemCount() - trained, model == null ? "" : ", with generated embeddings");
-            return new ServingModel(loaded.manifest().version(), method, data, manager, model, adapted, baseline,
-                    forwardOnly != null ? forwardOnly : baseline, popular, removed, adaptation);
+            ItemFeatures features = loaded.groups().containsKey("main")
+                    ? data.features(store, manager, DataType.FLOAT32) : null;
+            ServingModel m = assemble(loaded.manifest(), loaded.groups(), data, features, removed, null, index, manager);
+            LOG.info("model {} ({}) loaded in {} s: {} items ({} added since training{})", m.version,
+                    m.method.label(), seconds(start), data.itemCount(), data.itemCount() - loaded.itemIds().size(),
+                    m.model == null ? "" : ", with generated embeddings");
+            return m;
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * This model with a catalogue change applied, without reading the model or the users again: items added since get
+     * item indices after the others, their vectors, neighbour rows (Eq. 14) and generated ID embeddings (Eq. 15-17);
+     * replaced items get their new vectors and neighbour rows; deleted ones are no longer recommended. Every other
+     * item keeps its neighbour row, so the work is that of the changed items plus copying the parameters into the new
+     * model's own memory (this one is freed when it is replaced).
+     *
+     * @param itemIds the items added, replaced or deleted since this model was made
+     */
+    public ServingModel withCatalogueChanges(Store store, VectorIndex index, Collection<String> itemIds,
+                                             NDManager parent) {
+        lock.readLock().lock();
+        NDManager m = parent.newSubManager();
+        try {
+            requireOpen();
+            long start = System.nanoTime();
+            Set<String> changed = new LinkedHashSet<>(itemIds);
+            Set<String> missing = store.missingItems(changed);
+            Set<String> removedNow = new HashSet<>(removed);
+            List<String> added = new ArrayList<>();
+            for (String id : changed) {
+                if (missing.contains(id)) {
+                    removedNow.add(id);
+                } else {
+                    removedNow.remove(id);
+                    if (data.itemIndex(id) == null) {
+                        added.add(id);
+                    }
+                }
+            }
+            MetaDataset grown = added.isEmpty() ? data : data.withMoreItems(added);
+            Map<String, Params> copied = new LinkedHashMap<>();
+            parameters.forEach((group, p) -> copied.put(group, p.copy(m)));
+            ItemFeatures grownFeatures = null;
+            NeighbourTable rows = null;
+            if (model != null) {
+                List<String> present = changed.stream().filter(id -> !missing.contains(id)).toList();
+                grownFeatures = features.withRows(grown.itemCount(), vectors(store, Modality.TEXT, present, grown),
+                        vectors(store, Modality.IMAGE, present, grown), m);
+                rows = neighbourRows(grown, grownFeatures, present, m);
+            }
+            ServingModel next = assemble(manifest, copied, grown, grownFeatures, removedNow, rows, index, m);
+            LOG.info("model {}: catalogue change applied in {} s ({} items added, {} changed or deleted)", version,
+                    seconds(start), added.size(), changed.size() - added.size());
+            return next;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The stored vectors of these items in a modality, by their index in the grown data set (null: none). */
+    private static Map<Integer, float[]> vectors(Store store, Modality modality, List<String> ids, MetaDataset grown) {
+        Map<String, ItemVector> stored = store.itemVectorsOf(modality.key(), ids);
+        Map<Integer, float[]> out = new HashMap<>();
+        for (String id : ids) {
+            ItemVector v = stored.get(id);
+            out.put(grown.itemIndex(id), v == null ? null : v.vector());
+        }
+        return out;
+    }
+
+    /**
+     * The generator's neighbour rows after a catalogue change: every unchanged item's row as it was (neighbours are
+     * trained items, whose indices do not move), the changed and added items' rows computed exactly.
+     */
+    private NeighbourTable neighbourRows(MetaDataset grown, ItemFeatures grownFeatures, List<String> present,
+                                         NDManager m) {
+        NeighbourTable before = model.neighbours();
+        boolean[] trained = Arrays.copyOf(model.trainedItems(), grown.itemCount() + 1);
+        boolean[] compute = new boolean[grown.itemCount() + 1];
+        int[][] rows = new int[grown.itemCount() + 1][];
+        for (int i = 1; i < before.size(); i++) {
+            rows[i] = before.of(i);
+        }
+        for (String id : present) {
+            int i = grown.itemIndex(id);
+            rows[i] = null;
+            compute[i] = !trained[i];
+        }
+        NeighbourTable computed = NeighbourTable.build(grownFeatures.vectors(), trained,
+                MmlTraining.Stages.DEFAULT.neighbours(), m, i -> compute[i]);
+        for (int i = 1; i < rows.length; i++) {
+            if (compute[i]) {
+                rows[i] = computed.of(i);
+            }
+        }
+        return NeighbourTable.ofRows(rows);
+    }
+
+    /**
+     * The served model over these parameters (restored into a copy of the groups' maps: the parameters given stay as
+     * they were saved, so that a catalogue change can restore them again).
+     *
+     * @param neighbours the generator's neighbour rows, or null to compute them
+     */
+    private static ServingModel assemble(ModelDirectory.Manifest manifest, Map<String, Params> parameters,
+                                         MetaDataset data, ItemFeatures features, Set<String> removed,
+                                         NeighbourTable neighbours, VectorIndex index, NDManager manager) {
+        ServedMethod method = manifest.servedMethod();
+        AdaptationTuning.Choice adaptation = manifest.servingAdaptation();
+        MmlModel model = null;
+        MmlModel.FusedRecommender adapted = null;
+        Recommender forwardOnly = null;
+        if (parameters.containsKey("main")) {
+            Scalars s = new Scalars(manager, DataType.FLOAT32);
+            MmlModel.Setup setup = parameters.containsKey("paml")
+                    ? MmlModel.Setup.NONE.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index,
+                            manifest.learner().hidden(), UserRateMemory.DEFAULT_CAPACITY)))
+                    : MmlModel.Setup.NONE;
+            if (neighbours != null) {
+                setup = setup.withNeighbours(neighbours);
+            }
+            model = new MmlModel(data, features, manifest.learner(), s, manager, setup);
+            Map<String, Params> restored = new LinkedHashMap<>();
+            parameters.forEach((group, p) -> restored.put(group, p.select(name -> true)));
+            model.restore(restored, MmlTraining.Stages.DEFAULT.neighbours());
+            MmlModel.Variant variant = method.isMml() ? method.variant() : MmlModel.Variant.MML;
+            adapted = method.isMml() ? model.recommender(variant, adaptation.steps(), adaptation.rate()) : null;
+            forwardOnly = model.recommender(variant, 0, adaptation.rate());
+        } else if (method.isMml()) {
+            throw new IllegalArgumentException("model " + manifest.version() + " serves " + method.label()
+                    + " but has no learners");
+        }
+        Recommender popular = new PopularityRecommender(data.oldUsers(), data.itemCount());
+        Recommender baseline = switch (method) {
+            case EASE, ITEM_KNN -> CollaborativeLists.fromParams(parameters.get(ModelTraining.BASELINE_GROUP),
+                    data.itemCount());
+            case POPULARITY -> popular;
+            default -> null;
+        };
+        return new ServingModel(manifest, parameters, data, features, manager, model, adapted, baseline,
+                forwardOnly != null ? forwardOnly : baseline, popular, removed);
+    }
+
+    private static String seconds(long start) {
+        return String.format("%.2f", (System.nanoTime() - start) / 1e9);
     }
 
     public String version() {

@@ -77,7 +77,7 @@ public final class CatalogueService {
     /** Stores one item, encodes it before returning, and tells the serving model. */
     public Upserted upsert(Item item) {
         Upserted done = writes.locked(item.id(), () -> write(item));
-        models.catalogueChanged();
+        models.catalogueChanged(List.of(item.id()));
         return done;
     }
 
@@ -127,7 +127,7 @@ public final class CatalogueService {
             List<Item> current = items.stream().map(i -> store.item(i.id())).flatMap(Optional::stream).toList();
             return pipeline.encode(current, imagesDir, ItemEncodingPipeline.Listener.NONE);
         });
-        models.catalogueChanged();
+        models.catalogueChanged(items.stream().map(Item::id).toList());
         return r;
     }
 
@@ -144,7 +144,7 @@ public final class CatalogueService {
             return true;
         });
         if (deleted) {
-            models.catalogueChanged();
+            models.catalogueChanged(List.of(id));
         }
         return deleted;
     }

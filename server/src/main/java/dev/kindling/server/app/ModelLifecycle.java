@@ -9,6 +9,10 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,8 +37,8 @@ import dev.kindling.meta.serving.ServingModel;
  */
 public final class ModelLifecycle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelLifecycle.class);
-    /** Catalogue changes within this delay share one reload. */
-    private static final long CHANGE_DELAY_MS = 500;
+    /** Catalogue changes within this delay are applied together. */
+    private static final long CHANGE_DELAY_MS = 100;
 
     private final KindlingConfig config;
     private final Store store;
@@ -44,6 +48,9 @@ public final class ModelLifecycle implements AutoCloseable {
     private final AtomicReference<ServingModel> model = new AtomicReference<>();
     private final ScheduledThreadPoolExecutor refresher = refresher();
     private final AtomicBoolean refreshPending = new AtomicBoolean();
+    /** Items changed through the API since the serving model was made, applied by the next catalogue update. */
+    private final Set<String> changedItems = ConcurrentHashMap.newKeySet();
+    private final AtomicLong catalogueUpdates = new AtomicLong();
     private final AtomicLong reloads = new AtomicLong();
     private static final DateTimeFormatter VERSION_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
     /** What {@code models/current} named when the serving model was loaded. */
@@ -80,7 +87,10 @@ public final class ModelLifecycle implements AutoCloseable {
         Gauge.builder("kindling.model.items", model, m -> m.get() == null ? 0 : m.get().itemCount())
                 .description("Items the serving model can recommend").register(registry);
         Gauge.builder("kindling.model.reloads", reloads, AtomicLong::get)
-                .description("Model loads since the server started (new versions, catalogue changes)").register(registry);
+                .description("Model loads from disk since the server started (new versions)").register(registry);
+        Gauge.builder("kindling.model.catalogue.updates", catalogueUpdates, AtomicLong::get)
+                .description("Catalogue changes applied to the serving model without loading it again")
+                .register(registry);
     }
 
     /** A version names its training time (UTC, yyyyMMdd-HHmmss-SSS); NaN for a name of another form. */
@@ -106,11 +116,6 @@ public final class ModelLifecycle implements AutoCloseable {
         return reload(false);
     }
 
-    /**
-     * @param catalogueOnly the catalogue changed, not necessarily the model: when the version is still the one serving,
-     *                      the users' embeddings are left as they are (the same parameters read the same histories;
-     *                      a user whose interactions change is re-embedded when they are written)
-     */
     private synchronized boolean reload(boolean catalogueOnly) {
         Path models = config.home().resolve("models");
         if (!Files.exists(models.resolve("current"))) {
@@ -119,6 +124,7 @@ public final class ModelLifecycle implements AutoCloseable {
         }
         String pointer = currentVersion(models);
         long start = System.nanoTime();
+        changedItems.clear(); // the load reads the catalogue as it is now; changes from here on are queued again
         ServingModel fresh = ServingModel.load(models, store, index, manager);
         boolean sameVersion = model.get() != null && model.get().version().equals(fresh.version());
         loadedPointer = pointer;
@@ -126,19 +132,49 @@ public final class ModelLifecycle implements AutoCloseable {
         if (!(catalogueOnly && sameVersion)) {
             users.indexAll(fresh);
         }
+        swap(fresh, sameVersion ? "reloaded" : "replaced", start);
+        return true;
+    }
+
+    /**
+     * Puts a new serving model in place. Requests that took the old one before the swap finish on it (at most the
+     * request timeout); then its tensors are freed (close() also waits for a ranking in progress).
+     */
+    private void swap(ServingModel fresh, String how, long start) {
         ServingModel old = model.getAndSet(fresh);
         if (old != null) {
-            String took = String.format("%.1f", (System.nanoTime() - start) / 1e9);
-            if (sameVersion) {
-                LOG.info("model {} reloaded in {} s (catalogue change)", fresh.version(), took);
-            } else {
+            String took = String.format("%.2f", (System.nanoTime() - start) / 1e9);
+            if (how.equals("replaced")) {
                 LOG.info("model {} replaced by {} in {} s", old.version(), fresh.version(), took);
+            } else {
+                LOG.info("model {} {} in {} s (catalogue change)", fresh.version(), how, took);
             }
-            // Requests that took the old model before the swap finish on it (at most the request timeout); then its
-            // tensors are freed. close() also waits for a ranking in progress.
             refresher.schedule(old::close, config.server().requestTimeoutMs() + 1000L, TimeUnit.MILLISECONDS);
         }
-        return true;
+    }
+
+    /**
+     * Applies the catalogue changes gathered since the last update to the serving model: the changed items' tables
+     * only ({@link ServingModel#withCatalogueChanges}), users' embeddings untouched. When {@code models/current}
+     * names another version meanwhile, that version is loaded instead.
+     */
+    private synchronized void applyCatalogueChanges() {
+        ServingModel current = model.get();
+        Set<String> ids = new HashSet<>(changedItems);
+        if (current == null || ids.isEmpty()) {
+            return;
+        }
+        String pointer = currentVersion(config.home().resolve("models"));
+        if (pointer != null && !pointer.equals(loadedPointer)) {
+            changedItems.removeAll(ids);
+            reload(false);
+            return;
+        }
+        long start = System.nanoTime();
+        ServingModel fresh = current.withCatalogueChanges(store, index, ids, manager);
+        changedItems.removeAll(ids);
+        catalogueUpdates.incrementAndGet();
+        swap(fresh, "updated", start);
     }
 
     private static String currentVersion(Path models) {
@@ -176,20 +212,30 @@ public final class ModelLifecycle implements AutoCloseable {
     }
 
     /**
-     * The catalogue changed (items added or deleted through the API): reload the model shortly, so that new items get
-     * generated ID embeddings and can be recommended (and deleted ones are no longer), without retraining. Changes
-     * within the delay share one reload.
+     * These items were added, replaced or deleted through the API: apply the change to the serving model shortly, so
+     * that new items get generated ID embeddings and can be recommended (and deleted ones are no longer), without
+     * retraining or loading the model again. Changes within the delay are applied together.
      */
-    void catalogueChanged() {
-        if (model.get() == null || !refreshPending.compareAndSet(false, true)) {
+    void catalogueChanged(Collection<String> itemIds) {
+        if (model.get() == null) {
+            return;
+        }
+        changedItems.addAll(itemIds);
+        if (!refreshPending.compareAndSet(false, true)) {
             return;
         }
         refresher.schedule(() -> {
             refreshPending.set(false);
             try {
-                reload(true);
+                applyCatalogueChanges();
             } catch (RuntimeException e) {
-                LOG.error("reloading the model after a catalogue change failed; the previous one keeps serving", e);
+                LOG.error("applying a catalogue change to the model failed; loading it again instead", e);
+                try {
+                    changedItems.clear();
+                    reload(true);
+                } catch (RuntimeException again) {
+                    LOG.error("reloading the model failed; the previous one keeps serving", again);
+                }
             }
         }, CHANGE_DELAY_MS, TimeUnit.MILLISECONDS);
     }
