@@ -5,6 +5,7 @@ import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import dev.kindling.tensor.Params;
@@ -76,5 +77,22 @@ public final class ColdItemEmbeddings {
         NDArray keepMask = m.create(keep).toType(s.type(), false).reshape(-1, 1);
         NDArray place = m.create(scatter, new Shape(rows, items.length)).toType(s.type(), false);
         return table.mul(keepMask).add(place.matMul(gen));
+    }
+
+    /**
+     * {@link #warm} for serving: the same table, its generated rows written in place of the trained ones without a
+     * graph (no gradient reaches the generator; a scatter, not the [items + 1, count] product training needs).
+     */
+    public NDArray warmDetached(Params p, NDArray table, int[] items) {
+        if (items.length == 0) {
+            return table.stopGradient();
+        }
+        int d = (int) table.getShape().get(1);
+        float[] rows = table.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
+        float[] gen = generated(p.detached(), items).toType(DataType.FLOAT32, false).toFloatArray();
+        for (int i = 0; i < items.length; i++) {
+            System.arraycopy(gen, i * d, rows, items[i] * d, d);
+        }
+        return table.getManager().create(rows, table.getShape()).toType(table.getDataType(), false);
     }
 }

@@ -1,6 +1,7 @@
 package dev.kindling.generator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
 import java.util.Random;
@@ -93,6 +94,13 @@ class GeneratorTrainingTest {
             double after = loss(cold, params, table, wanted);
             assertThat(after).as("squared error of generated rows, before %.3f", before).isLessThan(0.5 * before);
             assertThat(table.sum().getFloat()).as("the learner's own table is not changed").isZero();
+
+            // serving's scatter gives the training path's table
+            NDArray trainedRows = m.randomNormal(new Shape(ITEMS + 1, HIDDEN));
+            int[] some = {2, 5, 17, ITEMS};
+            float[] expected = cold.warm(params, trainedRows, some).stopGradient().toFloatArray();
+            assertThat(cold.warmDetached(params, trainedRows, some).toFloatArray()).containsExactly(expected,
+                    within(1e-5f));
         }
     }
 

@@ -271,7 +271,8 @@ public final class MmlModel {
         // Serving generates embeddings only for items never seen in D_old: only their rows are needed.
         useNeighbours(setup.neighbours() != null ? setup.neighbours()
                 : NeighbourTable.build(features.vectors(), trained, neighbourCount, manager, i -> !trained[i]));
-        warmTable = warmTable().stopGradient();
+        int[] cold = IntStream.rangeClosed(1, data.itemCount()).filter(i -> !trained[i]).toArray();
+        warmTable = coldItems.warmDetached(generatorParams, mainParams.get("item.emb"), cold);
         if (modelItems < data.itemCount()) {
             int[] added = new int[data.itemCount() - modelItems];
             for (int i = 0; i < added.length; i++) {
