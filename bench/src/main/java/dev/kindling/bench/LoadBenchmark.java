@@ -25,12 +25,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
+import dev.kindling.encoders.ItemText;
+import dev.kindling.encoders.TextEncoder;
 import dev.kindling.index.LuceneIndexSettings;
 import dev.kindling.index.LuceneVectorIndex;
 import dev.kindling.meta.serving.ServingModel;
@@ -69,6 +72,11 @@ public final class LoadBenchmark implements Callable<Integer> {
     @Option(names = "--profile", description = "Also sample where a ranking's time goes (phases and operations).")
     private boolean profile;
 
+    @Option(names = "--mixed", description = "Instead: the mixed run (70% recommendations, 10% similar items, 10% "
+            + "interaction writes, 10% item adds, encoded as a server does) at --rate for --seconds, with the time an "
+            + "added item takes to be recommendable and the resident memory through the run.")
+    private boolean mixed;
+
     @Option(names = "--seed", description = "Seed of the sampled users (default ${DEFAULT-VALUE}).")
     long seed = 7;
 
@@ -84,8 +92,11 @@ public final class LoadBenchmark implements Callable<Integer> {
                 "server.port", "0", "server.apiKey", "bench"));
         try (Store store = Stores.open(config.store());
              VectorIndex index = new LuceneVectorIndex(config.index().path(), LuceneIndexSettings.DEFAULT);
+             TextEncoder text = mixed ? TextEncoder.open(config.encoders()) : null;
              NDManager manager = NDManager.newBaseManager("PyTorch");
-             ServerServices services = new ServerServices(config, store, index, null, null, manager)) {
+             ServerServices services = new ServerServices(config, store, index, text == null ? null
+                     : new ItemEncodingPipeline(store, index, text, null, new ItemText(config.encoders().textFields())),
+                     null, manager)) {
             if (!services.models().reload()) {
                 throw new IllegalStateException("no trained model under " + home + ": run ./kindling demo --no-serve");
             }
@@ -96,6 +107,11 @@ public final class LoadBenchmark implements Callable<Integer> {
                 int port = server.start();
                 String url = "http://127.0.0.1:" + port + "/v1/recommendations";
                 HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(64)).build();
+                if (mixed) {
+                    new MixedLoad(http, "http://127.0.0.1:" + port, "bench", services, histories, seed)
+                            .run(rate, warmup, seconds);
+                    System.exit(0);
+                }
                 run(http, url, histories, rate, warmup, new Random(seed), "warm-up");
                 Result r = run(http, url, histories, rate, seconds, new Random(seed + 1), "measured");
                 System.out.printf("  %d requests in %d s at %.0f/s offered: %.1f/s answered, %d errors%n", r.count(),

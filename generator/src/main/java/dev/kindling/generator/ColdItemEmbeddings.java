@@ -5,6 +5,7 @@ import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -81,15 +82,20 @@ public final class ColdItemEmbeddings {
 
     /**
      * {@link #warm} for serving: the same table, its generated rows written in place of the trained ones without a
-     * graph (no gradient reaches the generator; a scatter, not the [items + 1, count] product training needs).
+     * graph (no gradient reaches the generator; a scatter, not the [items + 1, count] product training needs), its
+     * temporary arrays freed before it returns (a served model keeps only the table).
      */
     public NDArray warmDetached(Params p, NDArray table, int[] items) {
         if (items.length == 0) {
             return table.stopGradient();
         }
         int d = (int) table.getShape().get(1);
-        float[] rows = table.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
-        float[] gen = generated(p.detached(), items).toType(DataType.FLOAT32, false).toFloatArray();
+        float[] rows;
+        float[] gen;
+        try (NDScope scope = new NDScope()) { // the generator's inputs ([count, K, dim] per modality) are freed here
+            rows = table.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
+            gen = generated(p.detached(), items).toType(DataType.FLOAT32, false).toFloatArray();
+        }
         for (int i = 0; i < items.length; i++) {
             System.arraycopy(gen, i * d, rows, items[i] * d, d);
         }

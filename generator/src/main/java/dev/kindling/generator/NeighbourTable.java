@@ -126,9 +126,9 @@ public final class NeighbourTable {
         try (NDManager sub = manager.newSubManager()) {
             NDArray text = vectors.text().toType(DataType.FLOAT32, false);
             NDArray image = vectors.image().toType(DataType.FLOAT32, false);
-            NDArray at = sub.create(IntStream.of(candidates).asLongStream().toArray());
-            NDArray textT = owned(text.get(at), sub).transpose();
-            NDArray imageT = owned(image.get(at), sub).transpose();
+            // every item's column, candidates or not: a transposed view instead of a copy of the candidates' rows
+            NDArray textT = owned(text.transpose(), sub);
+            NDArray imageT = owned(image.transpose(), sub);
             for (int from = 0; from < selected.length; from += CHUNK) {
                 int to = Math.min(selected.length, from + CHUNK);
                 try (NDManager c = sub.newSubManager()) {
@@ -137,7 +137,7 @@ public final class NeighbourTable {
                     float[] imageSim = owned(image.get(ids), c).matMul(imageT).toFloatArray();
                     for (int r = 0; r < to - from; r++) {
                         int item = selected[from + r];
-                        out[item] = best(item, candidates, textSim, imageSim, r * candidates.length, has, k);
+                        out[item] = best(item, candidates, textSim, imageSim, r * (items + 1), has, k);
                     }
                 }
             }
@@ -154,7 +154,10 @@ public final class NeighbourTable {
         return a;
     }
 
-    /** The k best candidates of one row by Eq. 14, best first (ties: the lower item index). */
+    /**
+     * The k best candidates of one row by Eq. 14, best first (ties: the lower item index); the row's similarities to
+     * item o are at {@code offset + o}.
+     */
     private static int[] best(int item, int[] candidates, float[] textSim, float[] imageSim, int offset, float[] has,
                               int k) {
         int[] top = new int[k];
@@ -165,8 +168,8 @@ public final class NeighbourTable {
             if (o == item) {
                 continue;
             }
-            double image = has[item] > 0 && has[o] > 0 ? imageSim[offset + j] : Double.NaN;
-            double q = FusedSimilarity.of(textSim[offset + j], image);
+            double image = has[item] > 0 && has[o] > 0 ? imageSim[offset + o] : Double.NaN;
+            double q = FusedSimilarity.of(textSim[offset + o], image);
             if (n == k && q <= score[k - 1]) {
                 continue;
             }

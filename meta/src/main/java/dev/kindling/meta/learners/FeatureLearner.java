@@ -1,9 +1,13 @@
 package dev.kindling.meta.learners;
 
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import dev.kindling.tensor.Layers;
 import dev.kindling.tensor.ParamInit;
@@ -58,6 +62,30 @@ public final class FeatureLearner implements SequenceLearner {
             NDScope.unregister(vectors);
         }
         return new FeatureLearner(this, vectors);
+    }
+
+    /**
+     * {@link #frozen(Params)} from the vectors another frozen learner of the same parameters computed over fewer or
+     * the same items, with the given items' rows computed again (their features changed, or they are new).
+     */
+    public FeatureLearner frozen(Params p, FeatureLearner before, int[] items) {
+        if (before.frozen == null) {
+            throw new IllegalArgumentException("the learner before is not frozen");
+        }
+        int rows = (int) features.getShape().get(0);
+        int d = (int) before.frozen.getShape().get(1);
+        float[] values = Arrays.copyOf(before.frozen.toType(DataType.FLOAT32, false).toFloatArray(), rows * d);
+        if (items.length > 0) {
+            float[] fresh;
+            try (NDScope scope = new NDScope()) {
+                NDArray ids = manager.create(IntStream.of(items).asLongStream().toArray());
+                fresh = itemVectors(p.detached(), ids).toType(DataType.FLOAT32, false).toFloatArray();
+            }
+            for (int i = 0; i < items.length; i++) {
+                System.arraycopy(fresh, i * d, values, items[i] * d, d);
+            }
+        }
+        return new FeatureLearner(this, manager.create(values, new Shape(rows, d)).toType(type, false));
     }
 
     @Override

@@ -232,6 +232,25 @@ public final class MmlModel {
      * recommended without retraining.
      */
     public void restore(Map<String, Params> groups, int neighbourCount) {
+        restore(groups, neighbourCount, null, new int[0]);
+    }
+
+    /**
+     * {@link #restore} after a catalogue change: {@code previous} restored the same parameters over the catalogue
+     * before it (this data set has its items, in its order, then the added ones), and what it computed is reused for
+     * every item but the changed ones: the feature learners' item vectors and the generated ID embeddings. The
+     * neighbour rows come from the setup ({@link Setup#withNeighbours}).
+     *
+     * @param changed the item indices whose vectors changed or that were added
+     */
+    public void restoreAfter(Map<String, Params> groups, MmlModel previous, int[] changed) {
+        if (previous.data.itemCount() > data.itemCount() || setup.neighbours() == null) {
+            throw new IllegalArgumentException("a catalogue change restores over the items before it, with neighbours");
+        }
+        restore(groups, 0, previous, changed);
+    }
+
+    private void restore(Map<String, Params> groups, int neighbourCount, MmlModel previous, int[] changed) {
         mainParams = groups.get("main");
         NDArray table = mainParams.get("item.emb");
         int modelItems = (int) table.getShape().get(0) - 1;
@@ -271,15 +290,19 @@ public final class MmlModel {
         // Serving generates embeddings only for items never seen in D_old: only their rows are needed.
         useNeighbours(setup.neighbours() != null ? setup.neighbours()
                 : NeighbourTable.build(features.vectors(), trained, neighbourCount, manager, i -> !trained[i]));
-        int[] cold = IntStream.rangeClosed(1, data.itemCount()).filter(i -> !trained[i]).toArray();
-        warmTable = coldItems.warmDetached(generatorParams, mainParams.get("item.emb"), cold);
+        // Eq. 15-17: the warm table (generated rows for the items never seen in D_old) and the candidates' table
+        // (generated rows for the items added since training); after a catalogue change only the changed rows.
+        int rows = data.itemCount() + 1;
+        NDArray warmBase = previous == null ? mainParams.get("item.emb") : extendRows(previous.warmTable, rows);
+        NDArray candidateBase = previous == null ? mainParams.get("item.emb")
+                : extendRows(previous.mainParams.get("item.emb"), rows);
+        int[] cold = previous == null ? IntStream.range(1, rows).filter(i -> !trained[i]).toArray()
+                : IntStream.of(changed).filter(i -> !trained[i]).toArray();
+        int[] added = IntStream.of(previous == null ? IntStream.range(1, rows).toArray() : changed)
+                .filter(i -> i > modelItems).toArray();
+        warmTable = coldItems.warmDetached(generatorParams, warmBase, cold);
         if (modelItems < data.itemCount()) {
-            int[] added = new int[data.itemCount() - modelItems];
-            for (int i = 0; i < added.length; i++) {
-                added[i] = modelItems + 1 + i;
-            }
-            NDArray candidates = mainParams.get("item.emb").get("0:" + (modelItems + 1)).concat(generated(added), 0);
-            mainParams.put("item.emb", candidates.stopGradient());
+            mainParams.put("item.emb", coldItems.warmDetached(generatorParams, candidateBase, added));
         }
         if (groups.containsKey("paml") && setup.paml() != null) {
             // base rate 1 is only an initial value, unused here: the trained MLP parameters are restored.
@@ -287,7 +310,20 @@ public final class MmlModel {
             pamlRates = new PamlRates(paml, groups.get("paml"), setup.paml().memory(), main, mainParams,
                     setup.paml().neighbours(), setup.paml().rate(), s, manager);
         }
-        freezeFeatureVectors();
+        if (previous == null) {
+            freezeFeatureVectors();
+        } else {
+            releaseFeatureVectors();
+            frozenText = text.frozen(textParams, previous.frozenText, changed);
+            frozenImage = image.frozen(imageParams, previous.frozenImage, changed);
+        }
+    }
+
+    /** A copy of the table in this model's memory with zero rows appended up to {@code rows}. */
+    private NDArray extendRows(NDArray table, int rows) {
+        long d = table.getShape().get(1);
+        float[] values = Arrays.copyOf(table.toType(DataType.FLOAT32, false).toFloatArray(), (int) (rows * d));
+        return manager.create(values, new Shape(rows, d)).toType(table.getDataType(), false);
     }
 
     /** The generator's neighbour rows in use (after {@link #restore}: the rows of the items it generates for). */

@@ -142,7 +142,8 @@ public final class ServingModel implements AutoCloseable {
             MetaDataset data = MetaDataset.forModel(store, ids, loaded.manifest().cut());
             ItemFeatures features = loaded.groups().containsKey("main")
                     ? data.features(store, manager, DataType.FLOAT32) : null;
-            ServingModel m = assemble(loaded.manifest(), loaded.groups(), data, features, removed, null, index, manager);
+            ServingModel m = assemble(loaded.manifest(), loaded.groups(), data, features, removed, null, index,
+                    manager);
             LOG.info("model {} ({}) loaded in {} s: {} items ({} added since training{})", m.version,
                     m.method.label(), seconds(start), data.itemCount(), data.itemCount() - loaded.itemIds().size(),
                     m.model == null ? "" : ", with generated embeddings");
@@ -187,14 +188,21 @@ public final class ServingModel implements AutoCloseable {
             Map<String, Params> copied = new LinkedHashMap<>();
             parameters.forEach((group, p) -> copied.put(group, p.copy(m)));
             ItemFeatures grownFeatures = null;
-            NeighbourTable rows = null;
+            Reuse reuse = null;
             if (model != null) {
                 List<String> present = changed.stream().filter(id -> !missing.contains(id)).toList();
                 grownFeatures = features.withRows(grown.itemCount(), vectors(store, Modality.TEXT, present, grown),
                         vectors(store, Modality.IMAGE, present, grown), m);
-                rows = neighbourRows(grown, grownFeatures, present, m);
+                boolean[] trained = model.trainedItems();
+                // a trained item is every other item's possible neighbour: when its vectors change, all rows are redone
+                boolean neighbourChanged = present.stream().map(data::itemIndex)
+                        .anyMatch(i -> i != null && trained[i]);
+                if (!neighbourChanged) {
+                    int[] indices = present.stream().mapToInt(grown::itemIndex).toArray();
+                    reuse = new Reuse(model, indices, neighbourRows(grown, grownFeatures, present, m));
+                }
             }
-            ServingModel next = assemble(manifest, copied, grown, grownFeatures, removedNow, rows, index, m);
+            ServingModel next = assemble(manifest, copied, grown, grownFeatures, removedNow, reuse, index, m);
             LOG.info("model {}: catalogue change applied in {} s ({} items added, {} changed or deleted)", version,
                     seconds(start), added.size(), changed.size() - added.size());
             return next;
@@ -246,14 +254,21 @@ public final class ServingModel implements AutoCloseable {
     }
 
     /**
+     * What a catalogue change reuses of the model before it: its computed tables for every item but the changed ones,
+     * and the neighbour rows after the change.
+     */
+    private record Reuse(MmlModel before, int[] changed, NeighbourTable neighbours) {
+    }
+
+    /**
      * The served model over these parameters (restored into a copy of the groups' maps: the parameters given stay as
      * they were saved, so that a catalogue change can restore them again).
      *
-     * @param neighbours the generator's neighbour rows, or null to compute them
+     * @param reuse what a catalogue change keeps of the model before it, or null to compute everything
      */
     private static ServingModel assemble(ModelDirectory.Manifest manifest, Map<String, Params> parameters,
                                          MetaDataset data, ItemFeatures features, Set<String> removed,
-                                         NeighbourTable neighbours, VectorIndex index, NDManager manager) {
+                                         Reuse reuse, VectorIndex index, NDManager manager) {
         ServedMethod method = manifest.servedMethod();
         AdaptationTuning.Choice adaptation = manifest.servingAdaptation();
         MmlModel model = null;
@@ -265,13 +280,17 @@ public final class ServingModel implements AutoCloseable {
                     ? MmlModel.Setup.NONE.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index,
                             manifest.learner().hidden(), UserRateMemory.DEFAULT_CAPACITY)))
                     : MmlModel.Setup.NONE;
-            if (neighbours != null) {
-                setup = setup.withNeighbours(neighbours);
+            if (reuse != null) {
+                setup = setup.withNeighbours(reuse.neighbours());
             }
             model = new MmlModel(data, features, manifest.learner(), s, manager, setup);
             Map<String, Params> restored = new LinkedHashMap<>();
             parameters.forEach((group, p) -> restored.put(group, p.select(name -> true)));
-            model.restore(restored, MmlTraining.Stages.DEFAULT.neighbours());
+            if (reuse == null) {
+                model.restore(restored, MmlTraining.Stages.DEFAULT.neighbours());
+            } else {
+                model.restoreAfter(restored, reuse.before(), reuse.changed());
+            }
             MmlModel.Variant variant = method.isMml() ? method.variant() : MmlModel.Variant.MML;
             adapted = method.isMml() ? model.recommender(variant, adaptation.steps(), adaptation.rate()) : null;
             forwardOnly = model.recommender(variant, 0, adaptation.rate());
@@ -477,13 +496,20 @@ public final class ServingModel implements AutoCloseable {
         return out;
     }
 
+    /** Thrown by a model that was replaced and freed: the caller asks for the model serving now and tries again. */
+    public static final class Replaced extends IllegalStateException {
+        Replaced(String message) {
+            super(message);
+        }
+    }
+
     /** Rankings run concurrently (each on its own adapted copy of Theta); closing waits for them. */
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
     private void requireOpen() {
         if (closed) {
-            throw new IllegalStateException("model " + version + " was replaced and closed");
+            throw new Replaced("model " + version + " was replaced and closed");
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import ai.djl.ndarray.NDManager;
 import io.micrometer.core.instrument.Gauge;
@@ -39,6 +40,14 @@ public final class ModelLifecycle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelLifecycle.class);
     /** Catalogue changes within this delay are applied together. */
     private static final long CHANGE_DELAY_MS = 100;
+    /** At least this long between two catalogue updates (changes meanwhile are applied together): bounds their CPU. */
+    private static final long UPDATE_INTERVAL_MS = 500;
+    /**
+     * A replaced model is freed this long after the swap (requests take the model inside their ranking slot, so only a
+     * ranking already running holds it, and {@link ServingModel#close} waits for those); a request that still finds it
+     * freed is run again on the new one ({@link #withCurrent}).
+     */
+    private static final long RETIRE_DELAY_MS = 1000;
 
     private final KindlingConfig config;
     private final Store store;
@@ -51,6 +60,7 @@ public final class ModelLifecycle implements AutoCloseable {
     /** Items changed through the API since the serving model was made, applied by the next catalogue update. */
     private final Set<String> changedItems = ConcurrentHashMap.newKeySet();
     private final AtomicLong catalogueUpdates = new AtomicLong();
+    private volatile long lastUpdateEnd;
     private final AtomicLong reloads = new AtomicLong();
     private static final DateTimeFormatter VERSION_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
     /** What {@code models/current} named when the serving model was loaded. */
@@ -109,6 +119,22 @@ public final class ModelLifecycle implements AutoCloseable {
     }
 
     /**
+     * Runs work on the model serving now (null before one is loaded), again on the next one when the model was replaced
+     * and freed in between.
+     */
+    public <T> T withCurrent(Function<ServingModel, T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return work.apply(model.get());
+            } catch (ServingModel.Replaced e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
      * Loads the current model version from {@code <home>/models} and swaps it in; requests already running finish on
      * the model they started with. Returns false when no model has been trained yet.
      */
@@ -149,7 +175,7 @@ public final class ModelLifecycle implements AutoCloseable {
             } else {
                 LOG.info("model {} {} in {} s (catalogue change)", fresh.version(), how, took);
             }
-            refresher.schedule(old::close, config.server().requestTimeoutMs() + 1000L, TimeUnit.MILLISECONDS);
+            refresher.schedule(old::close, RETIRE_DELAY_MS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -175,6 +201,7 @@ public final class ModelLifecycle implements AutoCloseable {
         changedItems.removeAll(ids);
         catalogueUpdates.incrementAndGet();
         swap(fresh, "updated", start);
+        lastUpdateEnd = System.nanoTime();
     }
 
     private static String currentVersion(Path models) {
@@ -224,6 +251,8 @@ public final class ModelLifecycle implements AutoCloseable {
         if (!refreshPending.compareAndSet(false, true)) {
             return;
         }
+        long sinceLast = (System.nanoTime() - lastUpdateEnd) / 1_000_000;
+        long delay = Math.max(CHANGE_DELAY_MS, UPDATE_INTERVAL_MS - sinceLast);
         refresher.schedule(() -> {
             refreshPending.set(false);
             try {
@@ -237,7 +266,7 @@ public final class ModelLifecycle implements AutoCloseable {
                     LOG.error("reloading the model failed; the previous one keeps serving", again);
                 }
             }
-        }, CHANGE_DELAY_MS, TimeUnit.MILLISECONDS);
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     /**

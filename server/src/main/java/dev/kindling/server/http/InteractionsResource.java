@@ -60,8 +60,11 @@ final class InteractionsResource {
         services.requireCatalogued("interactions", interactions.stream().map(Interaction::itemId).toList());
         int stored = services.store().appendInteractions(interactions);
         if (stored > 0) {
-            services.users().refresh(services.models().current(),
-                    interactions.stream().map(Interaction::userId).distinct().toList());
+            List<String> users = interactions.stream().map(Interaction::userId).distinct().toList();
+            services.models().withCurrent(m -> {
+                services.users().refresh(m, users);
+                return null;
+            });
         }
         return new IdempotentWrites.Answer(201, Map.of("received", interactions.size(), "stored", stored,
                 "duplicates", interactions.size() - stored));

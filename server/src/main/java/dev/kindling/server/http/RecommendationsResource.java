@@ -85,11 +85,17 @@ final class RecommendationsResource {
 
     private Map<String, Object> answer(String userId, List<String> items, int k, boolean excludeSeen,
                                        Predicate<String> filter, boolean explain) {
-        ServingModel model = services.models().current();
-        if (model == null) {
-            throw new ApiException(503, null, "no trained model yet: run ./kindling train (or POST /v1/train)", 30);
+        // the model is taken inside the ranking slot: a model swapped out meanwhile is never ranked with
+        record Ranked(ServingModel model, ServingModel.Ranking ranking) {
         }
-        ServingModel.Ranking ranking = services.ranking(() -> model.recommend(items, k, excludeSeen, filter));
+        Ranked ranked = services.ranking(() -> services.models().withCurrent(m -> {
+            if (m == null) {
+                throw new ApiException(503, null, "no trained model yet: run ./kindling train (or POST /v1/train)", 30);
+            }
+            return new Ranked(m, m.recommend(items, k, excludeSeen, filter));
+        }));
+        ServingModel model = ranked.model();
+        ServingModel.Ranking ranking = ranked.ranking();
         Map<String, Object> out = new LinkedHashMap<>();
         if (userId != null) {
             out.put("userId", userId);
