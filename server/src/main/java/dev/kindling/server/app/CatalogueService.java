@@ -10,10 +10,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.core.domain.Item;
@@ -40,8 +42,11 @@ public final class CatalogueService {
      * id could otherwise leave vectors for an item the store no longer has, or text vectors of another version.
      */
     private final KeyLocks writes = new KeyLocks(64);
-    private volatile List<Titled> titles;
-    private volatile Map<String, String> titleById;
+    /**
+     * Every item's title by id, in catalogue (id) order: read from the store at the first use, then kept up to date by
+     * the writes that go through this service (guarded by {@code this} while it is built).
+     */
+    private volatile ConcurrentSkipListMap<String, String> titles;
 
     /**
      * @param pipeline  encodes items added through the API (null: items are stored but not encoded)
@@ -84,7 +89,7 @@ public final class CatalogueService {
     private Upserted write(Item item) {
         boolean existed = store.item(item.id()).isPresent();
         store.upsertItems(List.of(item));
-        forget(List.of(item.id()));
+        stored(List.of(item));
         Encoded encoded = null;
         if (pipeline != null) {
             String[] imageError = {null};
@@ -108,7 +113,7 @@ public final class CatalogueService {
             Set<String> existing = new HashSet<>(ids);
             existing.removeAll(store.missingItems(ids)); // one query instead of one per item
             store.upsertItems(items);
-            forget(ids);
+            stored(items);
             return existing;
         });
     }
@@ -137,7 +142,7 @@ public final class CatalogueService {
             if (!store.deleteItem(id)) {
                 return false;
             }
-            forget(List.of(id));
+            deleted(id);
             if (pipeline != null) {
                 pipeline.applyDeletions();
             }
@@ -184,41 +189,40 @@ public final class CatalogueService {
         return categories.computeIfAbsent(itemId, id -> store.item(id).map(Item::categories).orElse(List.of()));
     }
 
-    /** Every item's title in catalogue order, read from the store once and again after a change. */
-    private List<Titled> titles() {
-        List<Titled> all = titles;
-        if (all == null) {
-            List<Titled> built = new ArrayList<>();
-            String cursor = null;
-            do {
-                var page = store.items(cursor, 10_000);
-                page.rows().forEach(i -> built.add(new Titled(i.id(), i.title())));
-                cursor = page.next();
-            } while (cursor != null);
-            Map<String, String> byId = new HashMap<>();
-            built.forEach(b -> byId.put(b.id(), b.title()));
-            titleById = byId;
-            titles = all = List.copyOf(built);
+    /** Every item's title by id, read from the store at the first call. */
+    private ConcurrentSkipListMap<String, String> titles() {
+        ConcurrentSkipListMap<String, String> all = titles;
+        if (all != null) {
+            return all;
         }
-        return all;
+        synchronized (this) {
+            if (titles == null) {
+                ConcurrentSkipListMap<String, String> built = new ConcurrentSkipListMap<>();
+                String cursor = null;
+                do {
+                    var page = store.items(cursor, 10_000);
+                    page.rows().forEach(i -> built.put(i.id(), Objects.requireNonNullElse(i.title(), "")));
+                    cursor = page.next();
+                } while (cursor != null);
+                titles = built;
+            }
+            return titles;
+        }
     }
 
     /** An item's title ("" for an item without one or not in the catalogue), so answers can be read as they are. */
     public String title(String itemId) {
-        titles();
-        Map<String, String> byId = titleById;
-        return byId == null ? "" : byId.getOrDefault(itemId, "");
+        return titles().getOrDefault(itemId, "");
     }
 
     /** Items whose title contains every word of the query (case-insensitive), in catalog order, at most limit. */
     public List<Titled> searchTitles(String query, int limit) {
-        List<Titled> all = titles();
         String[] words = query.toLowerCase(Locale.ROOT).trim().split("\\s+");
         List<Titled> out = new ArrayList<>();
-        for (Titled t : all) {
-            String title = t.title().toLowerCase(Locale.ROOT);
+        for (Map.Entry<String, String> t : titles().entrySet()) {
+            String title = t.getValue().toLowerCase(Locale.ROOT);
             if (Arrays.stream(words).allMatch(title::contains)) {
-                out.add(t);
+                out.add(new Titled(t.getKey(), t.getValue()));
                 if (out.size() == limit) {
                     break;
                 }
@@ -227,9 +231,23 @@ public final class CatalogueService {
         return out;
     }
 
-    /** Drops what is cached about items that changed. */
-    private void forget(Collection<String> itemIds) {
-        itemIds.forEach(categories::remove);
-        titles = null;
+    /** Brings what is cached about items up to date after they were stored (categories are read again when asked). */
+    private void stored(Collection<Item> items) {
+        items.forEach(i -> categories.remove(i.id()));
+        synchronized (this) {
+            if (titles != null) {
+                items.forEach(i -> titles.put(i.id(), Objects.requireNonNullElse(i.title(), "")));
+            }
+        }
+    }
+
+    /** Drops what is cached about a deleted item. */
+    private void deleted(String itemId) {
+        categories.remove(itemId);
+        synchronized (this) {
+            if (titles != null) {
+                titles.remove(itemId);
+            }
+        }
     }
 }
