@@ -1,6 +1,7 @@
 package dev.kindling.bench;
 
 import static dev.kindling.bench.BenchVectors.exactTopK;
+import static dev.kindling.bench.Nanos.seconds;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -262,9 +263,6 @@ public final class IndexBenchmark implements Callable<Integer> {
     // ---------------------------------------------------------------- data
 
 
-    private static double seconds(long nanos) {
-        return nanos / 1e9;
-    }
 
     private static void deleteRecursively(Path root) {
         try (Stream<Path> files = Files.walk(root)) {
