@@ -1,11 +1,13 @@
 package dev.kindling.meta;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -62,31 +64,39 @@ public record ItemFeatures(NDArray text, NDArray image, NDArray hasImage) {
     /**
      * These features for a catalogue of {@code items} items (at least as many as now), owned by the manager: rows that
      * are not given are copied, the given ones (item index to vector; null: the item has none) replace or add rows.
+     * Done with tensor operations: nothing of the size of the catalogue goes through the Java heap.
      */
     public ItemFeatures withRows(int items, Map<Integer, float[]> textRows, Map<Integer, float[]> imageRows,
                                  NDManager manager) {
-        float[] has = hasImage.toType(DataType.FLOAT32, false).toFloatArray();
-        float[] present = Arrays.copyOf(has, items + 1);
-        imageRows.forEach((i, v) -> present[i] = v != null ? 1 : 0);
+        Map<Integer, float[]> presence = new HashMap<>();
+        imageRows.forEach((i, v) -> presence.put(i, new float[] {v != null ? 1 : 0}));
+        NDArray has = withRows(hasImage.reshape(-1, 1), items, presence, manager);
         return new ItemFeatures(withRows(text, items, textRows, manager), withRows(image, items, imageRows, manager),
-                manager.create(present).toType(hasImage.getDataType(), false));
+                has.reshape(-1));
     }
 
     private static NDArray withRows(NDArray matrix, int items, Map<Integer, float[]> rows, NDManager manager) {
-        int d = (int) matrix.getShape().get(1);
-        float[] flat = Arrays.copyOf(matrix.toType(DataType.FLOAT32, false).toFloatArray(), (items + 1) * d);
-        rows.forEach((i, v) -> {
+        long d = matrix.getShape().get(1);
+        long before = matrix.getShape().get(0);
+        NDArray out = matrix.duplicate();
+        out.attach(manager);
+        if (items + 1 > before) {
+            NDArray grown = out.concat(manager.zeros(new Shape(items + 1 - before, d), matrix.getDataType()), 0);
+            out.close();
+            out = grown;
+        }
+        for (Map.Entry<Integer, float[]> row : rows.entrySet()) {
+            float[] v = row.getValue();
             if (v != null && v.length != d) {
-                throw new IllegalArgumentException("item " + i + ": a vector of " + v.length + " values, the features have "
-                        + d);
+                throw new IllegalArgumentException("item " + row.getKey() + ": a vector of " + v.length
+                        + " values, the features have " + d);
             }
-            if (v == null) {
-                Arrays.fill(flat, i * d, (i + 1) * d, 0f);
-            } else {
-                System.arraycopy(v, 0, flat, i * d, d);
+            try (NDArray value = v == null ? manager.zeros(new Shape(d), matrix.getDataType())
+                    : manager.create(v).toType(matrix.getDataType(), false)) {
+                out.set(new NDIndex(row.getKey()), value);
             }
-        });
-        return manager.create(flat, new Shape(items + 1, d)).toType(matrix.getDataType(), false);
+        }
+        return out;
     }
 
     /** Random unit features for tests and synthetic checks. */

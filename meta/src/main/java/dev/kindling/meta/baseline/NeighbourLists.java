@@ -23,6 +23,11 @@ public record NeighbourLists(int[][] neighbours, float[][] weights) implements R
         return neighbours.length - 1;
     }
 
+    /** The same lists over a catalogue of {@code items} items (items beyond the lists have none), sharing the rows. */
+    public NeighbourLists withItemCount(int items) {
+        return new NeighbourLists(Arrays.copyOf(neighbours, items + 1), Arrays.copyOf(weights, items + 1));
+    }
+
     @Override
     public float[] scores(int[] sequence) {
         float[] out = new float[neighbours.length];

@@ -284,7 +284,9 @@ public final class MmlModel {
         generatorParams = savedGenerator.select(n -> !n.equals(TRAINED_ITEMS));
         fusionParams = groups.get("fusion");
         if (groups.containsKey("collaborative")) {
-            collaborative = CollaborativeLists.fromParams(groups.get("collaborative"), data.itemCount());
+            collaborative = previous != null && previous.collaborative != null
+                    ? previous.collaborative.withItemCount(data.itemCount())
+                    : CollaborativeLists.fromParams(groups.get("collaborative"), data.itemCount());
             cfFusionParams = groups.get("fusion-cf");
         }
         // Serving generates embeddings only for items never seen in D_old: only their rows are needed.
