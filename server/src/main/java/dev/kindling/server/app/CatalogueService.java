@@ -1,6 +1,8 @@
 package dev.kindling.server.app;
 
 import java.nio.file.Files;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,7 +38,7 @@ public final class CatalogueService {
     private final SimilarItems similar;
     private final ModelLifecycle models;
     private final boolean strict;
-    private final Map<String, List<String>> categories = new ConcurrentHashMap<>();
+    private final Map<String, Labels> labels = new ConcurrentHashMap<>();
     /**
      * Writes of one item id take turns (an id always maps to the same lock): an upsert racing a delete of the same
      * id could otherwise leave vectors for an item the store no longer has, or text vectors of another version.
@@ -186,7 +188,30 @@ public final class CatalogueService {
 
     /** An item's categories (cached until the item changes). Empty for an unknown item. */
     public List<String> categories(String itemId) {
-        return categories.computeIfAbsent(itemId, id -> store.item(id).map(Item::categories).orElse(List.of()));
+        return labels(itemId).categories();
+    }
+
+    /**
+     * Where an item's picture is served ({@code /v1/items/{id}/image}: a file in the images directory or the item's
+     * http(s) image), or null when it has none.
+     */
+    public String imageUrl(String itemId) {
+        return labels(itemId).hasImage() ? "/v1/items/" + URLEncoder.encode(itemId, StandardCharsets.UTF_8)
+                .replace("+", "%20") + "/image" : null;
+    }
+
+    /** What answers show of an item beside its title, cached until the item changes. */
+    private record Labels(List<String> categories, boolean hasImage) {
+    }
+
+    private Labels labels(String itemId) {
+        return labels.computeIfAbsent(itemId, id -> {
+            Optional<Item> item = store.item(id);
+            String image = item.map(Item::image).orElse(null);
+            boolean remote = image != null && (image.startsWith("http://") || image.startsWith("https://"));
+            return new Labels(item.map(Item::categories).orElse(List.of()),
+                    item.isPresent() && (remote || localPicture(id).isPresent()));
+        });
     }
 
     /** Every item's title by id, read from the store at the first call. */
@@ -233,7 +258,7 @@ public final class CatalogueService {
 
     /** Brings what is cached about items up to date after they were stored (categories are read again when asked). */
     private void stored(Collection<Item> items) {
-        items.forEach(i -> categories.remove(i.id()));
+        items.forEach(i -> labels.remove(i.id()));
         synchronized (this) {
             if (titles != null) {
                 items.forEach(i -> titles.put(i.id(), Objects.requireNonNullElse(i.title(), "")));
@@ -243,7 +268,7 @@ public final class CatalogueService {
 
     /** Drops what is cached about a deleted item. */
     private void deleted(String itemId) {
-        categories.remove(itemId);
+        labels.remove(itemId);
         synchronized (this) {
             if (titles != null) {
                 titles.remove(itemId);

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.javalin.http.Context;
 
 import dev.kindling.catalog.ItemEncodingPipeline;
@@ -200,8 +201,10 @@ final class ItemsResource {
         ctx.status(204);
     }
 
-    /** One similar item as answered, with its title. */
-    record Similar(String itemId, String title, double score, Map<String, Double> byModality) {
+    /** One similar item as answered, with its title, categories and picture link (absent when it has none). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Similar(String itemId, String title, List<String> categories, String image, double score,
+                   Map<String, Double> byModality) {
     }
 
     void similar(Context ctx) {
@@ -228,7 +231,8 @@ final class ItemsResource {
         out.put("itemId", id);
         out.put("by", by);
         out.put("items", hits.stream().map(h -> new Similar(h.itemId(), services.catalogue().title(h.itemId()),
-                h.score(), h.byModality())).toList());
+                services.catalogue().categories(h.itemId()), services.catalogue().imageUrl(h.itemId()), h.score(),
+                h.byModality())).toList());
         ctx.json(out);
     }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.javalin.http.Context;
 
 import dev.kindling.core.domain.Interaction;
@@ -32,7 +33,8 @@ final class RecommendationsResource {
     }
 
     /** One recommended item as answered: its title with it, so the answer can be read without a lookup. */
-    record Recommended(String itemId, String title, double score) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Recommended(String itemId, String title, List<String> categories, String image, double score) {
     }
 
     /** One interaction of the request, in the user's order. */
@@ -101,7 +103,8 @@ final class RecommendationsResource {
             out.put("userId", userId);
         }
         out.put("items", ranking.items().stream().map(s -> new Recommended(s.itemId(),
-                services.catalogue().title(s.itemId()), s.score())).toList());
+                services.catalogue().title(s.itemId()), services.catalogue().categories(s.itemId()),
+                services.catalogue().imageUrl(s.itemId()), s.score())).toList());
         out.put("model", model.version());
         if (explain) {
             Map<String, Object> why = new LinkedHashMap<>();

@@ -161,8 +161,13 @@ class KindlingServerTest {
         double previous = Double.POSITIVE_INFINITY;
         for (JsonNode item : out.get("items")) {
             ids.add(item.get("itemId").asText());
+            Item stored = t.store().item(item.get("itemId").asText()).orElseThrow();
             assertThat(item.get("title").asText()).as("each answer carries the item's title")
-                    .isEqualTo(t.store().item(item.get("itemId").asText()).orElseThrow().title());
+                    .isEqualTo(stored.title());
+            List<String> categories = new ArrayList<>();
+            item.get("categories").forEach(c -> categories.add(c.asText()));
+            assertThat(categories).as("and its categories").isEqualTo(stored.categories()).isNotEmpty();
+            assertThat(item.has("image")).as("no picture link for an item without a picture").isFalse();
             double score = item.get("score").asDouble();
             assertThat(score).as("best first").isLessThanOrEqualTo(previous);
             previous = score;
@@ -232,6 +237,21 @@ class KindlingServerTest {
             pool.shutdownNow();
             send("DELETE", "/v1/items/race", null, KEY);
         }
+    }
+
+    @Test
+    void answersLinkAnItemsPictureWhenItHasOne() throws Exception {
+        String item = "{\"id\":\"with picture\",\"title\":\"Poster film (2020)\","
+                + "\"image\":\"https://example.org/poster.jpg\"}";
+        HttpResponse<String> created = send("POST", "/v1/items", item, KEY);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        try {
+            assertThat(services.catalogue().imageUrl("with picture")).isEqualTo("/v1/items/with%20picture/image");
+            assertThat(services.catalogue().imageUrl("1")).as("no picture").isNull();
+        } finally {
+            send("DELETE", "/v1/items/with%20picture", null, KEY);
+        }
+        assertThat(services.catalogue().imageUrl("with picture")).as("deleted").isNull();
     }
 
     @Test
