@@ -69,8 +69,8 @@ public final class Gru4RecRatings implements RatingBackbone {
         NDArray h = ids.getManager().zeros(new ai.djl.ndarray.types.Shape(rows, 1, hidden), s.type());
         List<NDArray> states = new ArrayList<>();
         for (long t = 0; t < n; t++) {
-            NDList x = xg.get(":, " + t + ":" + (t + 1) + ", :").split(3, -1);
-            NDList u = Layers.linear(h, p.get("gru.wh"), p.get("gru.bh")).split(3, -1);
+            NDList x = xg.get(":, " + t + ":" + (t + 1) + ", :").split(3, 2);
+            NDList u = Layers.linear(h, p.get("gru.wh"), p.get("gru.bh")).split(3, 2);
             NDArray r = Activation.sigmoid(x.get(0).add(u.get(0)));
             NDArray z = Activation.sigmoid(x.get(1).add(u.get(1)));
             NDArray c = x.get(2).add(r.mul(u.get(2))).tanh();

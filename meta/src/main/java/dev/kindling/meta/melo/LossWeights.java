@@ -70,7 +70,7 @@ public final class LossWeights {
         NDArray c = ones.mul(phi.get("lstm.c0"));
         List<NDArray> states = new ArrayList<>();
         for (long t = 0; t < n; t++) {
-            NDList g = xg.get(":, " + t + ":" + (t + 1) + ", :").add(h.matMul(phi.get("lstm.wh"))).split(4, -1);
+            NDList g = xg.get(":, " + t + ":" + (t + 1) + ", :").add(h.matMul(phi.get("lstm.wh"))).split(4, 2);
             c = Activation.sigmoid(g.get(1)).mul(c).add(Activation.sigmoid(g.get(0)).mul(g.get(2).tanh()));
             h = Activation.sigmoid(g.get(3)).mul(c.tanh());
             states.add(h);
