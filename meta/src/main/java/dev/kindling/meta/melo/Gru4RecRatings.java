@@ -29,8 +29,15 @@ public final class Gru4RecRatings implements RatingBackbone {
     private final int hidden;
     private final NDManager manager;
     private final DataType type;
+    private final double dropout;
 
     public Gru4RecRatings(int items, int hidden, NDManager manager, DataType type) {
+        this(items, hidden, 0, manager, type);
+    }
+
+    /** @param dropout on the embeddings and the GRU's outputs, in Basic's training only */
+    public Gru4RecRatings(int items, int hidden, double dropout, NDManager manager, DataType type) {
+        this.dropout = dropout;
         this.items = items;
         this.hidden = hidden;
         this.manager = manager;
@@ -62,10 +69,11 @@ public final class Gru4RecRatings implements RatingBackbone {
     }
 
     @Override
-    public NDArray predict(Params p, NDArray ids, Scalars s) {
+    public NDArray predict(Params p, NDArray ids, boolean training, Scalars s) {
         long rows = ids.getShape().get(0);
         long n = ids.getShape().get(1);
-        NDArray xg = Layers.linear(RatingBackbone.lookup(p.get("item.emb"), ids), p.get("gru.wx"), p.get("gru.bx"));
+        NDArray xg = Layers.linear(Layers.dropout(RatingBackbone.lookup(p.get("item.emb"), ids), dropout,
+                training, s), p.get("gru.wx"), p.get("gru.bx"));
         NDArray h = ids.getManager().zeros(new ai.djl.ndarray.types.Shape(rows, 1, hidden), s.type());
         List<NDArray> states = new ArrayList<>();
         for (long t = 0; t < n; t++) {
@@ -77,6 +85,7 @@ public final class Gru4RecRatings implements RatingBackbone {
             h = c.add(z.mul(h.sub(c))); // (1 - z) c + z h
             states.add(h);
         }
-        return RatingBackbone.head(NDArrays.concat(new NDList(states), 1), p, s);
+        return RatingBackbone.head(Layers.dropout(NDArrays.concat(new NDList(states), 1), dropout, training, s), p,
+                s);
     }
 }

@@ -33,7 +33,15 @@ public interface RatingBackbone {
      *
      * @param items item indices [rows, n], int64, 0 = padding
      */
-    NDArray predict(Params p, NDArray items, Scalars s);
+    default NDArray predict(Params p, NDArray items, Scalars s) {
+        return predict(p, items, false, s);
+    }
+
+    /**
+     * {@link #predict(Params, NDArray, Scalars)}, with the backbone's dropout when {@code training} (Basic's training
+     * only: adaptation and meta-training run without dropout).
+     */
+    NDArray predict(Params p, NDArray items, boolean training, Scalars s);
 
     /** The output head over the last hidden states [rows, n, d] -> [rows, n]. */
     static NDArray head(NDArray hidden, Params p, Scalars s) {

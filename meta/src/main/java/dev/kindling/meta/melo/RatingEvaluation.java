@@ -90,6 +90,11 @@ public final class RatingEvaluation {
                 List.of(), 0);
     }
 
+    @Override
+    public String toString() {
+        return lastPositionOnly ? "last position" : "query positions";
+    }
+
     private static double mean(double[] v) {
         double sum = 0;
         for (double x : v) {

@@ -109,7 +109,7 @@ public final class RatingTraining {
                 List<RatingTask> tasks = sample(options.basicBatch(), random);
                 RatingBatch batch = RatingBatch.of(tasks, step, s.type());
                 NDArray mask = batch.support().add(batch.query());
-                NDArray loss = backbone.predict(theta, batch.items(), s).sub(batch.targets()).square().mul(mask).sum()
+                NDArray loss = backbone.predict(theta, batch.items(), true, s).sub(batch.targets()).square().mul(mask).sum()
                         .div(mask.sum());
                 Autograd.backward(loss, false, false);
                 Params g = theta.gradients(step);
@@ -118,7 +118,8 @@ public final class RatingTraining {
                 adam.step(theta, g, cosine(options.basicRate(), it, options.basicIterations()));
             }
             if (it % options.validateEvery() == 0 || it == options.basicIterations()) {
-                best.offer(new RatingModel(RatingMethod.BASIC, backbone, theta, null, null, null, 0), it);
+                double rmse = best.offer(new RatingModel(RatingMethod.BASIC, backbone, theta, null, null, null, 0), it);
+                LOG.info("basic {} step {}: validation RMSE {}", backbone.name(), it, String.format("%.4f", rmse));
             }
         }
         LOG.info("basic {}: {} steps in {} s, kept step {} (validation RMSE {})", backbone.name(),

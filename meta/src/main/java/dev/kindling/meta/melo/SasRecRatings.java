@@ -15,7 +15,7 @@ import dev.kindling.tensor.TransformerBlock;
 
 /**
  * SASRec for rating prediction (MELO 5.1.3): item embedding + learned position embedding, layer norm, causal
- * self-attention blocks ({@link TransformerBlock}, no dropout), and the rating head. The authors' BERT4Rec default
+ * self-attention blocks ({@link TransformerBlock}; dropout in Basic's training only), and the rating head. The authors' BERT4Rec default
  * sizes: 2 blocks, hidden 32, 4 heads.
  */
 public final class SasRecRatings implements RatingBackbone {
@@ -24,10 +24,20 @@ public final class SasRecRatings implements RatingBackbone {
     private final int blocks;
     private final int heads;
     private final DataType type;
+    private final double dropout;
     private final NDManager manager;
 
     public SasRecRatings(int items, int hidden, int blocks, int heads, NDManager manager,
                          DataType type) {
+        this(items, hidden, blocks, heads, 0, manager, type);
+    }
+
+    /**
+     * @param dropout SASRec's dropout (on the embeddings, attention and feed-forward outputs), in Basic's training only
+     */
+    public SasRecRatings(int items, int hidden, int blocks, int heads, double dropout, NDManager manager,
+                         DataType type) {
+        this.dropout = dropout;
         this.items = items;
         this.hidden = hidden;
         this.blocks = blocks;
@@ -36,9 +46,9 @@ public final class SasRecRatings implements RatingBackbone {
         this.type = type;
     }
 
-    /** The authors' sizes: hidden 32, 2 blocks, 4 heads. */
+    /** The authors' sizes: hidden 32, 2 blocks, 4 heads; dropout 0.2 in Basic's training. */
     public static SasRecRatings standard(int items, NDManager manager, DataType type) {
-        return new SasRecRatings(items, 32, 2, 4, manager, type);
+        return new SasRecRatings(items, 32, 2, 4, 0.2, manager, type);
     }
 
     @Override
@@ -68,15 +78,15 @@ public final class SasRecRatings implements RatingBackbone {
     }
 
     @Override
-    public NDArray predict(Params p, NDArray ids, Scalars s) {
+    public NDArray predict(Params p, NDArray ids, boolean training, Scalars s) {
         long n = ids.getShape().get(1);
         NDArray pos = p.get("pos.emb");
         NDArray positions = Layers.perSequence(pos, 2) ? pos.get(":, 0:" + n + ", :") : pos.get("0:" + n);
         NDArray x = RatingBackbone.lookup(p.get("item.emb"), ids).add(positions);
-        x = Layers.layerNorm(x, p.get("ln0.g"), p.get("ln0.b"), s);
+        x = Layers.dropout(Layers.layerNorm(x, p.get("ln0.g"), p.get("ln0.b"), s), dropout, training, s);
         NDArray mask = causalMask(n, ids.getManager(), s);
         for (int b = 0; b < blocks; b++) {
-            x = TransformerBlock.forward(x, p, "block" + b, heads, null, mask, 0, false, s);
+            x = TransformerBlock.forward(x, p, "block" + b, heads, null, mask, dropout, training, s);
         }
         return RatingBackbone.head(x, p, s);
     }
