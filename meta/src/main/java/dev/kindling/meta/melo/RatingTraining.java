@@ -104,6 +104,7 @@ public final class RatingTraining {
         Checkpoint best = new Checkpoint();
         best.offer(new RatingModel(RatingMethod.BASIC, backbone, theta, null, null, null, 0), 0);
         long started = System.nanoTime();
+        double recentLoss = 0;
         for (int it = 1; it <= options.basicIterations(); it++) {
             try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
                 List<RatingTask> tasks = sample(options.basicBatch(), random);
@@ -111,6 +112,7 @@ public final class RatingTraining {
                 NDArray mask = batch.support().add(batch.query());
                 NDArray loss = backbone.predict(theta, batch.items(), true, s).sub(batch.targets()).square().mul(mask).sum()
                         .div(mask.sum());
+                recentLoss += loss.toType(DataType.FLOAT64, false).getDouble();
                 Autograd.backward(loss, false, false);
                 Params g = theta.gradients(step);
                 theta.asMap().values().forEach(Autograd::zeroGradient);
@@ -119,7 +121,10 @@ public final class RatingTraining {
             }
             if (it % options.validateEvery() == 0 || it == options.basicIterations()) {
                 double rmse = best.offer(new RatingModel(RatingMethod.BASIC, backbone, theta, null, null, null, 0), it);
-                LOG.info("basic {} step {}: validation RMSE {}", backbone.name(), it, String.format("%.4f", rmse));
+                LOG.info("basic {} step {}: training loss {} (mean of the last steps), validation RMSE {}",
+                        backbone.name(), it, String.format("%.5f", recentLoss / options.validateEvery()),
+                        String.format("%.4f", rmse));
+                recentLoss = 0;
             }
         }
         LOG.info("basic {}: {} steps in {} s, kept step {} (validation RMSE {})", backbone.name(),

@@ -25,7 +25,8 @@ import dev.kindling.tensor.Scalars;
  * intervals, paired differences, the imbalanced-user groups and timings. Runs only when asked:
  * {@code mvn -o -q -pl meta test -Dtest=MovieLensRatingRun -Dkindling.melo.run=true
  * [-Dkindling.melo.backbones=sasrec,gru4rec] [-Dkindling.melo.seed=1] [-Dkindling.melo.basic=1500]
- * [-Dkindling.melo.meta=600]}.
+ * [-Dkindling.melo.meta=600] [-Dkindling.melo.inner=3] [-Dkindling.melo.validateEvery=100]
+ * [-Dkindling.melo.embeddingsOnly=true]}.
  */
 @EnabledIfSystemProperty(named = "kindling.melo.run", matches = "true")
 class MovieLensRatingRun {
@@ -54,7 +55,8 @@ class MovieLensRatingRun {
                 .withIterations(Integer.getInteger("kindling.melo.basic", 1500),
                         Integer.getInteger("kindling.melo.meta", 600))
                 .withInnerSteps(Integer.getInteger("kindling.melo.inner", 3))
-                .withWarmStartAll(!Boolean.getBoolean("kindling.melo.embeddingsOnly"));
+                .withWarmStartAll(!Boolean.getBoolean("kindling.melo.embeddingsOnly"))
+                .withValidateEvery(Integer.getInteger("kindling.melo.validateEvery", 100));
         LOG.info("options {}", options);
         double mean = data.trainMeanRating();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
