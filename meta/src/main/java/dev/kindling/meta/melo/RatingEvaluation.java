@@ -18,36 +18,65 @@ public final class RatingEvaluation {
     /** Group edges in stars of |user mean - training mean|: [0, 0.25), [0.25, 0.5), [0.5, 1), [1, inf). */
     public static final double[] GROUP_EDGES = {0, 0.25, 0.5, 1.0, Double.POSITIVE_INFINITY};
 
-    private final boolean lastPositionOnly;
+    /** Which of a test user's ratings are predicted and scored. */
+    public enum Scope {
+        /** The last rating of the latest window (the authors' metric). */
+        LAST_POSITION,
+        /** The query positions (up to 3) of the latest window. */
+        QUERY_POSITIONS,
+        /** Every rating from the third on, each once as a query of {@link RatingTasks#historyWindows}. */
+        HISTORY
+    }
 
-    /**
-     * @param lastPositionOnly score the last position of each window only (the authors' metric), or every query
-     *                         position (up to 3: more signal per user, smaller intervals)
-     */
+    private final Scope scope;
+
+    public RatingEvaluation(Scope scope) {
+        this.scope = scope;
+    }
+
+    /** @param lastPositionOnly {@link Scope#LAST_POSITION} or else {@link Scope#QUERY_POSITIONS} */
     public RatingEvaluation(boolean lastPositionOnly) {
-        this.lastPositionOnly = lastPositionOnly;
+        this(lastPositionOnly ? Scope.LAST_POSITION : Scope.QUERY_POSITIONS);
     }
 
     /** The authors' metric: the last position of each test user's latest window. */
     public static RatingEvaluation lastPosition() {
-        return new RatingEvaluation(true);
+        return new RatingEvaluation(Scope.LAST_POSITION);
+    }
+
+    /** Each user's tasks under this scope. */
+    private List<RatingTask> tasks(RatedUser user) {
+        return scope == Scope.HISTORY ? RatingTasks.historyWindows(user) : List.of(RatingTasks.latestWindow(user));
     }
 
     public RatingResult evaluate(RatingModel model, List<RatedUser> users, double trainMean, double trainSeconds,
                                  Scalars s, NDManager manager) {
-        List<RatingTask> tasks = users.stream().map(RatingTasks::latestWindow).toList();
+        List<RatingTask> tasks = new ArrayList<>();
+        List<Integer> owner = new ArrayList<>();
+        for (int u = 0; u < users.size(); u++) {
+            for (RatingTask t : tasks(users.get(u))) {
+                tasks.add(t);
+                owner.add(u);
+            }
+        }
         List<double[]> predicted = model.predictQueries(tasks, s, manager);
         double[] squared = new double[users.size()];
         double[] absolute = new double[users.size()];
-        for (int u = 0; u < users.size(); u++) {
-            RatingTask t = tasks.get(u);
-            double[] p = predicted.get(u);
-            int from = lastPositionOnly ? p.length - 1 : 0;
+        int[] counted = new int[users.size()];
+        for (int i = 0; i < tasks.size(); i++) {
+            RatingTask t = tasks.get(i);
+            double[] p = predicted.get(i);
+            int from = scope == Scope.LAST_POSITION ? p.length - 1 : 0;
             for (int k = from; k < p.length; k++) {
                 double e = p[k] - t.ratings()[t.queryStart() + k];
-                squared[u] += e * e / (p.length - from);
-                absolute[u] += Math.abs(e) / (p.length - from);
+                squared[owner.get(i)] += e * e;
+                absolute[owner.get(i)] += Math.abs(e);
+                counted[owner.get(i)]++;
             }
+        }
+        for (int u = 0; u < users.size(); u++) {
+            squared[u] /= counted[u];
+            absolute[u] /= counted[u];
         }
         Bootstrap.Interval mse95 = Bootstrap.mean95(squared);
         List<RatingResult.ImbalanceGroup> groups = new ArrayList<>();
@@ -75,13 +104,18 @@ public final class RatingEvaluation {
         double[] squared = new double[users.size()];
         double[] absolute = new double[users.size()];
         for (int u = 0; u < users.size(); u++) {
-            RatingTask t = RatingTasks.latestWindow(users.get(u));
-            int from = lastPositionOnly ? t.length() - 1 : t.queryStart();
-            for (int k = from; k < t.length(); k++) {
-                double e = trainMean - t.ratings()[k];
-                squared[u] += e * e / (t.length() - from);
-                absolute[u] += Math.abs(e) / (t.length() - from);
+            int counted = 0;
+            for (RatingTask t : tasks(users.get(u))) {
+                int from = scope == Scope.LAST_POSITION ? t.length() - 1 : t.queryStart();
+                for (int k = from; k < t.length(); k++) {
+                    double e = trainMean - t.ratings()[k];
+                    squared[u] += e * e;
+                    absolute[u] += Math.abs(e);
+                    counted++;
+                }
             }
+            squared[u] /= counted;
+            absolute[u] /= counted;
         }
         Bootstrap.Interval mse95 = Bootstrap.mean95(squared);
         return new RatingResult("constant", "-", users.stream().map(RatedUser::userId).toList(), squared, absolute,
@@ -92,7 +126,7 @@ public final class RatingEvaluation {
 
     @Override
     public String toString() {
-        return lastPositionOnly ? "last position" : "query positions";
+        return scope.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
     }
 
     private static double mean(double[] v) {

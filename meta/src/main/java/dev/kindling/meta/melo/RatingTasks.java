@@ -1,6 +1,8 @@
 package dev.kindling.meta.melo;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -43,6 +45,24 @@ public final class RatingTasks {
     public static RatingTask latestWindow(RatedUser user) {
         int n = Math.min(WINDOW, user.length());
         return window(user, user.length() - n, n);
+    }
+
+    /**
+     * Evaluation tasks covering a test user's whole history: windows of up to 30 ending at the last rating, 3 ratings
+     * earlier, 6 earlier, and so on while a window keeps 2 support positions, so that every rating from the third
+     * on is a query position exactly once, predicted after adapting to the (up to 27) ratings before it. The authors
+     * score one window per test user; on ml-latest-small's 99 test users that leaves intervals of +-0.2 RMSE.
+     */
+    public static List<RatingTask> historyWindows(RatedUser user) {
+        List<RatingTask> out = new ArrayList<>();
+        for (int end = user.length(); end >= 3; end -= QUERY) {
+            int n = Math.min(WINDOW, end);
+            int query = Math.min(QUERY, n - 2);
+            int[] items = Arrays.copyOfRange(user.items(), end - n, end);
+            double[] ratings = Arrays.copyOfRange(user.ratings(), end - n, end);
+            out.add(new RatingTask(user.userId(), items, ratings, n - query));
+        }
+        return out;
     }
 
     private static RatingTask window(RatedUser user, int start, int n) {

@@ -20,8 +20,8 @@ import dev.kindling.tensor.Scalars;
 /**
  * The acceptance check of issue 15: the meta-gradient of the query loss with respect to MELO's weighting LSTM (which
  * first-order MAML would leave at zero), derived by {@link AdaptiveInnerLoop} with central differences along the query
- * gradient, against central differences of the query loss itself, in float64, for one inner step (where the derivation
- * is exact). The inner rates' gradients are checked the same way.
+ * gradient and Hessian-vector products, against central differences of the query loss itself, in float64, for one and
+ * for three inner steps. The inner rates' and the backbone's meta-gradients are checked the same way.
  */
 class MeloMetaGradientTest {
     private static final long SEED = 20261130L;
@@ -83,13 +83,13 @@ class MeloMetaGradientTest {
         return phi;
     }
 
-    void checkAgainstCentralDifferences(RatingBackbone backbone) {
+    void checkAgainstCentralDifferences(RatingBackbone backbone, int steps, double rate) {
         LossWeights weights = new LossWeights(4, 6, manager, DataType.FLOAT64);
-        AdaptiveInnerLoop loop = new AdaptiveInnerLoop(backbone, weights, 1);
+        AdaptiveInnerLoop loop = new AdaptiveInnerLoop(backbone, weights, steps);
         Params theta = backbone.initialise(SEED);
         Params phi = weightingParameters(weights);
         // rates large enough that adaptation moves the query loss visibly
-        Params rates = loop.initialRates(theta, 2.0, manager, DataType.FLOAT64);
+        Params rates = loop.initialRates(theta, rate, manager, DataType.FLOAT64);
         AdaptiveInnerLoop.MetaGradients g = loop.metaGradients(theta, phi, rates, batch, s, manager);
         assertThat(g.queryLoss()).isCloseTo(objective(loop, theta, phi, rates),
                 org.assertj.core.data.Offset.offset(1e-12));
@@ -116,8 +116,9 @@ class MeloMetaGradientTest {
         // the check is not vacuous: the LSTM's meta-gradient is far from zero
         assertThat(largest).isGreaterThan(1e-4);
 
-        for (String name : new String[] {"0.item.emb", "0.out.w", "0.out.b", theta.names().toArray(new String[0])[3]
-                .replaceFirst("^", "0.")}) {
+        String third = theta.names().toArray(new String[0])[3];
+        for (String name : new String[] {"0.item.emb", "0.out.w", "0.out.b", "0." + third,
+                (steps - 1) + ".out.b", (steps - 1) + "." + third}) {
             double numeric;
             try (NDManager m = manager.newSubManager()) {
                 numeric = (objective(loop, theta, phi, perturbed(rates, name, 0, eps, m))
@@ -127,15 +128,35 @@ class MeloMetaGradientTest {
             assertThat(Math.abs(derived - numeric)).as("%s rate %s: derived %.12g, finite differences %.12g",
                     backbone.name(), name, derived, numeric).isLessThan(1e-7 * Math.max(1e-3, Math.abs(numeric)));
         }
+
+        // the backbone's meta-gradient: MAML's exact second-order one
+        for (String name : theta.names()) {
+            int index = (int) (theta.get(name).getShape().size() / 3);
+            double numeric;
+            try (NDManager m = manager.newSubManager()) {
+                numeric = (objective(loop, perturbed(theta, name, index, eps, m), phi, rates)
+                        - objective(loop, perturbed(theta, name, index, -eps, m), phi, rates)) / (2 * eps);
+            }
+            double derived = g.theta().get(name).toDoubleArray()[index];
+            assertThat(Math.abs(derived - numeric)).as("%s theta %s[%d]: derived %.12g, finite differences %.12g",
+                    backbone.name(), name, index, derived, numeric)
+                    .isLessThan(1e-7 * Math.max(1e-3, Math.abs(numeric)) + 1e-11);
+        }
     }
 
     @Test
     void lstmMetaGradientMatchesCentralDifferencesWithSasRec() {
-        checkAgainstCentralDifferences(new SasRecRatings(10, 8, 1, 2, manager, DataType.FLOAT64));
+        checkAgainstCentralDifferences(new SasRecRatings(10, 8, 1, 2, manager, DataType.FLOAT64), 1, 2.0);
     }
 
     @Test
     void lstmMetaGradientMatchesCentralDifferencesWithGru4Rec() {
-        checkAgainstCentralDifferences(new Gru4RecRatings(10, 6, manager, DataType.FLOAT64));
+        checkAgainstCentralDifferences(new Gru4RecRatings(10, 6, manager, DataType.FLOAT64), 1, 2.0);
+    }
+
+    /** Several inner steps, at a rate large enough that dropping the Hessian terms would flip the gradient's sign. */
+    @Test
+    void metaGradientsMatchCentralDifferencesOverThreeInnerSteps() {
+        checkAgainstCentralDifferences(new SasRecRatings(10, 8, 1, 2, manager, DataType.FLOAT64), 3, 0.5);
     }
 }

@@ -31,6 +31,9 @@ import dev.kindling.tensor.Scalars;
 @EnabledIfSystemProperty(named = "kindling.melo.run", matches = "true")
 class MovieLensRatingRun {
     private static final Logger LOG = LoggerFactory.getLogger(MovieLensRatingRun.class);
+    private static final List<RatingEvaluation> SCOPES = List.of(RatingEvaluation.lastPosition(),
+            new RatingEvaluation(RatingEvaluation.Scope.QUERY_POSITIONS),
+            new RatingEvaluation(RatingEvaluation.Scope.HISTORY));
 
     static List<Interaction> readRatings(Path csv) throws IOException {
         List<Interaction> out = new ArrayList<>();
@@ -63,7 +66,7 @@ class MovieLensRatingRun {
             Autograd.record(true);
             Scalars s = new Scalars(manager, DataType.FLOAT32);
             RatingTraining training = new RatingTraining(data, options, s, manager);
-            for (RatingEvaluation evaluation : List.of(RatingEvaluation.lastPosition(), new RatingEvaluation(false))) {
+            for (RatingEvaluation evaluation : SCOPES) {
                 LOG.info("{}: constant (train mean {}) RMSE {}", label(evaluation), f(mean),
                         f(evaluation.constant(data.test(), mean).rmse()));
             }
@@ -80,8 +83,7 @@ class MovieLensRatingRun {
                 t0 = System.nanoTime();
                 RatingModel melo = training.meta(basic, RatingMethod.MELO);
                 double meloSeconds = (System.nanoTime() - t0) / 1e9;
-                for (RatingEvaluation evaluation : List.of(RatingEvaluation.lastPosition(),
-                        new RatingEvaluation(false))) {
+                for (RatingEvaluation evaluation : SCOPES) {
                     RatingResult b = evaluation.evaluate(basic, data.test(), mean, basicSeconds, s, manager);
                     RatingResult a = evaluation.evaluate(maml, data.test(), mean, mamlSeconds, s, manager);
                     RatingResult m = evaluation.evaluate(melo, data.test(), mean, meloSeconds, s, manager);
@@ -106,7 +108,7 @@ class MovieLensRatingRun {
     }
 
     private static String label(RatingEvaluation e) {
-        return e.toString().contains("@") ? "eval" : e.toString();
+        return e.toString();
     }
 
     private static String f(double v) {

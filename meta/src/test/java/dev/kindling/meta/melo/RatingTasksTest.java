@@ -45,6 +45,23 @@ class RatingTasksTest {
     }
 
     @Test
+    void historyWindowsPredictEveryRatingFromTheThirdOnce() {
+        for (int n : new int[] {5, 6, 31, 47}) {
+            List<RatingTask> windows = RatingTasks.historyWindows(user(n));
+            List<Integer> queried = new ArrayList<>();
+            for (RatingTask t : windows) {
+                assertThat(t.length()).isLessThanOrEqualTo(30);
+                assertThat(t.supportSize()).isGreaterThanOrEqualTo(2);
+                for (int k = t.queryStart(); k < t.length(); k++) {
+                    queried.add(t.items()[k]);
+                }
+            }
+            assertThat(queried).as("n = %d", n).hasSize(n - 2).doesNotHaveDuplicates()
+                    .allMatch(item -> item >= 3 && item <= n);
+        }
+    }
+
+    @Test
     void randomWindowsAreContiguousAndCoverTheHistory() {
         RatedUser u = user(50);
         Random random = new Random(1);
