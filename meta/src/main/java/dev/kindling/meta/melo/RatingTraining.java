@@ -188,10 +188,22 @@ public final class RatingTraining {
                 recentLoss = 0;
             }
         }
-        LOG.info("{} {}: {} steps in {} s, kept step {} (validation RMSE {})", method.label(), backbone.name(),
-                options.metaIterations(), String.format("%.1f", (System.nanoTime() - started) / 1e9), best.step,
-                String.format("%.4f", best.rmse));
+        LOG.info("{} {}: {} steps in {} s, kept step {} (validation RMSE {}); inner rates of the kept model {}",
+                method.label(), backbone.name(), options.metaIterations(),
+                String.format("%.1f", (System.nanoTime() - started) / 1e9), best.step, String.format("%.4f", best.rmse),
+                rateRange(best.model.rates()));
         return best.model;
+    }
+
+    private static String rateRange(Params rates) {
+        double low = Double.POSITIVE_INFINITY;
+        double high = Double.NEGATIVE_INFINITY;
+        for (NDArray r : rates.asMap().values()) {
+            double v = r.toType(DataType.FLOAT64, false).getDouble();
+            low = Math.min(low, v);
+            high = Math.max(high, v);
+        }
+        return String.format("%.4f to %.4f", low, high);
     }
 
     /** Random windows of uniformly drawn training users. */
