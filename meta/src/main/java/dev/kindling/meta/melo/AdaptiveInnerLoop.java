@@ -1,6 +1,7 @@
 package dev.kindling.meta.melo;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -291,7 +292,7 @@ public final class AdaptiveInnerLoop {
     /** A per-row vector [rows] shaped [rows, 1, ..., 1] to scale a per-row parameter. */
     private static NDArray perRowShape(NDArray perRow, NDArray parameter) {
         long[] shape = new long[parameter.getShape().dimension()];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = perRow.getShape().get(0);
         return perRow.reshape(new Shape(shape));
     }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
 import dev.kindling.tensor.Layers;
@@ -74,7 +75,7 @@ public final class Gru4RecRatings implements RatingBackbone {
         long n = ids.getShape().get(1);
         NDArray xg = Layers.linear(Layers.dropout(RatingBackbone.lookup(p.get("item.emb"), ids), dropout,
                 training, s), p.get("gru.wx"), p.get("gru.bx"));
-        NDArray h = ids.getManager().zeros(new ai.djl.ndarray.types.Shape(rows, 1, hidden), s.type());
+        NDArray h = ids.getManager().zeros(new Shape(rows, 1, hidden), s.type());
         List<NDArray> states = new ArrayList<>();
         for (long t = 0; t < n; t++) {
             NDList x = xg.get(":, " + t + ":" + (t + 1) + ", :").split(3, 2);

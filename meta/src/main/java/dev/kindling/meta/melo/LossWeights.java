@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
 import dev.kindling.tensor.Layers;
@@ -65,7 +66,7 @@ public final class LossWeights {
         long n = codes.getShape().get(1);
         NDArray xg = Layers.linear(Layers.embedding(phi.get("rating.emb"), codes), phi.get("lstm.wx"),
                 phi.get("lstm.b"));                                                            // [rows, n, 4h]
-        NDArray ones = s.ones(new ai.djl.ndarray.types.Shape(rows, 1, 1));
+        NDArray ones = s.ones(new Shape(rows, 1, 1));
         NDArray h = ones.mul(phi.get("lstm.h0"));                                              // [rows, 1, h]
         NDArray c = ones.mul(phi.get("lstm.c0"));
         List<NDArray> states = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.kindling.meta.melo;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import ai.djl.ndarray.NDManager;
 
@@ -126,7 +127,7 @@ public final class RatingEvaluation {
 
     @Override
     public String toString() {
-        return scope.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        return scope.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     private static double mean(double[] v) {

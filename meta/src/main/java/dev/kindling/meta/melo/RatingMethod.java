@@ -1,5 +1,7 @@
 package dev.kindling.meta.melo;
 
+import java.util.Locale;
+
 /** The three ways MELO's Table 2 trains a backbone. */
 public enum RatingMethod {
     /** Plain training on every training window; predicts without adaptation. */
@@ -10,6 +12,6 @@ public enum RatingMethod {
     MELO;
 
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
@@ -39,7 +40,7 @@ public record RatingModel(RatingMethod method, RatingBackbone backbone, Params t
                     p = new AdaptiveInnerLoop(backbone, weights, innerSteps).adapt(theta, phi, rates, batch, s, sub);
                 }
                 NDArray predicted = backbone.predict(p.detached(), batch.items(), s);
-                double[] values = predicted.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                double[] values = predicted.toType(DataType.FLOAT64, false).toDoubleArray();
                 int n = (int) batch.length();
                 for (int r = 0; r < chunk.size(); r++) {
                     RatingTask t = chunk.get(r);

@@ -7,6 +7,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,7 @@ class MeloMetaGradientTest {
         Params rates = loop.initialRates(theta, rate, manager, DataType.FLOAT64);
         AdaptiveInnerLoop.MetaGradients g = loop.metaGradients(theta, phi, rates, batch, s, manager);
         assertThat(g.queryLoss()).isCloseTo(objective(loop, theta, phi, rates),
-                org.assertj.core.data.Offset.offset(1e-12));
+                Offset.offset(1e-12));
 
         double eps = 1e-6;
         double largest = 0;

@@ -7,6 +7,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,7 @@ class MeloWeightsTest {
         Params b = maml.adapt(theta, null, rates, batch, s, manager);
         for (String name : theta.names()) {
             assertThat(a.get(name).toFloatArray()).as(name)
-                    .containsExactly(b.get(name).toFloatArray(), org.assertj.core.data.Offset.offset(1e-6f));
+                    .containsExactly(b.get(name).toFloatArray(), Offset.offset(1e-6f));
         }
     }
 

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import org.junit.jupiter.api.Test;
 
 import dev.kindling.core.domain.Interaction;
@@ -80,9 +82,9 @@ class RatingTasksTest {
 
     @Test
     void batchHidesQueryRatingsFromTheWeightingModel() {
-        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             RatingBatch b = RatingBatch.of(List.of(RatingTasks.latestWindow(user(6)),
-                    RatingTasks.latestWindow(user(4))), m, ai.djl.ndarray.types.DataType.FLOAT32);
+                    RatingTasks.latestWindow(user(4))), m, DataType.FLOAT32);
             assertThat(b.items().toLongArray()).containsExactly(1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 0, 0);
             assertThat(b.codes().toLongArray()).containsExactly(2, 4, 6, 0, 0, 0, 2, 4, 0, 0, 0, 0);
             assertThat(b.support().toFloatArray()).containsExactly(1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0);
