@@ -67,13 +67,12 @@ class MovieLensRatingRun {
             Scalars s = new Scalars(manager, DataType.FLOAT32);
             RatingTraining training = new RatingTraining(data, options, s, manager);
             for (RatingEvaluation evaluation : SCOPES) {
-                LOG.info("{}: constant (train mean {}) RMSE {}", label(evaluation), f(mean),
-                        f(evaluation.constant(data.test(), mean).rmse()));
+                LOG.info("{}: constant (train mean {}) RMSE {} on the test users, {} on the validation users",
+                        label(evaluation), f(mean), f(evaluation.constant(data.test(), mean).rmse()),
+                        f(evaluation.constant(data.validation(), mean).rmse()));
             }
             for (String name : System.getProperty("kindling.melo.backbones", "sasrec").split(",")) {
-                RatingBackbone backbone = name.equals("gru4rec")
-                        ? new Gru4RecRatings(data.items(), 32, manager, DataType.FLOAT32)
-                        : SasRecRatings.standard(data.items(), manager, DataType.FLOAT32);
+                RatingBackbone backbone = RatingComparison.backbone(name, data.items(), manager, DataType.FLOAT32);
                 long t0 = System.nanoTime();
                 RatingModel basic = training.basic(backbone);
                 double basicSeconds = (System.nanoTime() - t0) / 1e9;
