@@ -56,8 +56,8 @@ class MeloLearningSanityTest {
             Scalars s = new Scalars(manager, DataType.FLOAT32);
             RatingDataset data = RatingDataset.cut(syntheticRatings(400, 40, SEED),
                     new RatingDataset.Options(1, 5, 0.25, 0.15, SEED));
-            RatingTraining.Options options = new RatingTraining.Options(300, 64, 3e-3, 150, 16, 1, 0.5, 1e-3, 1e-2,
-                    1e-2, 5.0, 50, true, SEED);
+            RatingTraining.Options options = new RatingTraining.Options(150, 64, 3e-3, 60, 16, 1, 0.5, 1e-3, 1e-2,
+                    1e-2, 5.0, 30, true, SEED);
             RatingTraining training = new RatingTraining(data, options, s, manager);
             RatingBackbone backbone = new SasRecRatings(data.items(), 16, 1, 2, manager, DataType.FLOAT32);
             RatingEvaluation evaluation = new RatingEvaluation(false);
