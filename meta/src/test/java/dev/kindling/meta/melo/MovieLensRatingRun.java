@@ -26,7 +26,7 @@ import dev.kindling.tensor.Scalars;
  * {@code mvn -o -q -pl meta test -Dtest=MovieLensRatingRun -Dkindling.melo.run=true
  * [-Dkindling.melo.backbones=sasrec,gru4rec] [-Dkindling.melo.seed=1] [-Dkindling.melo.basic=1500]
  * [-Dkindling.melo.meta=600] [-Dkindling.melo.inner=3] [-Dkindling.melo.validateEvery=100]
- * [-Dkindling.melo.embeddingsOnly=true]}.
+ * [-Dkindling.melo.embeddingsOnly=true] [-Dkindling.melo.metaRate=1e-3]}.
  */
 @EnabledIfSystemProperty(named = "kindling.melo.run", matches = "true")
 class MovieLensRatingRun {
@@ -60,6 +60,13 @@ class MovieLensRatingRun {
                 .withInnerSteps(Integer.getInteger("kindling.melo.inner", 3))
                 .withWarmStartAll(!Boolean.getBoolean("kindling.melo.embeddingsOnly"))
                 .withValidateEvery(Integer.getInteger("kindling.melo.validateEvery", 100));
+        if (System.getProperty("kindling.melo.metaRate") != null) {
+            double rate = Double.parseDouble(System.getProperty("kindling.melo.metaRate"));
+            options = new RatingTraining.Options(options.basicIterations(), options.basicBatch(), options.basicRate(),
+                    options.metaIterations(), options.tasksPerBatch(), options.innerSteps(), options.innerRate(), rate,
+                    options.weightsRate(), options.rateRate(), options.clipNorm(), options.validateEvery(),
+                    options.warmStartAll(), options.seed());
+        }
         LOG.info("options {}", options);
         double mean = data.trainMeanRating();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
