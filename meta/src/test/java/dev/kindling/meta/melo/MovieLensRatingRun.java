@@ -25,8 +25,8 @@ import dev.kindling.tensor.Scalars;
  * intervals, paired differences, the imbalanced-user groups and timings. Runs only when asked:
  * {@code mvn -o -q -pl meta test -Dtest=MovieLensRatingRun -Dkindling.melo.run=true
  * [-Dkindling.melo.backbones=sasrec,gru4rec] [-Dkindling.melo.seed=1] [-Dkindling.melo.basic=1500]
- * [-Dkindling.melo.meta=600] [-Dkindling.melo.inner=3] [-Dkindling.melo.validateEvery=100]
- * [-Dkindling.melo.embeddingsOnly=true] [-Dkindling.melo.metaRate=1e-3]}.
+ * [-Dkindling.melo.meta=300] [-Dkindling.melo.inner=3] [-Dkindling.melo.validateEvery=25]
+ * [-Dkindling.melo.embeddingsOnly=true] [-Dkindling.melo.metaRate=1e-4]}.
  */
 @EnabledIfSystemProperty(named = "kindling.melo.run", matches = "true")
 class MovieLensRatingRun {
@@ -56,10 +56,10 @@ class MovieLensRatingRun {
         RatingDataset data = RatingDataset.cut(ratings, RatingDataset.Options.defaults(seed));
         RatingTraining.Options options = RatingTraining.Options.defaults(seed)
                 .withIterations(Integer.getInteger("kindling.melo.basic", 1500),
-                        Integer.getInteger("kindling.melo.meta", 600))
+                        Integer.getInteger("kindling.melo.meta", 300))
                 .withInnerSteps(Integer.getInteger("kindling.melo.inner", 3))
                 .withWarmStartAll(!Boolean.getBoolean("kindling.melo.embeddingsOnly"))
-                .withValidateEvery(Integer.getInteger("kindling.melo.validateEvery", 100));
+                .withValidateEvery(Integer.getInteger("kindling.melo.validateEvery", 25));
         if (System.getProperty("kindling.melo.metaRate") != null) {
             double rate = Double.parseDouble(System.getProperty("kindling.melo.metaRate"));
             options = new RatingTraining.Options(options.basicIterations(), options.basicBatch(), options.basicRate(),
