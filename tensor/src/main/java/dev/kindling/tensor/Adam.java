@@ -32,6 +32,11 @@ public final class Adam {
 
     /** One step: params[name] -= lr * mhat / (sqrt(vhat) + eps), for every parameter that has a gradient. */
     public void step(Params params, Params gradients) {
+        step(params, gradients, learningRate);
+    }
+
+    /** One step at the given learning rate (a schedule, e.g. cosine decay, instead of the constructor's rate). */
+    public void step(Params params, Params gradients, double learningRate) {
         step++;
         double c1 = 1 - Math.pow(beta1, step);
         double c2 = 1 - Math.pow(beta2, step);
