@@ -29,11 +29,13 @@ public final class RatingComparison {
     }
 
     /**
+     * @param scope       which ratings were scored ({@link RatingEvaluation#toString})
      * @param constant    the training mean predicted for every rating
      * @param results     per backbone: Basic, MAML, MELO
      * @param differences per backbone: MAML - Basic, MELO - Basic, MELO - MAML
      */
-    public record Report(RatingResult constant, List<RatingResult> results, List<Difference> differences) {
+    public record Report(String scope, RatingResult constant, List<RatingResult> results,
+                         List<Difference> differences) {
     }
 
     /** A backbone by name ({@link #BACKBONES}) with the authors' sizes. */
@@ -51,28 +53,50 @@ public final class RatingComparison {
      */
     public static Report run(RatingDataset data, List<String> backbones, RatingTraining.Options options,
                              RatingEvaluation evaluation, NDManager manager) {
+        return run(data, backbones, options, List.of(evaluation), manager).get(0);
+    }
+
+    /** {@link #run} scored in each of several ways from one training: one report per evaluation, in order. */
+    public static List<Report> run(RatingDataset data, List<String> backbones, RatingTraining.Options options,
+                                   List<RatingEvaluation> evaluations, NDManager manager) {
         Autograd.record(true);
         Scalars s = new Scalars(manager, DataType.FLOAT32);
         double mean = data.trainMeanRating();
         RatingTraining training = new RatingTraining(data, options, s, manager);
-        List<RatingResult> results = new ArrayList<>();
-        List<Difference> differences = new ArrayList<>();
+        List<List<RatingResult>> results = new ArrayList<>();
+        List<List<Difference>> differences = new ArrayList<>();
+        evaluations.forEach(e -> {
+            results.add(new ArrayList<>());
+            differences.add(new ArrayList<>());
+        });
         for (String name : backbones) {
             RatingBackbone backbone = backbone(name, data.items(), manager, DataType.FLOAT32);
             long t0 = System.nanoTime();
             RatingModel basic = training.basic(backbone);
-            RatingResult b = evaluation.evaluate(basic, data.test(), mean, (System.nanoTime() - t0) / 1e9, s, manager);
+            double basicSeconds = (System.nanoTime() - t0) / 1e9;
             t0 = System.nanoTime();
             RatingModel maml = training.meta(basic, RatingMethod.MAML);
-            RatingResult a = evaluation.evaluate(maml, data.test(), mean, (System.nanoTime() - t0) / 1e9, s, manager);
+            double mamlSeconds = (System.nanoTime() - t0) / 1e9;
             t0 = System.nanoTime();
             RatingModel melo = training.meta(basic, RatingMethod.MELO);
-            RatingResult m = evaluation.evaluate(melo, data.test(), mean, (System.nanoTime() - t0) / 1e9, s, manager);
-            results.addAll(List.of(b, a, m));
-            differences.add(new Difference(name, "maml", "basic", a.minus(b)));
-            differences.add(new Difference(name, "melo", "basic", m.minus(b)));
-            differences.add(new Difference(name, "melo", "maml", m.minus(a)));
+            double meloSeconds = (System.nanoTime() - t0) / 1e9;
+            for (int e = 0; e < evaluations.size(); e++) {
+                RatingEvaluation evaluation = evaluations.get(e);
+                RatingResult b = evaluation.evaluate(basic, data.test(), mean, basicSeconds, s, manager);
+                RatingResult a = evaluation.evaluate(maml, data.test(), mean, mamlSeconds, s, manager);
+                RatingResult m = evaluation.evaluate(melo, data.test(), mean, meloSeconds, s, manager);
+                results.get(e).addAll(List.of(b, a, m));
+                differences.get(e).add(new Difference(name, "maml", "basic", a.minus(b)));
+                differences.get(e).add(new Difference(name, "melo", "basic", m.minus(b)));
+                differences.get(e).add(new Difference(name, "melo", "maml", m.minus(a)));
+            }
         }
-        return new Report(evaluation.constant(data.test(), mean), List.copyOf(results), List.copyOf(differences));
+        List<Report> out = new ArrayList<>();
+        for (int e = 0; e < evaluations.size(); e++) {
+            RatingEvaluation evaluation = evaluations.get(e);
+            out.add(new Report(evaluation.toString(), evaluation.constant(data.test(), mean),
+                    List.copyOf(results.get(e)), List.copyOf(differences.get(e))));
+        }
+        return out;
     }
 }

@@ -43,6 +43,7 @@ import dev.kindling.meta.learners.NextItemLoss;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
+import dev.kindling.meta.melo.RatingComparison;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.meta.serving.ModelTraining;
 import dev.kindling.tensor.DjlRuntime;
@@ -67,6 +68,16 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Methods to run (default all): popularity, item-knn, ease, content-knn, sasrec, pt-ft, maml-id, "
                     + "mml-main, mml, mml-no-gen, mml-no-fusion, mml-paml.")
     List<String> methods;
+
+    @Option(names = "--protocol", defaultValue = "cold-start", paramLabel = "cold-start|melo",
+            description = "cold-start: ranking for new users (MML, PAML and the baselines; the default); melo: rating "
+                    + "prediction, Basic vs MAML vs MELO per backbone on the store's ratings (RMSE, MAE; quick: seed 1, "
+                    + "SASRec; full: seeds 1-3, SASRec and GRU4Rec).")
+    String protocolName;
+
+    @Option(names = "--backbones", split = ",", paramLabel = "B,...",
+            description = "With --protocol melo: the backbones (sasrec, gru4rec).")
+    List<String> backbones;
 
     @Option(names = "--query", defaultValue = "next-item", paramLabel = "next-item|next-n",
             description = "What is held out after a new user's first k-1 interactions: next-item (the paper's, the k-th "
@@ -148,6 +159,11 @@ final class EvaluateCommand implements Callable<Integer> {
             case "full" -> true;
             default -> throw new IllegalArgumentException("--profile must be quick or full, was " + profile);
         };
+        if (protocolName.equals("melo")) {
+            return ratingProtocol(config, full);
+        } else if (!protocolName.equals("cold-start")) {
+            throw new IllegalArgumentException("--protocol must be cold-start or melo, was " + protocolName);
+        }
         ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(
                 full ? List.of(5, 10, 20) : List.of(10), full ? List.of(1L, 2L, 3L) : List.of(1L), ModelTraining.LEARNER,
                 ModelTraining.pretrainEpochs(profile), ModelTraining.profile(profile), MmlTraining.Stages.DEFAULT,
@@ -208,6 +224,34 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         out.flush();
         spec.commandLine().getErr().println("report written to " + report);
+        return 0;
+    }
+
+    /** {@code --protocol melo}: see {@link RatingProtocolRun}. */
+    private int ratingProtocol(KindlingConfig config, boolean full) throws Exception {
+        List<Long> chosenSeeds = seeds != null ? seeds : full ? List.of(1L, 2L, 3L) : List.of(1L);
+        List<String> chosenBackbones = backbones != null ? backbones
+                : full ? RatingComparison.BACKBONES : List.of("sasrec");
+        chosenBackbones.forEach(b -> {
+            if (!RatingComparison.BACKBONES.contains(b)) {
+                throw new IllegalArgumentException("--backbones: each one of " + RatingComparison.BACKBONES + ", was " + b);
+            }
+        });
+        DjlRuntime.ensureOffline();
+        DjlRuntime.singleThreadedOps();
+        RatingProtocolRun run;
+        List<List<RatingComparison.Report>> reports;
+        try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            run = new RatingProtocolRun(store, chosenSeeds, chosenBackbones);
+            reports = run.run(manager, LOG::info);
+        }
+        var out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(run.json(reports)));
+        } else {
+            run.print(reports, out);
+        }
+        out.flush();
         return 0;
     }
 
