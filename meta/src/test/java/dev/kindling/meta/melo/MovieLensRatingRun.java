@@ -9,16 +9,13 @@ import java.util.List;
 import java.util.Locale;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.kindling.core.domain.Interaction;
-import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.DjlRuntime;
-import dev.kindling.tensor.Scalars;
 
 /**
  * Not a unit test: one run of Basic, MAML and MELO on ml-latest-small's ratings (../shared/data), logging RMSE, MAE,
@@ -68,53 +65,28 @@ class MovieLensRatingRun {
                     options.warmStartAll(), options.seed());
         }
         LOG.info("options {}", options);
-        double mean = data.trainMeanRating();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            Autograd.record(true);
-            Scalars s = new Scalars(manager, DataType.FLOAT32);
-            RatingTraining training = new RatingTraining(data, options, s, manager);
-            for (RatingEvaluation evaluation : SCOPES) {
-                LOG.info("{}: constant (train mean {}) RMSE {} on the test users, {} on the validation users",
-                        label(evaluation), f(mean), f(evaluation.constant(data.test(), mean).rmse()),
-                        f(evaluation.constant(data.validation(), mean).rmse()));
-            }
-            for (String name : System.getProperty("kindling.melo.backbones", "sasrec").split(",")) {
-                RatingBackbone backbone = RatingComparison.backbone(name, data.items(), manager, DataType.FLOAT32);
-                long t0 = System.nanoTime();
-                RatingModel basic = training.basic(backbone);
-                double basicSeconds = (System.nanoTime() - t0) / 1e9;
-                t0 = System.nanoTime();
-                RatingModel maml = training.meta(basic, RatingMethod.MAML);
-                double mamlSeconds = (System.nanoTime() - t0) / 1e9;
-                t0 = System.nanoTime();
-                RatingModel melo = training.meta(basic, RatingMethod.MELO);
-                double meloSeconds = (System.nanoTime() - t0) / 1e9;
-                for (RatingEvaluation evaluation : SCOPES) {
-                    RatingResult b = evaluation.evaluate(basic, data.test(), mean, basicSeconds, s, manager);
-                    RatingResult a = evaluation.evaluate(maml, data.test(), mean, mamlSeconds, s, manager);
-                    RatingResult m = evaluation.evaluate(melo, data.test(), mean, meloSeconds, s, manager);
-                    for (RatingResult r : List.of(b, a, m)) {
-                        LOG.info("{} {} {}: RMSE {} [{}, {}] MAE {} [{}, {}], trained in {} s; RMSE by |user mean - "
-                                        + "train mean| {}", label(evaluation), r.backbone(), r.method(), f(r.rmse()),
-                                f(r.rmse95().low()), f(r.rmse95().high()), f(r.mae()), f(r.mae95().low()),
-                                f(r.mae95().high()), String.format(Locale.ROOT, "%.0f", r.trainSeconds()),
-                                r.groups().stream().map(g -> "[" + g.from() + "," + g.to() + "): " + g.users()
-                                        + " users " + f(g.rmse())).toList());
-                    }
-                    for (RatingResult[] pair : List.of(new RatingResult[] {a, b}, new RatingResult[] {m, b},
-                            new RatingResult[] {m, a})) {
-                        RatingResult.PairedDifference d = pair[0].minus(pair[1]);
-                        LOG.info("{} {} {} - {}: RMSE {}, paired MSE difference {} [{}, {}]", label(evaluation),
-                                name, pair[0].method(), pair[1].method(), f(d.rmse()), f(d.mse()),
-                                f(d.mse95().low()), f(d.mse95().high()));
-                    }
-                }
+            List<String> backbones = List.of(System.getProperty("kindling.melo.backbones", "sasrec").split(","));
+            for (RatingComparison.Report report : RatingComparison.run(data, backbones, options, SCOPES, manager)) {
+                log(report);
             }
         }
     }
 
-    private static String label(RatingEvaluation e) {
-        return e.toString();
+    private static void log(RatingComparison.Report report) {
+        LOG.info("{}: constant RMSE {}", report.scope(), f(report.constant().rmse()));
+        for (RatingResult r : report.results()) {
+            LOG.info("{} {} {}: RMSE {} [{}, {}] MAE {} [{}, {}], trained in {} s; RMSE by |user mean - train mean| {}",
+                    report.scope(), r.backbone(), r.method(), f(r.rmse()), f(r.rmse95().low()), f(r.rmse95().high()),
+                    f(r.mae()), f(r.mae95().low()), f(r.mae95().high()),
+                    String.format(Locale.ROOT, "%.0f", r.trainSeconds()), r.groups().stream().map(g -> "["
+                            + g.from() + "," + g.to() + "): " + g.users() + " users " + f(g.rmse())).toList());
+        }
+        for (RatingComparison.Difference d : report.differences()) {
+            LOG.info("{} {} {} - {}: RMSE {}, paired MSE difference {} [{}, {}]", report.scope(), d.backbone(),
+                    d.first(), d.second(), f(d.value().rmse()), f(d.value().mse()), f(d.value().mse95().low()),
+                    f(d.value().mse95().high()));
+        }
     }
 
     private static String f(double v) {
