@@ -1,13 +1,19 @@
 package dev.kindling.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -16,11 +22,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import dev.kindling.core.domain.Interaction;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.learners.IdLearner;
 import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.maml.MamlTrainer;
 import dev.kindling.meta.maml.Tasks;
+import dev.kindling.meta.melo.RatingComparison;
+import dev.kindling.meta.melo.RatingDataset;
+import dev.kindling.meta.melo.RatingMethod;
+import dev.kindling.meta.melo.RatingModel;
+import dev.kindling.meta.melo.RatingTraining;
 import dev.kindling.tensor.Adam;
 import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.DjlRuntime;
@@ -32,7 +44,7 @@ import dev.kindling.tensor.Scalars;
  * ml-latest-small's size (9,742 items, sequences of 50, d = 64) and reports the process's resident memory after a
  * warm-up and at the end, plus tasks/s.
  *
- * <p>Usage: {@code JAVA_OPTS=-Xmx768m bench/run MetaMemory [--tasks 10000] [--second-order]}. Cap the Java heap: an
+ * <p>Usage: {@code JAVA_OPTS=-Xmx768m bench/run MetaMemory [--tasks 10000] [--second-order] [--melo]}. Cap the Java heap: an
  * uncapped heap grows towards -Xmx before collecting, and that growth shows in the resident memory too. Exact second-order MAML records the
  * backward pass, and libtorch then keeps a parameter-gradient reference cycle per task: expect growth there.
  */
@@ -45,6 +57,13 @@ public final class MetaMemoryBenchmark implements Callable<Integer> {
     @Option(names = "--second-order", description = "Exact second-order MAML (records the backward pass).")
     boolean secondOrder;
 
+    @Option(names = "--melo", description = "Instead: MELO's meta-training (the SASRec rating backbone with the "
+            + "weighting LSTM, 3 inner steps, batches of 16 tasks) on ml-latest-small's ratings, --tasks tasks.")
+    boolean melo;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "ml-latest-small, for --melo (default ${DEFAULT-VALUE}).")
+    Path data = Path.of("../shared/data/movielens-latest-small");
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new MetaMemoryBenchmark()).execute(args));
     }
@@ -53,6 +72,9 @@ public final class MetaMemoryBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
+        if (melo) {
+            return melo();
+        }
         int items = 9_742;
         int perBatch = 16;
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
@@ -103,6 +125,58 @@ public final class MetaMemoryBenchmark implements Callable<Integer> {
                     rssEnd / 1024, (tasks - warmup) / seconds);
         }
     
+        return 0;
+    }
+
+    /**
+     * MELO's meta-training for --tasks tasks after a short Basic pre-training; resident memory is sampled every second
+     * and compared between the end of the first tenth of meta-training and its end.
+     */
+    private int melo() throws Exception {
+        List<Interaction> ratings = new ArrayList<>();
+        List<String> lines = Files.readAllLines(data.resolve("ratings.csv"));
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.strip().split(",");
+            ratings.add(new Interaction(f[0], f[1], Double.parseDouble(f[2]),
+                    Instant.ofEpochSecond(Long.parseLong(f[3])), "rating"));
+        }
+        RatingDataset dataset = RatingDataset.cut(ratings, RatingDataset.Options.defaults(7));
+        int steps = Math.max(1, tasks / 16);
+        // validation only at the end: the benchmark measures the training steps
+        RatingTraining.Options options = RatingTraining.Options.defaults(7).withIterations(50, steps)
+                .withValidateEvery(steps);
+        List<long[]> samples = new CopyOnWriteArrayList<>(); // {nanoTime, rss kB}
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            Autograd.record(true);
+            Scalars s = new Scalars(manager, DataType.FLOAT32);
+            RatingTraining training = new RatingTraining(dataset, options, s, manager);
+            RatingModel basic = training.basic(RatingComparison.backbone("sasrec", dataset.items(), manager,
+                    DataType.FLOAT32));
+            System.gc();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> {
+                try {
+                    samples.add(new long[] {System.nanoTime(), rssKb()});
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, 0, 1, TimeUnit.SECONDS);
+            long start = System.nanoTime();
+            training.meta(basic, RatingMethod.MELO);
+            long end = System.nanoTime();
+            sampler.shutdownNow();
+            double seconds = (end - start) / 1e9;
+            long cut = start + (end - start) / 10;
+            long warm = samples.stream().filter(x -> x[0] >= cut).findFirst().orElse(samples.get(0))[1];
+            long last = samples.get(samples.size() - 1)[1];
+            long max = samples.stream().mapToLong(x -> x[1]).max().orElse(last);
+            System.out.printf(Locale.ROOT, "MELO meta-training, %,d tasks (%d steps of 16): RSS after a tenth %,d MB, at "
+                            + "the end %,d MB (%+.1f%%), at most %,d MB; %.1f tasks/s%n", steps * 16, steps, warm / 1024,
+                    last / 1024, 100.0 * (last - warm) / warm, max / 1024, steps * 16 / seconds);
+            System.out.printf(Locale.ROOT, "{\"benchmark\":\"meta-memory\",\"method\":\"melo\",\"tasks\":%d,"
+                    + "\"rssWarmMb\":%d,\"rssEndMb\":%d,\"rssMaxMb\":%d,\"tasksPerSecond\":%.1f}%n", steps * 16,
+                    warm / 1024, last / 1024, max / 1024, steps * 16 / seconds);
+        }
         return 0;
     }
 
