@@ -11,16 +11,13 @@ import dev.kindling.catalog.ItemEncodingPipeline;
 import dev.kindling.encoders.ImageEncoder;
 import dev.kindling.encoders.TextEncoder;
 
-/** The encoder benchmark's figures as a table and as one JSON line (it measures nothing itself). */
-final class EncoderReport {
-    private final int rounds;
-    private final OthersCpu othersCpu;
-
-    /** {@code rounds}: the text and image rounds measured; {@code othersCpu}: other processes' share per phase. */
-    EncoderReport(int rounds, OthersCpu othersCpu) {
-        this.rounds = rounds;
-        this.othersCpu = othersCpu;
-    }
+/**
+ * The encoder benchmark's figures as a table and as one JSON line (it measures nothing itself).
+ *
+ * @param rounds    the text and image rounds measured
+ * @param othersCpu other processes' share of the CPUs per phase
+ */
+record EncoderReport(int rounds, OthersCpu othersCpu) {
 
     void printTable(TextEncoder text, ImageEncoder image, TextThroughput.Result t, ImageThroughput.Result im,
                     PipelineThroughput.Result e) {

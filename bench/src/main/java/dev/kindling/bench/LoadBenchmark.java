@@ -108,8 +108,8 @@ public final class LoadBenchmark implements Callable<Integer> {
                 String url = "http://127.0.0.1:" + port + "/v1/recommendations";
                 HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(64)).build();
                 if (mixed) {
-                    new MixedLoad(http, "http://127.0.0.1:" + port, "bench", services, histories, seed)
-                            .run(rate, warmup, seconds);
+                    new MixedLoad(new MixedLoad.Server(http, "http://127.0.0.1:" + port, "bench", services), histories,
+                            seed).run(rate, warmup, seconds);
                     System.exit(0);
                 }
                 run(http, url, histories, rate, warmup, new Random(seed), "warm-up");

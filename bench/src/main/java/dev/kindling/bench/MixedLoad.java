@@ -65,10 +65,18 @@ final class MixedLoad {
         }
     }
 
-    private final HttpClient http;
-    private final String base;
-    private final String apiKey;
-    private final ServerServices services;
+    /**
+     * The server under load.
+     *
+     * @param http     the client requests go through
+     * @param base     the server's address ({@code http://host:port})
+     * @param apiKey   the key writes carry
+     * @param services the server's services (to see when the serving model knows an added item)
+     */
+    record Server(HttpClient http, String base, String apiKey, ServerServices services) {
+    }
+
+    private final Server server;
     private final List<List<String>> histories;
     private final long seed;
     private final AtomicInteger added = new AtomicInteger();
@@ -77,12 +85,8 @@ final class MixedLoad {
     private final Map<String, Long> pending = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Double> knownAfter = new ConcurrentLinkedQueue<>();
 
-    MixedLoad(HttpClient http, String base, String apiKey, ServerServices services, List<List<String>> histories,
-              long seed) {
-        this.http = http;
-        this.base = base;
-        this.apiKey = apiKey;
-        this.services = services;
+    MixedLoad(Server server, List<List<String>> histories, long seed) {
+        this.server = server;
         this.histories = histories;
         this.seed = seed;
     }
@@ -162,7 +166,7 @@ final class MixedLoad {
             CompletableFuture<Void> done = new CompletableFuture<>();
             sent.add(done);
             clock.schedule(() -> {
-                http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
+                server.http().sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
                     int status = error != null ? 0 : response.statusCode();
                     if (status == 200 || status == 201) {
                         latencies.get(kind).add((System.nanoTime() - scheduled) / 1e6);
@@ -199,7 +203,7 @@ final class MixedLoad {
                 }
                 yield post(b, "/v1/recommendations", body.append("]}").toString(), false);
             }
-            case SIMILAR -> b.uri(URI.create(base + "/v1/items/" + item + "/similar?k=10")).GET().build();
+            case SIMILAR -> b.uri(URI.create(server.base() + "/v1/items/" + item + "/similar?k=10")).GET().build();
             case INTERACTION -> post(b, "/v1/interactions", "{\"interactions\":[{\"userId\":\"bench-user-"
                     + written.incrementAndGet() % 500 + "\",\"itemId\":\"" + item + "\"}]}", true);
             case ITEM -> post(b, "/v1/items", "{\"id\":\"" + newItem + "\",\"title\":\"Bench film " + newItem
@@ -208,17 +212,17 @@ final class MixedLoad {
     }
 
     private HttpRequest post(HttpRequest.Builder b, String path, String body, boolean write) {
-        b.uri(URI.create(base + path)).header("Content-Type", "application/json")
+        b.uri(URI.create(server.base() + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (write) {
-            b.header("X-API-Key", apiKey);
+            b.header("X-API-Key", server.apiKey());
         }
         return b.build();
     }
 
     /** Records the added items the serving model now knows. */
     private void checkKnown() {
-        var model = services.models().current();
+        var model = server.services().models().current();
         long now = System.nanoTime();
         pending.forEach((id, at) -> {
             if (model != null && model.knows(id)) {
