@@ -113,7 +113,7 @@ public final class LoadBenchmark implements Callable<Integer> {
                     System.exit(0);
                 }
                 run(http, url, histories, rate, warmup, new Random(seed), "warm-up");
-                Result r = run(http, url, histories, rate, seconds, new Random(seed + 1), "measured");
+                Latencies r = run(http, url, histories, rate, seconds, new Random(seed + 1), "measured");
                 System.out.printf("  %d requests in %d s at %.0f/s offered: %.1f/s answered, %d errors%n", r.count(),
                         seconds, rate, r.count() / (double) seconds, r.errors());
                 System.out.printf("  latency from scheduled send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms "
@@ -173,21 +173,7 @@ public final class LoadBenchmark implements Callable<Integer> {
         return out;
     }
 
-    private record Result(double[] millis, int errors) {
-        int count() {
-            return millis.length;
-        }
-
-        double p(double q) {
-            if (millis.length == 0) {
-                return Double.NaN;
-            }
-            int i = (int) Math.min(millis.length - 1, Math.ceil(q * millis.length) - 1);
-            return millis[Math.max(0, i)];
-        }
-    }
-
-    private static Result run(HttpClient http, String url, List<List<String>> histories, double rate, int seconds,
+    private static Latencies run(HttpClient http, String url, List<List<String>> histories, double rate, int seconds,
                               Random random, String phase) throws Exception {
         int total = (int) Math.round(rate * seconds);
         ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
@@ -224,7 +210,7 @@ public final class LoadBenchmark implements Callable<Integer> {
         clock.shutdown();
         double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         System.out.printf("%s: %d requests at %.0f/s%n", phase, total, rate);
-        return new Result(sorted, errors.get());
+        return new Latencies(sorted, errors.get());
     }
 
     /**

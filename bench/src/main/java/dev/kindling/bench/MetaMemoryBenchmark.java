@@ -1,7 +1,5 @@
 package dev.kindling.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -94,7 +92,7 @@ public final class MetaMemoryBenchmark implements Callable<Integer> {
             for (int done = 0; done < tasks; done += perBatch) {
                 if (done >= warmup && rssWarm == 0) {
                     System.gc();
-                    rssWarm = rssKb();
+                    rssWarm = ResidentMemory.kb();
                     start = System.nanoTime();
                 }
                 try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
@@ -111,12 +109,12 @@ public final class MetaMemoryBenchmark implements Callable<Integer> {
                 }
                 if ((done / perBatch) % 100 == 0) {
                     System.out.printf(Locale.ROOT, "  %,d tasks, RSS %,d MB (Java heap committed %,d MB)%n", done,
-                            rssKb() / 1024, Runtime.getRuntime().totalMemory() >> 20);
+                            ResidentMemory.kb() / 1024, Runtime.getRuntime().totalMemory() >> 20);
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             System.gc();
-            long rssEnd = rssKb();
+            long rssEnd = ResidentMemory.kb();
             System.out.printf(Locale.ROOT, "%s MAML, %,d tasks: RSS after warm-up %,d MB, at the end %,d MB (%+.1f MB); "
                             + "%.1f tasks/s%n", secondOrder ? "second-order" : "first-order", tasks, rssWarm / 1024,
                     rssEnd / 1024, (rssEnd - rssWarm) / 1024.0, (tasks - warmup) / seconds);
@@ -154,13 +152,8 @@ public final class MetaMemoryBenchmark implements Callable<Integer> {
                     DataType.FLOAT32));
             System.gc();
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-            sampler.scheduleAtFixedRate(() -> {
-                try {
-                    samples.add(new long[] {System.nanoTime(), rssKb()});
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, 0, 1, TimeUnit.SECONDS);
+            sampler.scheduleAtFixedRate(() -> samples.add(new long[] {System.nanoTime(), ResidentMemory.kb()}), 0, 1,
+                    TimeUnit.SECONDS);
             long start = System.nanoTime();
             training.meta(basic, RatingMethod.MELO);
             long end = System.nanoTime();
@@ -180,12 +173,4 @@ public final class MetaMemoryBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
-    }
 }

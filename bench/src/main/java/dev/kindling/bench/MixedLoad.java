@@ -1,12 +1,9 @@
 package dev.kindling.bench;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -54,17 +51,6 @@ final class MixedLoad {
         }
     }
 
-    /** Latencies (ms from the scheduled send) and errors of one kind. */
-    record Latencies(double[] sorted, int errors) {
-        double p(double q) {
-            if (sorted.length == 0) {
-                return Double.NaN;
-            }
-            int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-            return sorted[Math.max(0, i)];
-        }
-    }
-
     /**
      * The server under load.
      *
@@ -96,18 +82,18 @@ final class MixedLoad {
      * warm-up and at the end, and sampled every 10 s in between.
      */
     void run(double rate, int warmupSeconds, int seconds) throws Exception {
-        long rssStart = residentKb();
+        long rssStart = ResidentMemory.kb();
         run(rate, warmupSeconds, new Random(seed), "mixed warm-up");
-        long rssWarm = residentKb();
+        long rssWarm = ResidentMemory.kb();
         List<Long> samples = new CopyOnWriteArrayList<>();
         pending.clear(); // items of the warm-up are not timed
         ScheduledExecutorService poll = Executors.newScheduledThreadPool(2);
         poll.scheduleAtFixedRate(this::checkKnown, 5, 5, TimeUnit.MILLISECONDS);
-        poll.scheduleAtFixedRate(() -> samples.add(residentKb()), 10, 10, TimeUnit.SECONDS);
+        poll.scheduleAtFixedRate(() -> samples.add(ResidentMemory.kb()), 10, 10, TimeUnit.SECONDS);
         Map<Kind, Latencies> measured = run(rate, seconds, new Random(seed + 1), "mixed measured");
         Thread.sleep(2000); // the last items' updates
         poll.shutdownNow();
-        long rssEnd = residentKb();
+        long rssEnd = ResidentMemory.kb();
         double[] known = knownAfter.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         Latencies k = new Latencies(known, pending.size());
         System.out.printf(Locale.ROOT, "  mixed run, %d s at %.0f requests/s (%s):%n", seconds, rate, mix());
@@ -230,19 +216,5 @@ final class MixedLoad {
                 pending.remove(id);
             }
         });
-    }
-
-    /** This process's resident set size in kB (Linux), 0 elsewhere. */
-    static long residentKb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
     }
 }

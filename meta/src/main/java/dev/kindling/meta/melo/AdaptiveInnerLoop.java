@@ -230,7 +230,7 @@ public final class AdaptiveInnerLoop {
         int rows = (int) batch.rows();
         NDArray normSquared = null;
         for (NDArray a : u.asMap().values()) {
-            NDArray r = a.square().reshape(rows, -1).sum(new int[] {1});
+            NDArray r = a.stopGradient().square().reshape(rows, -1).sum(new int[] {1});   // a constant: no graph
             normSquared = normSquared == null ? r : normSquared.add(r);
         }
         double h = s.type() == DataType.FLOAT64 ? 1e-5 : 1e-2;
