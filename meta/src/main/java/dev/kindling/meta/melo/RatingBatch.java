@@ -50,6 +50,30 @@ public record RatingBatch(NDArray items, NDArray targets, NDArray support, NDArr
                 manager.create(codes, shape));
     }
 
+    /**
+     * One user's ratings as a batch of one row whose every position is support (a new user adapted at serving, with
+     * nothing held out): items, targets and codes as {@link #of} makes them, an empty query.
+     */
+    public static RatingBatch support(int[] items, double[] ratings, NDManager manager, DataType type) {
+        if (items.length == 0 || items.length != ratings.length) {
+            throw new IllegalArgumentException("a support needs at least one rated item and one rating per item, had "
+                    + items.length + " items and " + ratings.length + " ratings");
+        }
+        int n = items.length;
+        long[] ids = new long[n];
+        double[] targets = new double[n];
+        long[] codes = new long[n];
+        for (int k = 0; k < n; k++) {
+            ids[k] = items[k];
+            targets[k] = ratings[k] / 5.0;
+            codes[k] = code(ratings[k]);
+        }
+        Shape shape = new Shape(1, n);
+        NDArray ones = manager.ones(shape, type);
+        return new RatingBatch(manager.create(ids, shape), manager.create(targets, shape).toType(type, false), ones,
+                ones.zerosLike(), manager.create(codes, shape));
+    }
+
     /** A rating in stars as the weighting model's integer input: round(2 * stars), within 1..10. */
     static long code(double stars) {
         return Math.max(1, Math.min(CODES, Math.round(2 * stars)));

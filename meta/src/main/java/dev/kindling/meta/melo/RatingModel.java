@@ -1,12 +1,14 @@
 package dev.kindling.meta.melo;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
@@ -22,8 +24,53 @@ import dev.kindling.tensor.Scalars;
  */
 public record RatingModel(RatingMethod method, RatingBackbone backbone, Params theta, LossWeights weights, Params phi,
                           Params rates, int innerSteps) {
+    /** The most rated items a prediction reads: the window of 30 holds them and the item predicted. */
+    public static final int CONTEXT = RatingTasks.WINDOW - 1;
     /** Tasks predicted at once. */
     private static final int CHUNK = 64;
+
+    /**
+     * A new user's predicted ratings in stars for candidate items (serving): the user's latest {@link #CONTEXT} ratings
+     * are the support, the backbone is adapted to them (MAML and MELO: Eq. 1 / Eq. 4 with the learned rates and, for
+     * MELO, the weights of Eq. 3; Basic: not adapted), and each candidate is read as the next item after them, one row
+     * per candidate: the output at the last position of [support..., candidate]. With no rating, a candidate is read
+     * alone, by the global parameters. Gradient recording must be on for the calling thread (adaptation).
+     *
+     * @param items      the rated items' indices, oldest first
+     * @param ratings    their ratings in stars
+     * @param candidates indices of the items to predict
+     */
+    public double[] predictNext(int[] items, double[] ratings, int[] candidates, Scalars s, NDManager manager) {
+        int n = Math.min(CONTEXT, items.length);
+        int[] context = Arrays.copyOfRange(items, items.length - n, items.length);
+        double[] stars = Arrays.copyOfRange(ratings, ratings.length - n, ratings.length);
+        try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
+            Params p = theta;
+            if (method != RatingMethod.BASIC && n > 0) {
+                RatingBatch support = RatingBatch.support(context, stars, sub, s.type());
+                Params adapted = new AdaptiveInnerLoop(backbone, weights, innerSteps).adapt(theta, phi, rates, support,
+                        s, sub);
+                p = new Params();
+                for (String name : adapted.names()) {
+                    p.put(name, adapted.get(name).squeeze(0)); // one row adapted: its copy serves every candidate
+                }
+            }
+            long[] rows = new long[candidates.length * (n + 1)];
+            for (int c = 0; c < candidates.length; c++) {
+                for (int k = 0; k < n; k++) {
+                    rows[c * (n + 1) + k] = context[k];
+                }
+                rows[c * (n + 1) + n] = candidates[c];
+            }
+            NDArray predicted = backbone.predict(p.detached(), sub.create(rows, new Shape(candidates.length, n + 1)), s)
+                    .get(":, " + n);
+            double[] out = predicted.toType(DataType.FLOAT64, false).toDoubleArray();
+            for (int c = 0; c < out.length; c++) {
+                out[c] *= 5.0;
+            }
+            return out;
+        }
+    }
 
     /**
      * The predicted ratings in stars at each task's query positions (Basic: from the global parameters; MAML and MELO:

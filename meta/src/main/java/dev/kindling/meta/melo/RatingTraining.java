@@ -254,7 +254,7 @@ public final class RatingTraining {
     }
 
     /** Validation RMSE in stars over the validation users' query positions. */
-    double validationRmse(RatingModel model) {
+    public double validationRmse(RatingModel model) {
         List<double[]> predicted = model.predictQueries(validationTasks, s, manager);
         double sum = 0;
         int n = 0;

@@ -15,7 +15,7 @@ class RatingComparisonTest {
     @Test
     void reportsEveryMethodPerBackboneWithPairedDifferences() {
         DjlRuntime.ensureOffline();
-        RatingDataset data = RatingDataset.cut(MeloLearningSanityTest.syntheticRatings(80, 20, 5),
+        RatingDataset data = RatingDataset.cut(SyntheticRatings.of(80, 20, 5),
                 new RatingDataset.Options(1, 5, 0.25, 0.15, 5));
         RatingTraining.Options options = new RatingTraining.Options(4, 8, 1e-3, 3, 4, 2, 0.1, 1e-3, 1e-2, 1e-2, 5.0,
                 2, false, 5);

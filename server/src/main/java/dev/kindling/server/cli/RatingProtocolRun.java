@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.store.Store;
+import dev.kindling.meta.serving.RatingModelTraining;
 import dev.kindling.meta.evaluation.Bootstrap;
 import dev.kindling.meta.melo.RatingComparison;
 import dev.kindling.meta.melo.RatingDataset;
@@ -45,19 +46,7 @@ final class RatingProtocolRun {
 
     /** Every rated interaction in the store, users in id order, each user's oldest first. */
     private List<Interaction> ratings() {
-        List<Interaction> out = new ArrayList<>();
-        String cursor = null;
-        do {
-            var page = store.users(cursor, 1000);
-            for (var user : page.rows()) {
-                store.sequence(user.id()).stream().filter(i -> i.rating() != null).forEach(out::add);
-            }
-            cursor = page.next();
-        } while (cursor != null);
-        if (out.isEmpty()) {
-            throw new IllegalStateException("no rated interactions in the store: the melo protocol predicts ratings");
-        }
-        return out;
+        return RatingModelTraining.ratings(store);
     }
 
     /** Runs every seed; returns the reports per seed (outer) and scope (inner). */

@@ -17,6 +17,7 @@ import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
 import dev.kindling.meta.serving.ModelTraining;
+import dev.kindling.meta.serving.RatingModelTraining;
 import dev.kindling.tensor.DjlRuntime;
 
 /** {@code kindling train [--profile quick|full] [--paml]}: MML's three training stages, saved as a model version. */
@@ -33,11 +34,13 @@ final class TrainCommand implements Callable<Integer> {
             description = "quick: 3 meta-epochs per learner; full: 10 (the MML authors' setting).")
     String profile;
 
-    @Option(names = "--model", defaultValue = "auto", paramLabel = "auto|mml|mml-cf|ease|item-knn|popularity",
+    @Option(names = "--model", defaultValue = "auto", paramLabel = "auto|mml|mml-cf|ease|item-knn|popularity|melo",
             description = "What to serve: auto (default) trains MML, MML with its collaborative learner, EASE, item-kNN "
                     + "and popularity, and serves the best on the new users after T (every candidate's score goes into "
                     + "model.json); a method name trains and serves that one (ease, item-knn and popularity train in "
-                    + "seconds: a fallback).")
+                    + "seconds: a fallback). melo trains MELO's rating predictor instead (POST /v1/ratings/predict; about "
+                    + "3 minutes on ml-latest-small), saved under models/ratings beside the recommendation model, which "
+                    + "it leaves as it is.")
     String model;
 
     @Option(names = "--paml", description = "PAML per-user inner rates for the main learner (users kept in the index).")
@@ -58,6 +61,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         KindlingConfig config = home.load();
+        if (model.equals("melo")) {
+            return trainRatingModel(config);
+        }
         ModelTraining.profile(profile); // checks the name before anything starts
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
@@ -74,6 +80,24 @@ final class TrainCommand implements Callable<Integer> {
             err.printf("trained in %.0f s; model %s is now current%n", (System.nanoTime() - start) / 1e9, saved);
             err.flush();
             LOG.debug("model saved to {}", saved);
+        }
+        return 0;
+    }
+
+    private int trainRatingModel(KindlingConfig config) {
+        DjlRuntime.ensureOffline();
+        DjlRuntime.singleThreadedOps();
+        long start = System.nanoTime();
+        var err = spec.commandLine().getErr();
+        try (Store store = Stores.open(config.store())) {
+            Path saved = RatingModelTraining.train(store, config.home().resolve("models"),
+                    RatingModelTraining.Plan.defaults(), DjlRuntime.device(config.metaDevice(), "PyTorch"), line -> {
+                        err.println(line);
+                        err.flush();
+                    });
+            err.printf("trained in %.0f s; rating model %s is now current%n", (System.nanoTime() - start) / 1e9,
+                    saved);
+            err.flush();
         }
         return 0;
     }

@@ -1,10 +1,12 @@
 package dev.kindling.server.http;
 
+import java.util.List;
 import java.util.Map;
 
 import io.javalin.http.Context;
 
 import dev.kindling.meta.serving.ModelTraining;
+import dev.kindling.meta.serving.RatingModelTraining;
 import dev.kindling.meta.serving.ServedMethod;
 import dev.kindling.tensor.DjlRuntime;
 
@@ -27,11 +29,16 @@ final class JobsResource {
         JsonRequest request = JsonRequest.parse(body.isBlank() ? "{}" : body);
         request.only("profile", "paml", "quantile", "pretrainEpochs", "model");
         String model = request.has("model") ? request.string("model", true) : "auto";
+        if (model.equals("melo")) {
+            trainRatingModel(ctx, request);
+            return;
+        }
         if (!model.equals("auto")) {
             try {
                 ServedMethod.of(model);
             } catch (IllegalArgumentException e) {
-                throw ApiException.badField("model", "model must be auto, mml, mml-cf, ease, item-knn or popularity, "
+                throw ApiException.badField("model", "model must be auto, mml, mml-cf, ease, item-knn, popularity or "
+                        + "melo (a rating model), "
                         + "was '" + JsonRequest.clip(model) + "'");
             }
         }
@@ -49,10 +56,7 @@ final class JobsResource {
         if (q <= 0 || q >= 1) {
             throw ApiException.badField("quantile", "quantile must be between 0 and 1 (exclusive), was " + q);
         }
-        if (!jobs.active("train").isEmpty()) {
-            throw new ApiException(409, null, "a training job is already queued or running: "
-                    + jobs.active("train").get(0).id());
-        }
+        refuseSecondTraining();
         Jobs.Job job = jobs.submit("train", j -> {
             var saved = ModelTraining.train(services.store(), services.index(),
                     services.config().home().resolve("models"), ModelTraining.Plan.of(profile).with(q, paml,
@@ -63,6 +67,36 @@ final class JobsResource {
             return Map.of("model", saved.getFileName().toString());
         });
         ctx.status(202).header("Location", "/v1/jobs/" + job.id()).json(job.snapshot());
+    }
+
+    /**
+     * {@code {"model":"melo"}}: MELO's rating predictor ({@code kindling train --model melo}), saved as the current
+     * rating model version and loaded for {@code POST /v1/ratings/predict}; the recommendation model is untouched.
+     */
+    private void trainRatingModel(Context ctx, JsonRequest request) {
+        for (String field : List.of("profile", "paml", "quantile", "pretrainEpochs")) {
+            if (request.has(field)) {
+                throw ApiException.badField(field, field + " does not apply to model melo (a rating model, trained "
+                        + "with its own settings)");
+            }
+        }
+        refuseSecondTraining();
+        Jobs.Job job = jobs.submit("train", j -> {
+            var saved = RatingModelTraining.train(services.store(), services.config().home().resolve("models"),
+                    RatingModelTraining.Plan.defaults(), DjlRuntime.device(services.config().metaDevice(), "PyTorch"),
+                    j::message);
+            j.message("loading the new rating model");
+            services.ratingModels().refresh();
+            return Map.of("ratingModel", saved.getFileName().toString());
+        });
+        ctx.status(202).header("Location", "/v1/jobs/" + job.id()).json(job.snapshot());
+    }
+
+    private void refuseSecondTraining() {
+        if (!jobs.active("train").isEmpty()) {
+            throw new ApiException(409, null, "a training job is already queued or running: "
+                    + jobs.active("train").get(0).id());
+        }
     }
 
     void get(Context ctx) {

@@ -106,6 +106,8 @@ public final class KindlingServer implements AutoCloseable {
 
         app.post("/v1/recommendations", read(timed(recommendations::recommend)));
         app.get("/v1/users/{id}/recommendations", read(timed(recommendations::recommendForStoredUser)));
+        RatingsResource ratings = new RatingsResource(services);
+        app.post("/v1/ratings/predict", read(timed(ratings::predict)));
         app.get("/v1/items/{id}/similar", read(timed(items::similar)));
         app.get("/v1/items", read(timed(items::search)));
         app.get("/v1/items/{id}", read(timed(items::get)));

@@ -21,6 +21,7 @@ import dev.kindling.server.app.CatalogueService;
 import dev.kindling.server.app.IdempotentWrites;
 import dev.kindling.server.app.Metered;
 import dev.kindling.server.app.ModelLifecycle;
+import dev.kindling.server.app.RatingModels;
 import dev.kindling.server.app.UserEmbeddings;
 
 /**
@@ -35,6 +36,7 @@ public final class ServerServices implements AutoCloseable {
     private final VectorIndex index;
     private final UserEmbeddings users;
     private final ModelLifecycle models;
+    private final RatingModels ratingModels;
     private final CatalogueService catalogue;
     private final IdempotentWrites idempotentWrites = new IdempotentWrites();
     /**
@@ -63,6 +65,8 @@ public final class ServerServices implements AutoCloseable {
         this.catalogue = new CatalogueService(this.store, pipeline, imagesDir, new SimilarItems(this.index), models,
                 config.ingest().strict());
         models.register(metrics);
+        this.ratingModels = new RatingModels(config.home().resolve("models"), manager);
+        ratingModels.register(metrics);
     }
 
     public KindlingConfig config() {
@@ -88,6 +92,11 @@ public final class ServerServices implements AutoCloseable {
 
     public ModelLifecycle models() {
         return models;
+    }
+
+    /** The rating model (MELO) behind {@code POST /v1/ratings/predict}. */
+    public RatingModels ratingModels() {
+        return ratingModels;
     }
 
     public UserEmbeddings users() {
@@ -136,6 +145,7 @@ public final class ServerServices implements AutoCloseable {
     @Override
     public void close() {
         models.close();
+        ratingModels.close();
         metrics.close();
     }
 }
