@@ -112,8 +112,9 @@ public final class LoadBenchmark implements Callable<Integer> {
                             seed).run(rate, warmup, seconds);
                     System.exit(0);
                 }
-                run(http, url, histories, rate, warmup, new Random(seed), "warm-up");
-                Latencies r = run(http, url, histories, rate, seconds, new Random(seed + 1), "measured");
+                List<String> bodies = histories.stream().map(LoadBenchmark::body).toList();
+                run(http, url, bodies, rate, warmup, new Random(seed), "warm-up");
+                Latencies r = run(http, url, bodies, rate, seconds, new Random(seed + 1), "measured");
                 System.out.printf("  %d requests in %d s at %.0f/s offered: %.1f/s answered, %d errors%n", r.count(),
                         seconds, rate, r.count() / (double) seconds, r.errors());
                 System.out.printf("  latency from scheduled send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms "
@@ -173,8 +174,21 @@ public final class LoadBenchmark implements Callable<Integer> {
         return out;
     }
 
-    private static Latencies run(HttpClient http, String url, List<List<String>> histories, double rate, int seconds,
-                              Random random, String phase) throws Exception {
+    /** A recommendation request for a new user with this history. */
+    private static String body(List<String> history) {
+        StringBuilder body = new StringBuilder("{\"k\":10,\"interactions\":[");
+        for (int j = 0; j < history.size(); j++) {
+            body.append(j == 0 ? "" : ",").append("{\"itemId\":\"").append(history.get(j)).append("\"}");
+        }
+        return body.append("]}").toString();
+    }
+
+    /**
+     * Sends {@code rate * seconds} POSTs of bodies drawn at random, open loop (each at its scheduled time, whatever the
+     * server's pace), and returns their latencies from the scheduled send; an answer other than 200 is an error.
+     */
+    static Latencies run(HttpClient http, String url, List<String> bodies, double rate, int seconds, Random random,
+                         String phase) throws Exception {
         int total = (int) Math.round(rate * seconds);
         ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
         AtomicInteger errors = new AtomicInteger();
@@ -183,14 +197,9 @@ public final class LoadBenchmark implements Callable<Integer> {
         long intervalNanos = (long) (1e9 / rate);
         List<CompletableFuture<Void>> sent = new ArrayList<>();
         for (int i = 0; i < total; i++) {
-            List<String> history = histories.get(random.nextInt(histories.size()));
-            StringBuilder body = new StringBuilder("{\"k\":10,\"interactions\":[");
-            for (int j = 0; j < history.size(); j++) {
-                body.append(j == 0 ? "" : ",").append("{\"itemId\":\"").append(history.get(j)).append("\"}");
-            }
-            body.append("]}");
+            String body = bodies.get(random.nextInt(bodies.size()));
             HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
                     .build();
             long scheduled = start + i * intervalNanos;
             CompletableFuture<Void> done = new CompletableFuture<>();

@@ -242,7 +242,22 @@ public final class AdaptiveInnerLoop {
      * bookkeeping. Returns per-row leaves owned by {@code manager}, detached.
      */
     public Params adapt(Params global, Params phi, Params rates, RatingBatch batch, Scalars s, NDManager manager) {
-        int rows = (int) batch.rows();
+        return adaptFrom(perRow(global, (int) batch.rows()), phi, rates, batch, s, manager);
+    }
+
+    /**
+     * {@link #adapt} for a batch of one task (serving one user): the same steps on one plain copy of theta, without
+     * the per-row axis (fewer and smaller operations). Returns detached leaves owned by {@code manager}.
+     */
+    public Params adaptOne(Params global, Params phi, Params rates, RatingBatch batch, Scalars s, NDManager manager) {
+        if (batch.rows() != 1) {
+            throw new IllegalArgumentException("adaptOne adapts one task, the batch has " + batch.rows());
+        }
+        return adaptFrom(global, phi, rates, batch, s, manager);
+    }
+
+    /** The J steps of Eq. 4 from {@code start} (per row, or plain for a batch of one). */
+    private Params adaptFrom(Params start, Params phi, Params rates, RatingBatch batch, Scalars s, NDManager manager) {
         NDArray gamma;
         boolean was = Autograd.recording();
         Autograd.record(false);
@@ -252,11 +267,16 @@ public final class AdaptiveInnerLoop {
             Autograd.record(was);
         }
         NDArray w = supportWeights(gamma, batch);
-        Params current = perRow(global, rows).leafCopy(manager);
+        Params current = start.leafCopy(manager);
         for (int j = 0; j < steps; j++) {
             NDArray loss = squaredErrors(current, batch, s).mul(w).sum();
             Autograd.backward(loss, false, false);
-            current = descend(current, current.gradients(manager), rates, j).leafCopy(manager);
+            int step = j;
+            Autograd.withoutRecording(() -> current.asMap().forEach((name, p) -> {
+                // Eq. 4's step in place on the leaf copy: theta_j - alpha_{j,k} g_k
+                p.subi(p.getGradient().muli(rates.get(step + "." + name).stopGradient()));
+                Autograd.zeroGradient(p);
+            }));
         }
         return current.detached();
     }

@@ -48,12 +48,7 @@ public record RatingModel(RatingMethod method, RatingBackbone backbone, Params t
             Params p = theta;
             if (method != RatingMethod.BASIC && n > 0) {
                 RatingBatch support = RatingBatch.support(context, stars, sub, s.type());
-                Params adapted = new AdaptiveInnerLoop(backbone, weights, innerSteps).adapt(theta, phi, rates, support,
-                        s, sub);
-                p = new Params();
-                for (String name : adapted.names()) {
-                    p.put(name, adapted.get(name).squeeze(0)); // one row adapted: its copy serves every candidate
-                }
+                p = new AdaptiveInnerLoop(backbone, weights, innerSteps).adaptOne(theta, phi, rates, support, s, sub);
             }
             long[] rows = new long[candidates.length * (n + 1)];
             for (int c = 0; c < candidates.length; c++) {

@@ -394,7 +394,8 @@ class KindlingServerTest {
         assertThat(openapi.get("openapi").asText()).startsWith("3.");
         for (String path : List.of("/v1/recommendations", "/v1/users/{id}/recommendations", "/v1/items",
                 "/v1/items/{id}", "/v1/items/{id}/similar", "/v1/interactions", "/health/live", "/health/ready",
-                "/metrics", "/v1/items:bulk", "/v1/train", "/v1/jobs/{id}", "/v1/users/{id}/similar")) {
+                "/metrics", "/v1/items:bulk", "/v1/train", "/v1/jobs/{id}", "/v1/users/{id}/similar",
+                "/v1/ratings/predict")) {
             assertThat(openapi.get("paths").has(path)).as("openapi documents " + path).isTrue();
         }
         HttpResponse<String> missing = send("GET", "/v1/nothing-here", null, null);
