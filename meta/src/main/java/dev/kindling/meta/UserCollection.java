@@ -14,15 +14,22 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.index.VectorRecord;
 
 /**
- * The one index collection of users, {@value #NAME}: a user's embedding h (cosine) and, for the users PAML learned an
- * inner rate for, that rate alpha. The server keeps every stored user's h under the served model there (similar
- * users); PAML's memory writes the users it sees in training with their rates and searches only those
- * ({@link #rated()}). A record always carries {@value #RATE}: the rate as a decimal string, or {@value #NO_RATE}.
+ * The index collection of users for embeddings of one size, {@code users_<dimension>} ({@link #name}): a user's
+ * embedding h (cosine) and, for the users PAML learned an inner rate for, that rate alpha. The server keeps every stored
+ * user's h under the served model there (similar users); PAML's memory writes the users it sees in training with their
+ * rates and searches only those ({@link #rated()}). A record always carries {@value #RATE}: the rate as a decimal
+ * string, or {@value #NO_RATE}.
+ *
+ * <p>The size is in the name so that a model with another embedding size gets its collection built beside the one
+ * requests read while it is being filled; the server drops the other sizes' collections after the swap
+ * ({@link #retireAllBut}).
  */
 public final class UserCollection {
     private static final Logger LOG = LoggerFactory.getLogger(UserCollection.class);
-    /** The collection's name. */
-    public static final String NAME = "users";
+    /** The start of every users collection's name. */
+    private static final String PREFIX = "users_";
+    /** The one collection of users before the size was in its name; dropped when found. */
+    private static final String UNSIZED = "users";
     /** The attribute holding PAML's rate alpha (attributes are strings or integers, so a decimal string). */
     public static final String RATE = "alpha";
     /** The rate of a user PAML has not learned one for. */
@@ -33,24 +40,41 @@ public final class UserCollection {
     private UserCollection() {
     }
 
+    /** The collection of users whose embeddings have this size. */
+    public static String name(int dimension) {
+        return PREFIX + dimension;
+    }
+
     public static CollectionSpec spec(int dimension) {
-        return new CollectionSpec(NAME, dimension, Metric.COSINE, Map.of(RATE, AttributeType.STRING));
+        return new CollectionSpec(name(dimension), dimension, Metric.COSINE, Map.of(RATE, AttributeType.STRING));
     }
 
     /**
-     * Creates the collection for embeddings of this size, keeping what it holds when it exists with that size (so that
-     * searches keep answering while it is rewritten) and starting it empty otherwise.
+     * Creates the collection for embeddings of this size, keeping what it holds when it exists (so that searches keep
+     * answering while it is rewritten). Collections of other sizes are left alone: requests may still read them.
      */
     public static synchronized void ensure(VectorIndex index, int dimension) {
-        if (index.hasCollection(FORMER_EMBEDDINGS)) {
-            LOG.info("dropping the former collection {}: user embeddings now live in {}", FORMER_EMBEDDINGS, NAME);
-            index.dropCollection(FORMER_EMBEDDINGS);
+        for (String former : new String[] {FORMER_EMBEDDINGS, UNSIZED}) {
+            if (index.hasCollection(former)) {
+                LOG.info("dropping the former collection {}: user embeddings now live in {}", former, name(dimension));
+                index.dropCollection(former);
+            }
         }
         CollectionSpec spec = spec(dimension);
-        if (index.hasCollection(NAME) && !index.collection(NAME).equals(spec)) {
-            index.dropCollection(NAME);
+        if (index.hasCollection(spec.name()) && !index.collection(spec.name()).equals(spec)) {
+            index.dropCollection(spec.name());
         }
         index.createCollection(spec);
+    }
+
+    /** Drops the users collections of every other embedding size (once no request reads them any more). */
+    public static synchronized void retireAllBut(VectorIndex index, int dimension) {
+        for (CollectionSpec c : index.collections()) {
+            if (c.name().startsWith(PREFIX) && !c.name().equals(name(dimension))) {
+                LOG.info("dropping {}: the served model's users live in {}", c.name(), name(dimension));
+                index.dropCollection(c.name());
+            }
+        }
     }
 
     /** The users that have a rate. */
@@ -65,7 +89,7 @@ public final class UserCollection {
 
     /** A user's record with a new embedding h and the rate the index holds for the user (if any) kept. */
     public static VectorRecord reembedded(VectorIndex index, String userId, float[] h) {
-        return record(userId, h, rate(index, userId));
+        return record(userId, h, rate(index, h.length, userId));
     }
 
     /** The rate a record carries, if any. */
@@ -75,8 +99,8 @@ public final class UserCollection {
                 : Optional.empty();
     }
 
-    /** The rate the index holds for a user, if any. */
-    public static Optional<Double> rate(VectorIndex index, String userId) {
-        return index.get(NAME, userId).flatMap(UserCollection::rate);
+    /** The rate the index holds for a user among users with embeddings of this size, if any. */
+    public static Optional<Double> rate(VectorIndex index, int dimension, String userId) {
+        return index.get(name(dimension), userId).flatMap(UserCollection::rate);
     }
 }

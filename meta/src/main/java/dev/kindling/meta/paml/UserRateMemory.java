@@ -25,6 +25,7 @@ public final class UserRateMemory {
 
     private final VectorIndex index;
     private final int capacity;
+    private final String collection;
     private final Map<String, Boolean> recency = new LinkedHashMap<>(16, 0.75f, true);
 
     public UserRateMemory(VectorIndex index, int dimension, int capacity) {
@@ -33,6 +34,7 @@ public final class UserRateMemory {
         }
         this.index = index;
         this.capacity = capacity;
+        this.collection = UserCollection.name(dimension);
         UserCollection.ensure(index, dimension);
     }
 
@@ -43,11 +45,11 @@ public final class UserRateMemory {
             return out;
         }
         SearchRequest request = SearchRequest.of(h, k + 1).withFilter(UserCollection.rated());
-        for (SearchHit hit : index.search(UserCollection.NAME, request)) {
+        for (SearchHit hit : index.search(collection, request)) {
             if (hit.id().equals(userId) || out.size() == k) {
                 continue;
             }
-            index.get(UserCollection.NAME, hit.id()).ifPresent(r -> UserCollection.rate(r).ifPresent(rate ->
+            index.get(collection, hit.id()).ifPresent(r -> UserCollection.rate(r).ifPresent(rate ->
                     out.add(new PamlLearningRate.Neighbour(hit.id(), r.vector(), rate))));
             recency.get(hit.id());
         }
@@ -59,7 +61,7 @@ public final class UserRateMemory {
         if (isZero(h)) {
             return;
         }
-        index.upsert(UserCollection.NAME, List.of(UserCollection.record(userId, h, Optional.of(rate))));
+        index.upsert(collection, List.of(UserCollection.record(userId, h, Optional.of(rate))));
         recency.put(userId, Boolean.TRUE);
         if (recency.size() > capacity) {
             List<VectorRecord> forgotten = new ArrayList<>();
@@ -67,10 +69,10 @@ public final class UserRateMemory {
             while (recency.size() > capacity && it.hasNext()) {
                 String evicted = it.next();
                 it.remove();
-                index.get(UserCollection.NAME, evicted).ifPresent(r ->
+                index.get(collection, evicted).ifPresent(r ->
                         forgotten.add(UserCollection.record(evicted, r.vector(), Optional.empty())));
             }
-            index.upsert(UserCollection.NAME, forgotten);
+            index.upsert(collection, forgotten);
         }
     }
 

@@ -65,9 +65,9 @@ class PamlTest {
             memory.nearest("x", new float[] {0.1f, 1}, 1); // uses b: c is now the least recently used... after a
             memory.remember("d", new float[] {-1, 0}, 0.4);
             assertThat(memory.size()).isEqualTo(3);
-            assertThat(index.count(UserCollection.NAME)).as("an evicted user keeps its embedding").isEqualTo(4);
-            assertThat(UserCollection.rate(index, "c")).as("least recently used: its rate is forgotten").isEmpty();
-            assertThat(UserCollection.rate(index, "a")).contains(0.1);
+            assertThat(index.count(UserCollection.name(2))).as("an evicted user keeps its embedding").isEqualTo(4);
+            assertThat(UserCollection.rate(index, 2, "c")).as("least recently used: its rate is forgotten").isEmpty();
+            assertThat(UserCollection.rate(index, 2, "a")).contains(0.1);
             assertThat(memory.nearest("x", new float[] {1, 1}, 4)).as("only users with a rate are neighbours")
                     .extracting(PamlLearningRate.Neighbour::userId).containsExactlyInAnyOrder("a", "b", "d");
         }
@@ -97,7 +97,7 @@ class PamlTest {
             new MamlTrainer(learner, 2, false, s).step(global, batch, rates, new Adam(m, 1e-3), m);
             assertThat(pp.get("paml.b2").getDouble(0)).as("the rate MLP received a gradient and moved")
                     .isNotCloseTo(before, within(1e-9));
-            assertThat(index.count(UserCollection.NAME)).as("both users remembered").isEqualTo(2);
+            assertThat(index.count(UserCollection.name(8))).as("both users remembered").isEqualTo(2);
         }
     }
 

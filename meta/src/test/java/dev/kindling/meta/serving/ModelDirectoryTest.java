@@ -142,7 +142,7 @@ class ModelDirectoryTest {
             Path saved = ModelDirectory.save(home.resolve("models"), config, data, Map.of(), model.parameters());
             ModelDirectory.Loaded loaded = ModelDirectory.load(saved, m);
             assertThat(loaded.groups()).containsKey("paml");
-            assertThat(index.count(UserCollection.NAME)).as("training remembered the old users").isPositive();
+            assertThat(index.count(UserCollection.name(config.hidden()))).as("training remembered the old users").isPositive();
 
             MmlModel restored = new MmlModel(data, f, config, s, m,
                     MmlModel.Setup.NONE.withPaml(MmlModel.Paml.defaults(new UserRateMemory(index, config.hidden(), 1000))));

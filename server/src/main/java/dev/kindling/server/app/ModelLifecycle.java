@@ -175,7 +175,13 @@ public final class ModelLifecycle implements AutoCloseable {
             } else {
                 LOG.info("model {} {} in {} s (catalogue change)", fresh.version(), how, took);
             }
-            refresher.schedule(old::close, RETIRE_DELAY_MS, TimeUnit.MILLISECONDS);
+            refresher.schedule(() -> {
+                old.close();
+                ServingModel serving = model.get();
+                if (serving != null) {
+                    users.retireAllBut(serving); // a collection of another embedding size, read until the swap
+                }
+            }, RETIRE_DELAY_MS, TimeUnit.MILLISECONDS);
         }
     }
 

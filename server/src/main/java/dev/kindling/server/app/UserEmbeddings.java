@@ -20,8 +20,10 @@ import dev.kindling.meta.serving.ServingModel;
 
 /**
  * Every stored user's embedding h under the serving model (the main learner's reading of the user's sequence), kept in
- * the index's one collection of users ({@link UserCollection}) for similar-user search: all of them when a model is
- * loaded, a user's again when their interactions change. A rate PAML learned for a user stays with the user's record.
+ * the index's collection of users for the model's embedding size ({@link UserCollection}) for similar-user search: all
+ * of them when a model is loaded, a user's again when their interactions change. A rate PAML learned for a user stays
+ * with the user's record. A model with another embedding size gets its collection filled beside the one in use; the
+ * lifecycle drops the old one after the swap ({@link #retireAllBut}).
  */
 public final class UserEmbeddings {
     private static final Logger LOG = LoggerFactory.getLogger(UserEmbeddings.class);
@@ -36,8 +38,8 @@ public final class UserEmbeddings {
 
     /**
      * Puts every stored user's embedding under this model into the index. The collection is rewritten in place, so that
-     * similar-user requests keep finding users while it is refilled; only a model with another embedding size makes it
-     * start from empty.
+     * similar-user requests keep finding users while it is refilled; a model with another embedding size fills a
+     * collection of its own, beside the one requests read until the swap.
      */
     void indexAll(ServingModel m) {
         if (!m.hasUserEmbeddings()) {
@@ -52,7 +54,7 @@ public final class UserEmbeddings {
             var page = store.users(cursor, 1000);
             List<VectorRecord> records = embed(m, page.rows().stream().map(User::id).toList());
             if (!records.isEmpty()) {
-                index.upsert(UserCollection.NAME, records);
+                index.upsert(UserCollection.name(m.userDimension()), records);
                 n += records.size();
             }
             cursor = page.next();
@@ -68,7 +70,14 @@ public final class UserEmbeddings {
         }
         List<VectorRecord> records = embed(m, userIds);
         if (!records.isEmpty()) {
-            index.upsert(UserCollection.NAME, records);
+            index.upsert(UserCollection.name(m.userDimension()), records);
+        }
+    }
+
+    /** Drops the users collections of other embedding sizes than this model's (after it was swapped in). */
+    void retireAllBut(ServingModel m) {
+        if (m.hasUserEmbeddings()) {
+            UserCollection.retireAllBut(index, m.userDimension());
         }
     }
 
@@ -84,15 +93,15 @@ public final class UserEmbeddings {
         return records;
     }
 
-    /** A user's embedding h, empty when none of the user's items is known to the model. */
-    public Optional<float[]> of(String userId) {
-        return index.get(UserCollection.NAME, userId).map(VectorRecord::vector);
+    /** A user's embedding h under this model, empty when none of the user's items is known to the model. */
+    public Optional<float[]> of(ServingModel m, String userId) {
+        return index.get(UserCollection.name(m.userDimension()), userId).map(VectorRecord::vector);
     }
 
-    /** The k users nearest to h by cosine, the given user left out. */
+    /** The k users nearest to h by cosine (among users embedded at h's size), the given user left out. */
     public List<SearchHit> nearest(float[] h, int k, String except) {
         List<SearchHit> out = new ArrayList<>(k);
-        for (SearchHit hit : index.search(UserCollection.NAME, SearchRequest.of(h, k + 1))) {
+        for (SearchHit hit : index.search(UserCollection.name(h.length), SearchRequest.of(h, k + 1))) {
             if (!hit.id().equals(except) && out.size() < k) {
                 out.add(hit);
             }

@@ -38,7 +38,7 @@ final class UsersResource {
         if (services.store().user(id).isEmpty()) {
             throw ApiException.notFound("id", "user '" + id + "' is not stored");
         }
-        float[] h = services.users().of(id).orElseThrow(() -> ApiException.notFound("id", "user '" + id
+        float[] h = services.users().of(model, id).orElseThrow(() -> ApiException.notFound("id", "user '" + id
                 + "' has no interaction with an item the model knows"));
         List<Map<String, Object>> users = new ArrayList<>();
         for (SearchHit hit : services.users().nearest(h, k, id)) {

@@ -488,7 +488,7 @@ class KindlingServerTest {
             assertThat(u.get("userId").asText()).isNotEqualTo("1");
             assertThat(u.get("score").asDouble()).isBetween(-1.0, 1.0001);
         }
-        assertThat(t.index().count(UserCollection.NAME)).as("every stored user (610) plus those other tests add")
+        assertThat(t.index().count(UserCollection.name(services.models().current().userDimension()))).as("every stored user (610) plus those other tests add")
                 .isGreaterThanOrEqualTo(610);
         assertThat(send("GET", "/v1/users/nobody/similar", null, null).statusCode()).isEqualTo(404);
 
