@@ -22,8 +22,9 @@ import dev.kindling.core.store.Store;
 import dev.kindling.core.store.Stores;
 import dev.kindling.generator.SimilarItem;
 import dev.kindling.generator.SimilarItems;
+import dev.kindling.server.app.CoConsumption;
 
-/** {@code kindling similar item ID --by text|image|fused --k 10 [--json]}. */
+/** {@code kindling similar item ID --by text|image|fused|behaviour --k 10 [--json]}. */
 @Command(name = "similar", mixinStandardHelpOptions = true, description = "Find similar items.",
         subcommands = SimilarCommand.ItemCommand.class)
 final class SimilarCommand implements Runnable {
@@ -36,14 +37,16 @@ final class SimilarCommand implements Runnable {
     }
 
     @Command(name = "item", mixinStandardHelpOptions = true,
-            description = "Items similar to an item: by text, by image, or fused (MML Eq. 14: mean cosine over the "
-                    + "modalities both items have).")
+            description = "Items similar to an item: by text, by image, fused (MML Eq. 14: mean cosine over the "
+                    + "modalities both items have), or by behaviour (the cosine of the sets of users who interacted with "
+                    + "each: people who consumed this also consumed).")
     static final class ItemCommand implements Callable<Integer> {
         @Parameters(paramLabel = "ID", description = "The item's id, as imported.")
         String id;
 
-        @Option(names = "--by", paramLabel = "text|image|fused", defaultValue = "fused",
-                description = "Which vectors to compare: the text's, the picture's, or both (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--by", paramLabel = "text|image|fused|behaviour", defaultValue = "fused",
+                description = "What to compare: the text's vectors, the picture's, both, or the users who interacted "
+                        + "with the items (default: ${DEFAULT-VALUE}).")
         String by;
 
         @Option(names = "--k", paramLabel = "K", defaultValue = "10",
@@ -66,9 +69,15 @@ final class SimilarCommand implements Runnable {
             }
             KindlingConfig config = home.load();
             try (Store store = Stores.open(config.store()); VectorIndex index = VectorIndexes.open(config.index())) {
+                if (store.item(id).isEmpty()) {
+                    throw new IllegalArgumentException("item '" + id + "' is not in the catalog");
+                }
                 SimilarItems similar = new SimilarItems(index);
-                List<SimilarItem> neighbours = by.equals("fused") ? similar.fused(id, k)
-                        : similar.byModality(id, Modality.parse(by), k);
+                List<SimilarItem> neighbours = switch (by) {
+                    case "fused" -> similar.fused(id, k);
+                    case "behaviour" -> CoConsumption.of(store).similar(id, k);
+                    default -> similar.byModality(id, Modality.parse(by), k);
+                };
                 var out = spec.commandLine().getOut();
                 if (json) {
                     ObjectMapper mapper = new ObjectMapper();

@@ -60,6 +60,7 @@ final class InteractionsResource {
         services.requireCatalogued("interactions", interactions.stream().map(Interaction::itemId).toList());
         int stored = services.store().appendInteractions(interactions);
         if (stored > 0) {
+            services.coConsumptionIfRead().ifPresent(c -> c.add(interactions));
             List<String> users = interactions.stream().map(Interaction::userId).distinct().toList();
             services.models().withCurrent(m -> {
                 services.users().refresh(m, users);

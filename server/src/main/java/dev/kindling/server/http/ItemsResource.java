@@ -198,11 +198,15 @@ final class ItemsResource {
         if (!services.catalogue().delete(id)) {
             throw ApiException.notFound("id", "item '" + id + "' is not in the catalog");
         }
+        services.coConsumptionIfRead().ifPresent(c -> c.removeItem(id));
         ctx.status(204);
     }
 
-    /** One similar item as answered, with its title, categories and picture link (absent when it has none). */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
+    /**
+     * One similar item as answered, with its title, categories and picture link (absent when it has none); by
+     * behaviour, no per-modality scores.
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
     record Similar(String itemId, String title, List<String> categories, String image, double score,
                    Map<String, Double> byModality) {
     }
@@ -210,7 +214,8 @@ final class ItemsResource {
     void similar(Context ctx) {
         String id = ctx.pathParam("id");
         String by = ctx.queryParamAsClass("by", String.class)
-                .check(b -> b.equals("text") || b.equals("image") || b.equals("fused"), "by must be text, image or fused")
+                .check(b -> b.equals("text") || b.equals("image") || b.equals("fused") || b.equals("behaviour"),
+                        "by must be text, image, fused or behaviour")
                 .getOrDefault("fused");
         int k = ctx.queryParamAsClass("k", Integer.class).check(n -> n >= 1 && n <= MAX_K, "k must be 1.." + MAX_K)
                 .getOrDefault(10);
@@ -222,6 +227,7 @@ final class ItemsResource {
             hits = switch (by) {
                 case "text" -> services.catalogue().similar().byModality(id, Modality.TEXT, k);
                 case "image" -> services.catalogue().similar().byModality(id, Modality.IMAGE, k);
+                case "behaviour" -> services.coConsumption().similar(id, k);
                 default -> services.catalogue().similar().fused(id, k);
             };
         } catch (NoVectorException e) {

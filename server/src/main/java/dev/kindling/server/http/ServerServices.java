@@ -2,6 +2,7 @@ package dev.kindling.server.http;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -18,6 +19,7 @@ import dev.kindling.core.index.VectorIndex;
 import dev.kindling.core.store.Store;
 import dev.kindling.generator.SimilarItems;
 import dev.kindling.server.app.CatalogueService;
+import dev.kindling.server.app.CoConsumption;
 import dev.kindling.server.app.IdempotentWrites;
 import dev.kindling.server.app.Metered;
 import dev.kindling.server.app.ModelLifecycle;
@@ -39,6 +41,7 @@ public final class ServerServices implements AutoCloseable {
     private final RatingModels ratingModels;
     private final CatalogueService catalogue;
     private final IdempotentWrites idempotentWrites = new IdempotentWrites();
+    private volatile CoConsumption coConsumption;
     /**
      * Rankings running at once: one per core (each uses one libtorch thread). More would only slow all of them down
      * past the request timeout under load; requests beyond this wait up to half the request timeout, then get 503
@@ -101,6 +104,37 @@ public final class ServerServices implements AutoCloseable {
 
     public UserEmbeddings users() {
         return users;
+    }
+
+    /**
+     * Similar items by behaviour, read from the store on first use (then kept up to date by the server's interaction
+     * writes and item deletions).
+     */
+    public CoConsumption coConsumption() {
+        CoConsumption c = coConsumption;
+        if (c == null) {
+            synchronized (this) {
+                if (coConsumption == null) {
+                    coConsumption = CoConsumption.of(store);
+                }
+                c = coConsumption;
+            }
+        }
+        return c;
+    }
+
+    /**
+     * {@link #coConsumption()} when it was read already (writes need not read it to keep it up to date): a write made
+     * while it is being read waits for the read, then applies itself, so that it is never missed.
+     */
+    public Optional<CoConsumption> coConsumptionIfRead() {
+        CoConsumption c = coConsumption;
+        if (c == null) {
+            synchronized (this) {
+                c = coConsumption;
+            }
+        }
+        return Optional.ofNullable(c);
     }
 
     /** Answers of writes sent with an Idempotency-Key, for their retries. */

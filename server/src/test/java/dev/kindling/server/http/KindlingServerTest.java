@@ -319,6 +319,43 @@ class KindlingServerTest {
         assertThat(send("GET", "/v1/items/new-toy-story-4/similar", null, null).statusCode()).isEqualTo(404);
     }
 
+    @Test
+    void similarItemsByBehaviourAreItemsTheSameUsersConsumedAndFollowNewInteractions() throws Exception {
+        HttpResponse<String> starWars = send("GET", "/v1/items/260/similar?by=behaviour&k=5", null, null);
+        assertThat(starWars.statusCode()).as(starWars.body()).isEqualTo(200);
+        List<String> ids = new ArrayList<>();
+        json(starWars).get("items").forEach(n -> ids.add(n.get("itemId").asText()));
+        assertThat(ids.subList(0, 2)).as("Star Wars: its two sequels, watched by the same people")
+                .containsExactlyInAnyOrder("1196", "1210");
+        assertThat(json(starWars).get("items").get(0).get("title").asText()).startsWith("Star Wars");
+        double first = json(starWars).get("items").get(0).get("score").asDouble();
+        assertThat(first).isBetween(0.5, 1.0);
+
+        // an item nobody consumed yet has no behaviour neighbours; three users' interactions give it some
+        String item = "{\"id\":\"behaviour-new\",\"title\":\"A Film Nobody Saw (2026)\"}";
+        assertThat(send("POST", "/v1/items", item, KEY).statusCode()).isEqualTo(201);
+        assertThat(json(send("GET", "/v1/items/behaviour-new/similar?by=behaviour", null, null)).get("items"))
+                .isEmpty();
+        StringBuilder writes = new StringBuilder("{\"interactions\":[");
+        for (String user : List.of("behaviour-a", "behaviour-b", "behaviour-c")) {
+            writes.append("{\"userId\":\"").append(user).append("\",\"itemId\":\"behaviour-new\"},")
+                    .append("{\"userId\":\"").append(user).append("\",\"itemId\":\"5952\"},");
+        }
+        writes.setCharAt(writes.length() - 1, ']');
+        writes.append('}');
+        HttpResponse<String> written = send("POST", "/v1/interactions", writes.toString(), KEY);
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(201);
+        JsonNode neighbours = json(send("GET", "/v1/items/behaviour-new/similar?by=behaviour&k=3", null, null))
+                .get("items");
+        assertThat(neighbours.get(0).get("itemId").asText()).as("the only item its users consumed").isEqualTo("5952");
+
+        assertThat(send("DELETE", "/v1/items/behaviour-new", null, KEY).statusCode()).isEqualTo(204);
+        assertThat(send("GET", "/v1/items/5952/similar?by=behaviour&k=1000", null, null).body())
+                .as("a deleted item is not returned").doesNotContain("behaviour-new");
+        assertThat(json(send("GET", "/v1/items/260/similar?by=smell", null, null)).get("field").asText())
+                .isEqualTo("by");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
         "malformed JSON            | {\"interactions\": [ |",
@@ -554,6 +591,12 @@ class KindlingServerTest {
         byte[] bytes = Files.readAllBytes(png);
         assertThat(bytes.length).as("a real screenshot").isGreaterThan(20_000);
         assertThat(Arrays.copyOf(bytes, 4)).containsExactly(0x89, 'P', 'N', 'G');
+
+        // the similar-items switch: by behaviour, Star Wars' sequels
+        Document byBehaviour = Jsoup.parse(headless(chromium, profile, "--dump-dom",
+                "http://127.0.0.1:" + server.port() + "/?similar=260&by=behaviour"));
+        assertThat(byBehaviour.select("#similar .card")).extracting(e -> e.attr("data-id")).contains("1196", "1210");
+        assertThat(byBehaviour.select("#status").text()).as("no error shown").isEmpty();
     }
 
     @Test
