@@ -44,7 +44,8 @@ public final class FusionLayer {
     /**
      * @param scores  the learners' scores, each [batch, c]
      * @param outputs the learners' F^L, each [batch, m, d] with m <= n (left-padded with zeros to n)
-     * @return the fused scores [batch, c] and the attention weights [batch, learners]
+     * @return the fused scores [batch, c], the attention weights [batch, learners] and each learner's standardised
+     *         scores p' [batch, learners, c] (Eq. 9), so that a learner's part of an item's fused score is a_l p'_l
      */
     public NDList forward(Params p, NDArray[] scores, NDArray[] outputs, Scalars s) {
         NDArray stackedScores = stack(scores);              // [batch, L, c]
@@ -58,7 +59,7 @@ public final class FusionLayer {
                 p.get("fusion.watt"), p.get("fusion.batt"));          // Eq. 11-12: [batch, L, 1]
         NDArray a = logits.squeeze(-1).softmax(-1);                   // [batch, L]
         NDArray fused = a.expandDims(1).matMul(pPrime).squeeze(1);    // Eq. 13: [batch, c]
-        return new NDList(fused, a);
+        return new NDList(fused, a, pPrime);
     }
 
     private NDArray padTo(NDArray out) {

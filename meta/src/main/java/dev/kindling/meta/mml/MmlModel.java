@@ -547,6 +547,7 @@ public final class MmlModel {
                 LearnerOutputs outputs = byStep.get(c);
                 float[][] scores;
                 float[][] weights = null;
+                NDArray parts = null;
                 if (!fused) {
                     scores = rowsOf(outputs.scores()[0]);
                 } else {
@@ -557,11 +558,22 @@ public final class MmlModel {
                             in.encoded(count), s);
                     scores = rowsOf(f.get(0));
                     weights = rowsOf(f.get(1));
+                    parts = f.get(1).expandDims(2).mul(f.get(2)); // Eq. 13 term by term: a_l p'_l [users, L, c]
                 }
                 List<FusedScores> row = new ArrayList<>();
                 for (int u = 0; u < users.size(); u++) {
                     boolean adapted = stepCounts[c] > 0 && users.get(u).length >= 2;
-                    row.add(new FusedScores(scores[u], weights == null ? null : weights[u],
+                    float[][] contributions = null;
+                    if (parts != null) {
+                        int learners = (int) parts.getShape().get(1);
+                        float[] flat = parts.get(u).toType(DataType.FLOAT32, false).toFloatArray();
+                        int items = flat.length / learners;
+                        contributions = new float[learners][];
+                        for (int l = 0; l < learners; l++) {
+                            contributions[l] = Arrays.copyOfRange(flat, l * items, (l + 1) * items);
+                        }
+                    }
+                    row.add(new FusedScores(scores[u], weights == null ? null : weights[u], contributions,
                             adapted ? mainRates[u] : 0, rateFrom.get(u)));
                 }
                 out.add(row);
@@ -579,11 +591,14 @@ public final class MmlModel {
      *
      * @param weights  the fusion layer's attention weights over the ID, text and image learners and, in
      *                 {@link Variant#CF}, the collaborative one (Eq. 12-13; null without fusion)
+     * @param contributions per learner (the order of the weights), each item's part of its fused score, a_l p'_l
+     *                 (Eq. 13's terms; they sum to the fused score); null without fusion
      * @param mainRate the main learner's inner rate for this user (PAML's alpha(h_i) when the model has PAML; 0 when
      *                 the user was not adapted to)
      * @param rateFrom the remembered users PAML's rate came from (empty without PAML)
      */
-    public record FusedScores(float[] scores, float[] weights, double mainRate, List<PamlRates.RateSource> rateFrom) {
+    public record FusedScores(float[] scores, float[] weights, float[][] contributions, double mainRate,
+                              List<PamlRates.RateSource> rateFrom) {
     }
 
     /** A recommender that can also say how much each learner counted for this user. */

@@ -90,10 +90,12 @@ public final class ServingModel implements AutoCloseable {
      * @param fusionWeights how much the ID, text and image learners counted for this user (MML Eq. 12-13); empty for
      *                     popularity
      * @param rateFrom     the remembered users the main learner's PAML rate came from (empty without PAML)
+     * @param contributions per ranked item, each learner's part of its score (MML Eq. 13's terms a_l p'_l, which sum
+     *                     to the score); empty without fusion
      */
     public record Ranking(List<Scored> items, String method, int steps, double learningRate, List<String> used,
                           List<String> unknown, Map<String, Double> fusionWeights,
-                          List<PamlRates.RateSource> rateFrom) {
+                          List<PamlRates.RateSource> rateFrom, Map<String, Map<String, Double>> contributions) {
     }
 
     private ServingModel(ModelDirectory.Manifest manifest, Map<String, Params> parameters, MetaDataset data,
@@ -438,6 +440,7 @@ public final class ServingModel implements AutoCloseable {
             }
         }
         float[] scores;
+        float[][] parts = null;
         String method;
         int steps = 0;
         double rate = 0;
@@ -453,10 +456,10 @@ public final class ServingModel implements AutoCloseable {
             Autograd.record(true); // per thread: adaptation takes gradients
             MmlModel.FusedScores fused = adapted.fusedScores(sequence.stream().mapToInt(Integer::intValue).toArray());
             scores = fused.scores();
+            parts = fused.contributions();
             if (fused.weights() != null) {
-                String[] names = {"id", "text", "image", "collaborative"};
                 for (int i = 0; i < fused.weights().length; i++) {
-                    weights.put(names[i], (double) fused.weights()[i]);
+                    weights.put(LEARNERS[i], (double) fused.weights()[i]);
                 }
             }
             method = this.method.label();
@@ -464,8 +467,20 @@ public final class ServingModel implements AutoCloseable {
             rate = steps > 0 ? fused.mainRate() : 0;
             rateFrom = fused.rateFrom();
         }
-        return new Ranking(top(scores, sequence.stream().mapToInt(Integer::intValue).toArray(), k, excludeSeen, allowed),
-                method, steps, rate, used, unknown, weights, rateFrom);
+        List<Scored> ranked = top(scores, sequence.stream().mapToInt(Integer::intValue).toArray(), k, excludeSeen,
+                allowed);
+        Map<String, Map<String, Double>> contributions = new LinkedHashMap<>();
+        if (parts != null) {
+            for (Scored item : ranked) {
+                int index = data.itemIndex(item.itemId());
+                Map<String, Double> perLearner = new LinkedHashMap<>();
+                for (int l = 0; l < parts.length; l++) {
+                    perLearner.put(LEARNERS[l], (double) parts[l][index]);
+                }
+                contributions.put(item.itemId(), perLearner);
+            }
+        }
+        return new Ranking(ranked, method, steps, rate, used, unknown, weights, rateFrom, contributions);
     }
 
     /** The k best items by score, best first, without the seen ones and those not allowed (the same scores, the same list). */
@@ -495,6 +510,9 @@ public final class ServingModel implements AutoCloseable {
         out.sort((a, b) -> Double.compare(b.score(), a.score()));
         return out;
     }
+
+    /** The fused learners' names, in the fusion layer's order. */
+    private static final String[] LEARNERS = {"id", "text", "image", "collaborative"};
 
     /** Thrown by a model that was replaced and freed: the caller asks for the model serving now and tries again. */
     public static final class Replaced extends IllegalStateException {

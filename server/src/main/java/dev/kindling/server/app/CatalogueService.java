@@ -6,11 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToIntFunction;
+import java.util.regex.Pattern;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -240,21 +243,35 @@ public final class CatalogueService {
         return titles().getOrDefault(itemId, "");
     }
 
-    /** Items whose title contains every word of the query (case-insensitive), in catalog order, at most limit. */
-    public List<Titled> searchTitles(String query, int limit) {
-        String[] words = query.toLowerCase(Locale.ROOT).trim().split("\\s+");
-        List<Titled> out = new ArrayList<>();
+    /**
+     * Items whose title contains every word of the query (case-insensitive), best matches first: the title itself (its
+     * year aside), then titles that start with the query, then titles with a word that starts with it, then the rest;
+     * within each, the more users an item has (its popularity), the earlier.
+     *
+     * @param users how many users an item has (0 when unknown)
+     */
+    public List<Titled> searchTitles(String query, int limit, ToIntFunction<String> users) {
+        String q = query.toLowerCase(Locale.ROOT).trim().replaceAll("\\s+", " ");
+        String[] words = q.split(" ");
+        record Match(Titled item, int kind, int users) {
+        }
+        List<Match> matches = new ArrayList<>();
         for (Map.Entry<String, String> t : titles().entrySet()) {
             String title = t.getValue().toLowerCase(Locale.ROOT);
             if (Arrays.stream(words).allMatch(title::contains)) {
-                out.add(new Titled(t.getKey(), t.getValue()));
-                if (out.size() == limit) {
-                    break;
-                }
+                String bare = YEAR.matcher(title).replaceFirst("").trim();
+                int kind = bare.equals(q) ? 0 : title.startsWith(q) ? 1
+                        : (" " + title).contains(" " + q) ? 2 : 3;
+                matches.add(new Match(new Titled(t.getKey(), t.getValue()), kind, users.applyAsInt(t.getKey())));
             }
         }
-        return out;
+        matches.sort(Comparator.comparingInt(Match::kind).thenComparing(Comparator.comparingInt(Match::users)
+                .reversed()).thenComparing(m -> m.item().title()));
+        return matches.stream().limit(limit).map(Match::item).toList();
     }
+
+    /** A trailing year in parentheses, as MovieLens titles carry it. */
+    private static final Pattern YEAR = Pattern.compile("\\(\\d{4}\\)\\s*$");
 
     /** Brings what is cached about items up to date after they were stored (categories are read again when asked). */
     private void stored(Collection<Item> items) {

@@ -174,6 +174,78 @@ public final class CoConsumption {
         return out;
     }
 
+    /** The ids of the items most users interacted with, most first (ties: by id). */
+    public List<String> mostConsumed(int limit) {
+        lock.readLock().lock();
+        try {
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < itemIds.size(); i++) {
+                if (!deleted[i] && usersOf.get(i).length > 0) {
+                    order.add(i);
+                }
+            }
+            order.sort((a, b) -> usersOf.get(a).length != usersOf.get(b).length
+                    ? Integer.compare(usersOf.get(b).length, usersOf.get(a).length)
+                    : itemIds.get(a).compareTo(itemIds.get(b)));
+            return order.stream().limit(limit).map(itemIds::get).toList();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** How many users interacted with the item (0 for an unknown or deleted item). */
+    public int users(String itemId) {
+        lock.readLock().lock();
+        try {
+            Integer x = itemIndex.get(itemId);
+            return x == null || deleted[x] ? 0 : usersOf.get(x).length;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Which of {@code among} (a user's items) share most users with {@code itemId}, by the same cosine: at most
+     * {@code max}, best first, those sharing no user left out (an explanation's "because you liked").
+     */
+    public List<SimilarItem> closest(String itemId, Collection<String> among, int max) {
+        lock.readLock().lock();
+        try {
+            Integer x = itemIndex.get(itemId);
+            if (x == null || deleted[x]) {
+                return List.of();
+            }
+            int[] ux = usersOf.get(x);
+            List<SimilarItem> out = new ArrayList<>();
+            for (String other : among) {
+                Integer y = itemIndex.get(other);
+                if (y == null || y.equals(x) || deleted[y]) {
+                    continue;
+                }
+                int[] uy = usersOf.get(y);
+                int shared = 0;
+                for (int i = 0, j = 0; i < ux.length && j < uy.length; ) {
+                    if (ux[i] == uy[j]) {
+                        shared++;
+                        i++;
+                        j++;
+                    } else if (ux[i] < uy[j]) {
+                        i++;
+                    } else {
+                        j++;
+                    }
+                }
+                if (shared > 0) {
+                    out.add(new SimilarItem(other, shared / Math.sqrt((double) ux.length * uy.length), Map.of()));
+                }
+            }
+            out.sort((a, b) -> Double.compare(b.score(), a.score()));
+            return out.size() > max ? List.copyOf(out.subList(0, max)) : out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /**
      * The k items whose users overlap most with this item's, by cosine, best first (ties: more shared users, then
      * the id); empty when no user consumed the item.

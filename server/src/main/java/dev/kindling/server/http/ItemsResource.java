@@ -25,6 +25,7 @@ import dev.kindling.core.domain.Item;
 import dev.kindling.core.domain.Modality;
 import dev.kindling.generator.NoVectorException;
 import dev.kindling.generator.SimilarItem;
+import dev.kindling.server.app.CoConsumption;
 import dev.kindling.server.app.CatalogueService;
 
 /**
@@ -165,12 +166,26 @@ final class ItemsResource {
         ctx.json(item);
     }
 
-    /** {@code GET /v1/items?q=words&limit=}: items whose title contains every word. */
+    /**
+     * {@code GET /v1/items?q=words&limit=}: items whose title contains every word, best matches first;
+     * {@code GET /v1/items?sort=popular&limit=}: the items most users interacted with (a newcomer's starting points).
+     */
     void search(Context ctx) {
-        String q = ctx.queryParamAsClass("q", String.class).check(v -> !v.isBlank(), "q must not be empty").get();
         int limit = ctx.queryParamAsClass("limit", Integer.class).check(n -> n >= 1 && n <= 100, "limit must be 1..100")
                 .getOrDefault(20);
-        ctx.json(Map.of("items", services.catalogue().searchTitles(q, limit)));
+        String sort = ctx.queryParam("sort");
+        if (sort != null && !sort.equals("popular")) {
+            throw ApiException.badField("sort", "sort must be popular (or absent, with q), was '"
+                    + JsonRequest.clip(sort) + "'");
+        }
+        CoConsumption popularity = services.coConsumption();
+        if (sort != null && ctx.queryParam("q") == null) {
+            ctx.json(Map.of("items", popularity.mostConsumed(limit).stream()
+                    .map(id -> new CatalogueService.Titled(id, services.catalogue().title(id))).toList()));
+            return;
+        }
+        String q = ctx.queryParamAsClass("q", String.class).check(v -> !v.isBlank(), "q must not be empty").get();
+        ctx.json(Map.of("items", services.catalogue().searchTitles(q, limit, popularity::users)));
     }
 
     /**

@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
@@ -75,6 +77,7 @@ public final class KindlingServer implements AutoCloseable {
             });
     private final Jobs jobs = new Jobs();
     private final Javalin app;
+    private final List<String> routes = new ArrayList<>();
 
     public KindlingServer(ServerServices services) {
         this.services = services;
@@ -97,29 +100,32 @@ public final class KindlingServer implements AutoCloseable {
         app.before(KindlingServer::refuseEmptyParameters);
         app.after(this::record);
 
-        app.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
-        app.get("/health/ready", this::ready);
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(registry.scrape()));
-        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("http/openapi.json")));
-        app.get("/docs", ctx -> ctx.html(resource("http/docs.html")));
-        app.get("/", ctx -> ctx.html(resource("http/index.html")));
+        route(HandlerType.GET, "/health/live", ctx -> ctx.json(Map.of("status", "live")));
+        route(HandlerType.GET, "/health/ready", this::ready);
+        route(HandlerType.GET, "/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4")
+                .result(registry.scrape()));
+        route(HandlerType.GET, "/openapi.json", ctx -> ctx.contentType("application/json")
+                .result(resource("http/openapi.json")));
+        route(HandlerType.GET, "/docs", ctx -> ctx.html(resource("http/docs.html")));
+        route(HandlerType.GET, "/", ctx -> ctx.html(resource("http/index.html")));
 
-        app.post("/v1/recommendations", read(timed(recommendations::recommend)));
-        app.get("/v1/users/{id}/recommendations", read(timed(recommendations::recommendForStoredUser)));
+        route(HandlerType.POST, "/v1/recommendations", read(timed(recommendations::recommend)));
+        route(HandlerType.GET, "/v1/users/{id}/recommendations",
+                read(timed(recommendations::recommendForStoredUser)));
         RatingsResource ratings = new RatingsResource(services);
-        app.post("/v1/ratings/predict", read(timed(ratings::predict)));
-        app.get("/v1/items/{id}/similar", read(timed(items::similar)));
-        app.get("/v1/items", read(timed(items::search)));
-        app.get("/v1/items/{id}", read(timed(items::get)));
-        app.get("/v1/items/{id}/image", read(items::image));
+        route(HandlerType.POST, "/v1/ratings/predict", read(timed(ratings::predict)));
+        route(HandlerType.GET, "/v1/items/{id}/similar", read(timed(items::similar)));
+        route(HandlerType.GET, "/v1/items", read(timed(items::search)));
+        route(HandlerType.GET, "/v1/items/{id}", read(timed(items::get)));
+        route(HandlerType.GET, "/v1/items/{id}/image", read(items::image));
         UsersResource users = new UsersResource(services);
-        app.get("/v1/users/{id}/similar", read(timed(users::similar)));
-        app.post("/v1/items", write(timed(items::upsert)));
-        app.post("/v1/items:bulk", write(ctx -> items.bulk(ctx, jobs)));
-        app.delete("/v1/items/{id}", write(timed(items::delete)));
-        app.post("/v1/train", write(jobsResource::train));
-        app.get("/v1/jobs/{id}", read(jobsResource::get));
-        app.post("/v1/interactions", write(timed(interactions::append)));
+        route(HandlerType.GET, "/v1/users/{id}/similar", read(timed(users::similar)));
+        route(HandlerType.POST, "/v1/items", write(timed(items::upsert)));
+        route(HandlerType.POST, "/v1/items:bulk", write(ctx -> items.bulk(ctx, jobs)));
+        route(HandlerType.DELETE, "/v1/items/{id}", write(timed(items::delete)));
+        route(HandlerType.POST, "/v1/train", write(jobsResource::train));
+        route(HandlerType.GET, "/v1/jobs/{id}", read(jobsResource::get));
+        route(HandlerType.POST, "/v1/interactions", write(timed(interactions::append)));
 
         app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field(),
                 e.retryAfterSeconds()));
@@ -244,6 +250,17 @@ public final class KindlingServer implements AutoCloseable {
     }
 
     /** Runs a handler on a worker with the request timeout; past it the client gets 503 and the work is cancelled. */
+    /** Declares a route and remembers it ({@link #routes}). */
+    private void route(HandlerType type, String path, Handler handler) {
+        app.addHttpHandler(type, path, handler);
+        routes.add(type + " " + path);
+    }
+
+    /** Every route declared, as "METHOD /path" (the OpenAPI document must list each API route; a test checks it). */
+    public List<String> routes() {
+        return List.copyOf(routes);
+    }
+
     private Handler timed(Handler h) {
         return ctx -> {
             Future<?> f;

@@ -32,10 +32,21 @@ final class RecommendationsResource {
         this.services = services;
     }
 
-    /** One recommended item as answered: its title with it, so the answer can be read without a lookup. */
+    /**
+     * One recommended item as answered: its title with it, so the answer can be read without a lookup; with
+     * {@code explain}, the request's items it is closest to and each learner's part of its score.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Recommended(String itemId, String title, List<String> categories, String image, double score) {
+    record Recommended(String itemId, String title, List<String> categories, String image, double score,
+                       List<Because> becauseYouLiked, Map<String, Double> contributions) {
     }
+
+    /** A request item a recommended item is close to: the cosine of their sets of users. */
+    record Because(String itemId, String title, double similarity) {
+    }
+
+    /** How many request items an explanation names per recommended item. */
+    static final int BECAUSE = 2;
 
     /** One interaction of the request, in the user's order. */
     private record Event(String itemId, Double rating, Instant timestamp, int position) {
@@ -104,7 +115,9 @@ final class RecommendationsResource {
         }
         out.put("items", ranking.items().stream().map(s -> new Recommended(s.itemId(),
                 services.catalogue().title(s.itemId()), services.catalogue().categories(s.itemId()),
-                services.catalogue().imageUrl(s.itemId()), s.score())).toList());
+                services.catalogue().imageUrl(s.itemId()), s.score(),
+                explain ? because(s.itemId(), items) : null,
+                explain ? ranking.contributions().get(s.itemId()) : null)).toList());
         out.put("model", model.version());
         if (explain) {
             Map<String, Object> why = new LinkedHashMap<>();
@@ -118,6 +131,12 @@ final class RecommendationsResource {
             out.put("explanation", why);
         }
         return out;
+    }
+
+    /** The request's items this item shares most users with ("because you liked"), best first. */
+    private List<Because> because(String itemId, List<String> items) {
+        return services.coConsumption().closest(itemId, items, BECAUSE).stream()
+                .map(c -> new Because(c.itemId(), services.catalogue().title(c.itemId()), c.score())).toList();
     }
 
     private Predicate<String> filter(JsonRequest body) {

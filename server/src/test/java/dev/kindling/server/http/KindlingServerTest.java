@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -159,6 +161,7 @@ class KindlingServerTest {
         assertThat(out.get("items")).hasSize(7);
         List<String> ids = new ArrayList<>();
         double previous = Double.POSITIVE_INFINITY;
+        int becauseLines = 0;
         for (JsonNode item : out.get("items")) {
             ids.add(item.get("itemId").asText());
             Item stored = t.store().item(item.get("itemId").asText()).orElseThrow();
@@ -171,7 +174,22 @@ class KindlingServerTest {
             double score = item.get("score").asDouble();
             assertThat(score).as("best first").isLessThanOrEqualTo(previous);
             previous = score;
+            // explain: each learner's part of the score (Eq. 13's terms sum to it) and the picks it is closest to
+            JsonNode parts = item.get("contributions");
+            assertThat(parts.get("id").asDouble() + parts.get("text").asDouble() + parts.get("image").asDouble())
+                    .as("the learners' parts sum to the score").isCloseTo(score, Offset.offset(1e-4));
+            JsonNode because = item.get("becauseYouLiked");
+            assertThat(because.size()).isBetween(0, 2);
+            double closest = Double.POSITIVE_INFINITY;
+            for (JsonNode b : because) {
+                assertThat(b.get("itemId").asText()).isIn("1", "2355", "3114", "6377", "4886");
+                assertThat(b.get("title").asText()).isNotEmpty();
+                assertThat(b.get("similarity").asDouble()).isBetween(0.0, 1.0).isLessThanOrEqualTo(closest);
+                closest = b.get("similarity").asDouble();
+            }
+            becauseLines += because.size();
         }
+        assertThat(becauseLines).as("popular recommendations share users with the picks").isGreaterThan(7);
         assertThat(ids).as("seen items are excluded").doesNotContain("1", "2355", "3114", "6377", "4886")
                 .doesNotHaveDuplicates();
         assertThat(out.at("/explanation/method").asText()).isEqualTo("mml");
@@ -320,6 +338,24 @@ class KindlingServerTest {
     }
 
     @Test
+    void titleSearchPutsExactAndPrefixMatchesFirstThenPopularity() throws Exception {
+        assertThat(searchIds("star wars", 3)).as("prefix matches, the most watched first")
+                .containsExactly("260", "1196", "1210");
+        assertThat(searchIds("toy story", 1)).as("the exact title (its year aside) first").containsExactly("1");
+        assertThat(searchIds("matrix", 1)).containsExactly("2571");
+        assertThat(searchIds("no such film anywhere", 5)).isEmpty();
+    }
+
+    private List<String> searchIds(String q, int limit) throws Exception {
+        HttpResponse<String> r = send("GET", "/v1/items?limit=" + limit + "&q="
+                + URLEncoder.encode(q, StandardCharsets.UTF_8), null, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        List<String> ids = new ArrayList<>();
+        json(r).get("items").forEach(n -> ids.add(n.get("id").asText()));
+        return ids;
+    }
+
+    @Test
     void similarItemsByBehaviourAreItemsTheSameUsersConsumedAndFollowNewInteractions() throws Exception {
         HttpResponse<String> starWars = send("GET", "/v1/items/260/similar?by=behaviour&k=5", null, null);
         assertThat(starWars.statusCode()).as(starWars.body()).isEqualTo(200);
@@ -429,11 +465,11 @@ class KindlingServerTest {
                 .contains("route=\"/v1/items/{id}/similar\"");
         JsonNode openapi = json(send("GET", "/openapi.json", null, null));
         assertThat(openapi.get("openapi").asText()).startsWith("3.");
-        for (String path : List.of("/v1/recommendations", "/v1/users/{id}/recommendations", "/v1/items",
-                "/v1/items/{id}", "/v1/items/{id}/similar", "/v1/interactions", "/health/live", "/health/ready",
-                "/metrics", "/v1/items:bulk", "/v1/train", "/v1/jobs/{id}", "/v1/users/{id}/similar",
-                "/v1/ratings/predict")) {
-            assertThat(openapi.get("paths").has(path)).as("openapi documents " + path).isTrue();
+        assertThat(server.routes()).hasSizeGreaterThanOrEqualTo(20);
+        for (String route : server.routes()) {
+            String[] methodAndPath = route.split(" ", 2);
+            assertThat(openapi.get("paths").path(methodAndPath[1]).has(methodAndPath[0].toLowerCase(Locale.ROOT)))
+                    .as("openapi documents " + route).isTrue();
         }
         HttpResponse<String> missing = send("GET", "/v1/nothing-here", null, null);
         assertThat(missing.statusCode()).isEqualTo(404);
@@ -597,6 +633,22 @@ class KindlingServerTest {
                 "http://127.0.0.1:" + server.port() + "/?similar=260&by=behaviour"));
         assertThat(byBehaviour.select("#similar .card")).extracting(e -> e.attr("data-id")).contains("1196", "1210");
         assertThat(byBehaviour.select("#status").text()).as("no error shown").isEmpty();
+
+        // a newcomer's first look: starter picks (the most watched), none picked yet
+        Document first = Jsoup.parse(headless(chromium, profile, "--dump-dom", "http://127.0.0.1:" + server.port() + "/"));
+        assertThat(first.select("#starters").hasAttr("hidden")).isFalse();
+        assertThat(first.select("#starter-list li")).hasSize(8).extracting(e -> e.attr("data-id")).contains("356", "318");
+        // search marks what is picked; a search that finds nothing says so
+        Document searched = Jsoup.parse(headless(chromium, profile, "--dump-dom",
+                "http://127.0.0.1:" + server.port() + "/?pick=1&q=toy%20story"));
+        assertThat(searched.select("#results li[data-id]").first().attr("data-id")).isEqualTo("1");
+        assertThat(searched.select("#results li.picked")).extracting(e -> e.attr("data-id")).containsExactly("1");
+        assertThat(searched.select("#starters").hasAttr("hidden")).as("no starters once something is picked").isTrue();
+        assertThat(searched.select("#recommendations .because")).as("because-you-liked lines").isNotEmpty();
+        assertThat(searched.select("#recommendations .because").first().text()).startsWith("because you liked Toy Story");
+        Document nothing = Jsoup.parse(headless(chromium, profile, "--dump-dom",
+                "http://127.0.0.1:" + server.port() + "/?q=zzqqxx"));
+        assertThat(nothing.select("#results li.none").text()).contains("No movie matches");
     }
 
     @Test
