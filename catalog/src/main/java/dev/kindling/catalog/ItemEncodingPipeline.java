@@ -8,6 +8,8 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -117,6 +119,9 @@ public final class ItemEncodingPipeline {
     }
 
     /** Items per page (default 1,024): smaller pages show progress and reach the index sooner. */
+    /** Modalities whose imported vectors were already logged as such. */
+    private final Set<Modality> warnedImported = ConcurrentHashMap.newKeySet();
+
     public ItemEncodingPipeline withPageSize(int items) {
         if (items < 1) {
             throw new IllegalArgumentException("page size must be positive, was " + items);
@@ -125,13 +130,17 @@ public final class ItemEncodingPipeline {
         return this;
     }
 
-    /** The modalities this pipeline encodes, text first; pictures come from {@code imagesDir} or the items. */
+    /**
+     * The modalities this pipeline encodes, text first; pictures come from {@code imagesDir} or the items. A modality
+     * whose vectors were imported ({@link VectorImport}) is not encoded: the encoder's vectors would not be in their
+     * space.
+     */
     private List<ModalityEncoder<?>> encoders(Path imagesDir) {
         List<ModalityEncoder<?>> out = new ArrayList<>();
-        if (text != null) {
+        if (text != null && !imported(Modality.TEXT)) {
             out.add(ModalityEncoder.text(text, itemText));
         }
-        if (image != null) {
+        if (image != null && !imported(Modality.IMAGE)) {
             out.add(ModalityEncoder.image(image, new ImageSources(imagesDir, imagePolicy)));
         }
         for (ModalityEncoder<?> e : out) {
@@ -381,6 +390,16 @@ public final class ItemEncodingPipeline {
             applied += items.size();
             deletionsSeen = log.get(log.size() - 1).sequence();
         }
+    }
+
+    /** Whether the modality's vectors were imported (their first one says so; a modality never mixes the two). */
+    private boolean imported(Modality m) {
+        boolean imported = store.itemVectors(m.key(), null, 1).rows().stream().anyMatch(ItemVector::imported);
+        if (imported && warnedImported.add(m)) {
+            LOG.info("{} vectors were imported (kindling import vectors): the {} encoder leaves them alone; items "
+                    + "added later need theirs imported too", m.key(), m.key());
+        }
+        return imported;
     }
 
     private void ensureCollection(Modality m, int dimension) {

@@ -28,6 +28,14 @@ public record ItemVector(String itemId, String modality, String encoder, String 
         }
     }
 
+    /** How the encoder identity of an imported vector starts ({@code imported:<file name>}): no encoder made it. */
+    public static final String IMPORTED = "imported:";
+
+    /** Whether the vector was imported (kindling import vectors) rather than made by an encoder. */
+    public boolean imported() {
+        return encoder.startsWith(IMPORTED);
+    }
+
     public static ItemVector of(String itemId, String modality, String encoder, String sourceHash, float[] vector) {
         return new ItemVector(itemId, modality, encoder, sourceHash, vector, null);
     }

@@ -15,18 +15,23 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import dev.kindling.core.config.IngestConfig;
 import dev.kindling.core.config.KindlingConfig;
+import dev.kindling.core.domain.Modality;
+import dev.kindling.core.index.VectorIndex;
+import dev.kindling.core.index.VectorIndexes;
 import dev.kindling.core.store.Store;
 import dev.kindling.core.store.StoreStats;
 import dev.kindling.core.store.Stores;
+import dev.kindling.catalog.VectorImport;
 import dev.kindling.ingest.FileFormat;
 import dev.kindling.ingest.ImportOptions;
 import dev.kindling.ingest.ImportReport;
 import dev.kindling.ingest.Ingestor;
 
 /** {@code kindling import ...}: bulk imports into the store. */
-@Command(name = "import", mixinStandardHelpOptions = true, description = "Bulk-import a catalog and interactions.",
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Bulk-import a catalog, interactions, or item vectors made elsewhere.",
         subcommands = {ImportCommand.MovieLens.class, ImportCommand.Catalog.class, ImportCommand.Interactions.class,
-                ImportCommand.Amazon.class})
+                ImportCommand.Amazon.class, ImportCommand.Vectors.class})
 final class ImportCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -187,4 +192,49 @@ final class ImportCommand implements Runnable {
         }
     }
 
+
+    @Command(name = "vectors", mixinStandardHelpOptions = true,
+            description = "Import item vectors made elsewhere (e.g. CLIP features) as a modality's vectors: stored and "
+                    + "indexed as encoded ones are, so similar items and training use them (docs/import-formats.md).")
+    static final class Vectors implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "The vectors: csv (itemId,v1,...,vd a line), jsonl "
+                + "({\"itemId\",\"vector\"} a line) or npy (a 2-D float32/float64 array; ids with --ids).")
+        Path file;
+
+        @Option(names = "--modality", required = true, paramLabel = "text|image",
+                description = "Which modality the vectors are: text (MML's txt) or image (img).")
+        String modality;
+
+        @Option(names = "--format", required = true, paramLabel = "csv|jsonl|npy", description = "The file's format.")
+        String format;
+
+        @Option(names = "--ids", paramLabel = "FILE",
+                description = "npy only: the item ids, one a line, in the array's row order.")
+        Path ids;
+
+        @Mixin
+        ImportFlags flags = new ImportFlags();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            KindlingConfig config = flags.config();
+            Modality m = Modality.parse(modality);
+            VectorImport.Format f = VectorImport.Format.parse(format);
+            var err = spec.commandLine().getErr();
+            long start = System.nanoTime();
+            try (Store store = Stores.open(config.store()); VectorIndex index = VectorIndexes.open(config.index())) {
+                VectorImport.Report r = new VectorImport(store, index).run(file, m, f, ids,
+                        config.ingest().onError() == IngestConfig.OnError.FAIL);
+                r.errors().forEach(e -> err.println("  refused " + e));
+                err.printf("%,d %s vectors (%d-d) imported from %s in %.1f s: %,d rows read, %,d refused%n", r.stored(),
+                        m.key(), r.dimension(), file.getFileName(), (System.nanoTime() - start) / 1e9, r.read(),
+                        r.rejected());
+                err.flush();
+            }
+            return 0;
+        }
+    }
 }
