@@ -91,12 +91,20 @@ final class DemoCommand implements Callable<Integer> {
     private int step(PrintWriter err, String title, List<String> args) {
         err.println("== " + title);
         err.flush();
+        long start = System.nanoTime();
         int code = KindlingCli.commandLine().execute(args.toArray(String[]::new));
+        double seconds = (System.nanoTime() - start) / 1e9;
         if (code != 0) {
             err.println("demo stopped: '" + String.join(" ", args) + "' failed (exit " + code + ")");
+        } else {
+            err.printf("== %s: done in %.0f s (demo so far %.0f s)%n", title.substring(0, 3), seconds,
+                    (System.nanoTime() - demoStart) / 1e9);
         }
+        err.flush();
         return code;
     }
+
+    private final long demoStart = System.nanoTime();
 
     /** --home, --config and --set, passed on to every step. */
     private List<String> shared() {
