@@ -2,31 +2,21 @@ package dev.kindling.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import ai.djl.ndarray.NDManager;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import dev.kindling.catalog.ItemEncodingPipeline;
-import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.index.VectorIndex;
@@ -54,17 +44,8 @@ import dev.kindling.tensor.DjlRuntime;
 @Command(name = "Load", mixinStandardHelpOptions = true,
         description = "Open-loop load on POST /v1/recommendations, then the per-request adaptation cost.")
 public final class LoadBenchmark implements Callable<Integer> {
-    @Option(names = "--home", description = "A Kindling home with data, vectors and a trained model (default ${DEFAULT-VALUE}).")
-    Path home = Path.of(System.getProperty("user.home"), ".kindling");
-
-    @Option(names = "--rate", description = "Requests per second (default ${DEFAULT-VALUE}).")
-    double rate = 50;
-
-    @Option(names = "--seconds", description = "Measured seconds (default ${DEFAULT-VALUE}).")
-    int seconds = 30;
-
-    @Option(names = "--warmup", description = "Warm-up seconds (default ${DEFAULT-VALUE}).")
-    int warmup = 5;
+    @Mixin
+    OpenLoop load = new OpenLoop();
 
     @Option(names = "--samples", description = "Requests timed for the adaptation cost (default ${DEFAULT-VALUE}).")
     int samples = 200;
@@ -77,8 +58,6 @@ public final class LoadBenchmark implements Callable<Integer> {
             + "added item takes to be recommendable and the resident memory through the run.")
     private boolean mixed;
 
-    @Option(names = "--seed", description = "Seed of the sampled users (default ${DEFAULT-VALUE}).")
-    long seed = 7;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new LoadBenchmark()).execute(args));
@@ -88,8 +67,7 @@ public final class LoadBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
-        KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
-                "server.port", "0", "server.apiKey", "bench"));
+        KindlingConfig config = load.config();
         try (Store store = Stores.open(config.store());
              VectorIndex index = new LuceneVectorIndex(config.index().path(), LuceneIndexSettings.DEFAULT);
              TextEncoder text = mixed ? TextEncoder.open(config.encoders()) : null;
@@ -98,9 +76,9 @@ public final class LoadBenchmark implements Callable<Integer> {
                      : new ItemEncodingPipeline(store, index, text, null, new ItemText(config.encoders().textFields())),
                      null, manager)) {
             if (!services.models().reload()) {
-                throw new IllegalStateException("no trained model under " + home + ": run ./kindling demo --no-serve");
+                throw new IllegalStateException("no trained model under " + load.home + ": run ./kindling demo --no-serve");
             }
-            List<List<String>> histories = histories(store, seed);
+            List<List<String>> histories = histories(store, load.seed);
             System.out.printf("Load benchmark: %d request histories (5-10 interactions from real users), model %s, "
                     + "%d cores%n", histories.size(), services.models().current().version(), Runtime.getRuntime().availableProcessors());
             try (KindlingServer server = new KindlingServer(services)) {
@@ -109,12 +87,12 @@ public final class LoadBenchmark implements Callable<Integer> {
                 HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(64)).build();
                 if (mixed) {
                     new MixedLoad(new MixedLoad.Server(http, "http://127.0.0.1:" + port, "bench", services), histories,
-                            seed).run(rate, warmup, seconds);
+                            load.seed).run(load.rate, load.warmup, load.seconds);
                     System.exit(0);
                 }
-                List<String> bodies = histories.stream().map(LoadBenchmark::body).toList();
-                run(http, url, bodies, rate, warmup, new Random(seed), "warm-up");
-                Latencies r = run(http, url, bodies, rate, seconds, new Random(seed + 1), "measured");
+                Latencies r = load.measure(http, url, histories.stream().map(LoadBenchmark::body).toList());
+                double rate = load.rate;
+                int seconds = load.seconds;
                 System.out.printf("  %d requests in %d s at %.0f/s offered: %.1f/s answered, %d errors%n", r.count(),
                         seconds, rate, r.count() / (double) seconds, r.errors());
                 System.out.printf("  latency from scheduled send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms "
@@ -181,45 +159,6 @@ public final class LoadBenchmark implements Callable<Integer> {
             body.append(j == 0 ? "" : ",").append("{\"itemId\":\"").append(history.get(j)).append("\"}");
         }
         return body.append("]}").toString();
-    }
-
-    /**
-     * Sends {@code rate * seconds} POSTs of bodies drawn at random, open loop (each at its scheduled time, whatever the
-     * server's pace), and returns their latencies from the scheduled send; an answer other than 200 is an error.
-     */
-    static Latencies run(HttpClient http, String url, List<String> bodies, double rate, int seconds, Random random,
-                         String phase) throws Exception {
-        int total = (int) Math.round(rate * seconds);
-        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
-        AtomicInteger errors = new AtomicInteger();
-        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
-        long start = System.nanoTime() + 50_000_000L;
-        long intervalNanos = (long) (1e9 / rate);
-        List<CompletableFuture<Void>> sent = new ArrayList<>();
-        for (int i = 0; i < total; i++) {
-            String body = bodies.get(random.nextInt(bodies.size()));
-            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
-                    .build();
-            long scheduled = start + i * intervalNanos;
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            sent.add(done);
-            clock.schedule(() -> {
-                http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
-                    if (error != null || response.statusCode() != 200) {
-                        errors.incrementAndGet();
-                    } else {
-                        latencies.add((System.nanoTime() - scheduled) / 1e6);
-                    }
-                    done.complete(null);
-                });
-            }, scheduled - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
-        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(seconds + 120L, TimeUnit.SECONDS);
-        clock.shutdown();
-        double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        System.out.printf("%s: %d requests at %.0f/s%n", phase, total, rate);
-        return new Latencies(sorted, errors.get());
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.kindling.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -19,9 +18,9 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import dev.kindling.core.config.ConfigLoader;
 import dev.kindling.core.config.KindlingConfig;
 import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.index.VectorIndex;
@@ -48,17 +47,8 @@ import dev.kindling.tensor.DjlRuntime;
 public final class RatingLoadBenchmark implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--home", description = "A Kindling home with rated data and a rating model (default ${DEFAULT-VALUE}).")
-    Path home = Path.of(System.getProperty("user.home"), ".kindling");
-
-    @Option(names = "--rate", description = "Requests per second (default ${DEFAULT-VALUE}).")
-    double rate = 50;
-
-    @Option(names = "--seconds", description = "Measured seconds (default ${DEFAULT-VALUE}).")
-    int seconds = 30;
-
-    @Option(names = "--warmup", description = "Warm-up seconds (default ${DEFAULT-VALUE}).")
-    int warmup = 5;
+    @Mixin
+    OpenLoop load = new OpenLoop();
 
     @Option(names = "--rated", description = "Ratings per request (default ${DEFAULT-VALUE}).")
     int rated = 10;
@@ -69,8 +59,6 @@ public final class RatingLoadBenchmark implements Callable<Integer> {
     @Option(names = "--samples", description = "Predictions timed in process (default ${DEFAULT-VALUE}).")
     int samples = 300;
 
-    @Option(names = "--seed", description = "Seed of the candidates drawn (default ${DEFAULT-VALUE}).")
-    long seed = 7;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new RatingLoadBenchmark()).execute(args));
@@ -89,15 +77,14 @@ public final class RatingLoadBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
-        KindlingConfig config = ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(),
-                "server.port", "0", "server.apiKey", "bench"));
+        KindlingConfig config = load.config();
         try (Store store = Stores.open(config.store());
              VectorIndex index = new LuceneVectorIndex(config.index().path(), LuceneIndexSettings.DEFAULT);
              NDManager manager = NDManager.newBaseManager("PyTorch");
              ServerServices services = new ServerServices(config, store, index, null, null, manager)) {
             ServedRatingModel model = services.ratingModels().current();
             if (model == null) {
-                throw new IllegalStateException("no rating model under " + home + ": run ./kindling train --model melo");
+                throw new IllegalStateException("no rating model under " + load.home + ": run ./kindling train --model melo");
             }
             List<Request> requests = requests(store, model);
             System.out.printf("RatingLoad benchmark: %d requests of %d real ratings and %d items to predict, rating "
@@ -112,8 +99,9 @@ public final class RatingLoadBenchmark implements Callable<Integer> {
                 int port = server.start();
                 String url = "http://127.0.0.1:" + port + "/v1/ratings/predict";
                 HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(64)).build();
-                LoadBenchmark.run(http, url, bodies, rate, warmup, new Random(seed), "warm-up");
-                Latencies r = LoadBenchmark.run(http, url, bodies, rate, seconds, new Random(seed + 1), "measured");
+                Latencies r = load.measure(http, url, bodies);
+                double rate = load.rate;
+                int seconds = load.seconds;
                 System.out.printf("  %d requests in %d s at %.0f/s offered: %.1f/s answered, %d errors%n", r.count(),
                         seconds, rate, r.count() / (double) seconds, r.errors());
                 System.out.printf("  latency from scheduled send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms "
@@ -133,7 +121,7 @@ public final class RatingLoadBenchmark implements Callable<Integer> {
 
     /** Per stored user with enough ratings of known items: the first {@code rated}, and candidates drawn from the rest. */
     private List<Request> requests(Store store, ServedRatingModel model) {
-        Random random = new Random(seed);
+        Random random = new Random(load.seed);
         Map<String, List<Interaction>> byUser = new LinkedHashMap<>();
         for (Interaction i : RatingModelTraining.ratings(store)) {
             if (model.knows(i.itemId())) {
