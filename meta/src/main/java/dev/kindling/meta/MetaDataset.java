@@ -110,16 +110,19 @@ public final class MetaDataset {
                 List<Interaction> seq = store.sequence(u.id());
                 int[] items = new int[seq.size()];
                 long[] ts = new long[seq.size()];
+                double[] ratings = new double[seq.size()];
                 int k = 0;
                 for (Interaction i : seq) {
                     Integer idx = index.get(i.itemId());
                     if (idx != null) {
                         items[k] = idx;
+                        ratings[k] = i.rating() == null ? Double.NaN : i.rating();
                         ts[k++] = i.timestamp().toEpochMilli();
                     }
                 }
                 if (k > 0) {
-                    all.add(new UserSequence(u.id(), Arrays.copyOf(items, k), Arrays.copyOf(ts, k)));
+                    all.add(new UserSequence(u.id(), Arrays.copyOf(items, k), Arrays.copyOf(ts, k),
+                            Arrays.copyOf(ratings, k)));
                 }
             }
             cursor = page.next();

@@ -16,4 +16,14 @@ public interface Recommender {
         }
         return out;
     }
+
+    /**
+     * {@link #scores(List)} of users whose support ratings are known ({@code ratings} in the same order, each the
+     * sequence's ratings in stars, NaN where unknown, or a null entry). Only methods that read ratings (MELO's weights
+     * on the next-item support, {@code melo.MeloAdaptedRecommender}) override this; every other method ranks by the
+     * items alone.
+     */
+    default List<float[]> scores(List<int[]> sequences, List<double[]> ratings) {
+        return scores(sequences);
+    }
 }

@@ -42,6 +42,10 @@ import dev.kindling.meta.maml.AdaptedRecommender;
 import dev.kindling.meta.maml.InnerRates;
 import dev.kindling.meta.maml.Tasks;
 import dev.kindling.meta.maml.Training;
+import dev.kindling.meta.melo.LossWeights;
+import dev.kindling.meta.melo.MeloAdaptedRecommender;
+import dev.kindling.meta.melo.NextItemMelo;
+import dev.kindling.meta.melo.NextItemWeights;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.paml.UserRateMemory;
@@ -68,10 +72,15 @@ public final class ColdStartEvaluation {
 
     /**
      * The method every other one is compared with, user by user: MML with its collaborative learner when it runs (what
-     * {@code kindling train} serves when it is the best MML variant), else MML.
+     * {@code kindling train} serves when it is the best MML variant), else MML when it runs, else the first method
+     * listed (e.g. {@code --methods maml-id,maml-id-melo,ease} compares with maml-id).
      */
     public String reference() {
-        return (settings.methods().contains(Method.MML_CF) ? Method.MML_CF : Method.MML).label();
+        List<Method> methods = settings.methods();
+        if (methods.contains(Method.MML_CF)) {
+            return Method.MML_CF.label();
+        }
+        return (methods.contains(Method.MML) || methods.isEmpty() ? Method.MML : methods.get(0)).label();
     }
 
     /**
@@ -484,6 +493,24 @@ public final class ColdStartEvaluation {
                         s, m, e -> { }, validation(method.label(), learner, tasks, maml.innerSteps(), maml.innerRate(), s, m, tuning,
                                 1));
                 return rate -> new AdaptedRecommender(learner, p, tasks, maml.innerSteps(), rate, s, m);
+            }
+            case MAML_ID_MELO -> {
+                // From the seed's generator state, as the first method of a seed starts: run after maml-id as the
+                // first method, its pre-training and its tasks are maml-id's, and only the learned weights differ.
+                DjlRuntime.seedRandom(seed);
+                IdLearner learner = new IdLearner(c, data.itemCount(), false, m, s.type());
+                Params p = learner.initialise(seed);
+                if (settings.pretrainInit()) {
+                    Training.pretrain(learner, p, data.oldUsers(), tasks, settings.pretrainEpochs(), 64, 1e-3, seed, s, m,
+                            e -> { }, validation(method.label() + " pre-training", learner, tasks, maml.innerSteps(),
+                                    maml.innerRate(), s, m, tuning, 5));
+                }
+                LossWeights model = LossWeights.standard(m, s.type());
+                NextItemWeights weights = new NextItemWeights(model, c.maxLength());
+                Params phi = model.initialise(seed);
+                new NextItemMelo(learner, weights, maml.innerSteps(), s).metaTrain(p, phi, data.oldUsers(), tasks, maml,
+                        seed, m, settings.patience() > 0 ? tuning : null, settings.patience(), method.label());
+                return rate -> new MeloAdaptedRecommender(learner, p, weights, phi, tasks, maml.innerSteps(), rate, s, m);
             }
             default -> throw new IllegalArgumentException("not built here: " + method);
         }

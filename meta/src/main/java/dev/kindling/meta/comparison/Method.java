@@ -16,6 +16,11 @@ public enum Method {
     PT_FT("pt-ft", null),
     /** MAML with the ID learner alone (no feature-aware attention). */
     MAML_ID("maml-id", null),
+    /**
+     * MAML ID-only with MELO's weights on the support positions (beyond the MML paper; issue 15): the weighting LSTM
+     * over the support's ratings meta-learned alongside ({@code melo.NextItemMelo}).
+     */
+    MAML_ID_MELO("maml-id-melo", null),
     /** MML's main learner (feature-aware attention) meta-trained alone. */
     MML_MAIN("mml-main", null),
     MML("mml", MmlModel.Variant.MML),

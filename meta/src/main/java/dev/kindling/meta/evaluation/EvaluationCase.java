@@ -8,11 +8,17 @@ package dev.kindling.meta.evaluation;
  * @param relevant the held-out items
  * @param anyHit   true: one next item, any relevant item is the hit (the target and the items sharing its
  *                 timestamp); false: a set of next items, each relevant (next-n)
+ * @param supportRatings the support's ratings in stars (NaN where unknown), or null when the user has none
  */
-public record EvaluationCase(int[] support, int[] relevant, boolean anyHit) {
+public record EvaluationCase(int[] support, int[] relevant, boolean anyHit, double[] supportRatings) {
     public EvaluationCase {
         if (relevant.length == 0) {
             throw new IllegalArgumentException("a query needs at least one relevant item");
         }
+    }
+
+    /** A query whose support carries no ratings. */
+    public EvaluationCase(int[] support, int[] relevant, boolean anyHit) {
+        this(support, relevant, anyHit, null);
     }
 }

@@ -64,12 +64,21 @@ public final class HeldOutUsers {
         RankingMetrics metrics = new RankingMetrics();
         for (int from = 0; from < cases.size(); from += BATCH) {
             List<EvaluationCase> part = cases.subList(from, Math.min(cases.size(), from + BATCH));
-            List<float[]> scores = r.scores(part.stream().map(EvaluationCase::support).toList());
+            List<float[]> scores = r.scores(part.stream().map(EvaluationCase::support).toList(), ratings(part));
             for (int i = 0; i < part.size(); i++) {
                 metrics.add(scores.get(i), part.get(i));
             }
         }
         return metrics;
+    }
+
+    /** The supports' ratings, in order (null entries where unknown; a list that allows them). */
+    private static List<double[]> ratings(List<EvaluationCase> part) {
+        List<double[]> out = new ArrayList<>();
+        for (EvaluationCase c : part) {
+            out.add(c.supportRatings());
+        }
+        return out;
     }
 
     /** Mean NDCG@10 (the score of every choice made on held-out users). */
@@ -92,7 +101,7 @@ public final class HeldOutUsers {
         List<float[]> scores = new ArrayList<>();
         for (int from = 0; from < cases.size(); from += BATCH) {
             List<EvaluationCase> part = cases.subList(from, Math.min(cases.size(), from + BATCH));
-            scores.addAll(r.scores(part.stream().map(EvaluationCase::support).toList()));
+            scores.addAll(r.scores(part.stream().map(EvaluationCase::support).toList(), ratings(part)));
         }
         return check(scores);
     }

@@ -74,6 +74,7 @@ public enum Protocol {
                 return null; // the user only repeated support items
             }
         }
-        return new EvaluationCase(support, relevant.stream().mapToInt(Integer::intValue).toArray(), this == NEXT_ITEM);
+        return new EvaluationCase(support, relevant.stream().mapToInt(Integer::intValue).toArray(), this == NEXT_ITEM,
+                user.ratings() == null ? null : Arrays.copyOf(user.ratings(), k - 1));
     }
 }

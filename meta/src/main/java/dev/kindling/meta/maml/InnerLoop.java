@@ -50,8 +50,15 @@ public final class InnerLoop {
      * @param firstGradientNormSquared per row, ||dL_support/dTheta||^2 at the global Theta [rows] (first-order only;
      *               REG-PAML's regulariser uses it); null when there were no steps or the adaptation was exact
      * @param perRow whether theta and probe carry a leading axis of one copy per row
+     * @param path   for first-order adaptation when asked for, each inner step's theta_j and the support gradient
+     *               g_j taken there (detached; j = 0..J-1); else empty
      */
-    public record Adaptation(Params theta, Params probe, NDArray firstGradientNormSquared, boolean perRow) {
+    public record Adaptation(Params theta, Params probe, NDArray firstGradientNormSquared, boolean perRow,
+                             List<Step> path) {
+    }
+
+    /** One inner step of a first-order adaptation: where it started (theta_j) and the gradient it took (g_j). */
+    public record Step(Params theta, Params gradient) {
     }
 
     /**
@@ -67,18 +74,31 @@ public final class InnerLoop {
      */
     public Adaptation adaptFirstOrder(Params global, SequenceBatch support, NDArray rate, boolean training, Scalars s,
                                       NDManager manager) {
+        return adaptFirstOrder(global, support, rate, training, s, manager, false);
+    }
+
+    /**
+     * {@link #adaptFirstOrder}, keeping each step's theta_j and g_j in {@link Adaptation#path} when {@code keepPath}
+     * (what a meta-gradient through the support weights needs, see {@code melo.NextItemMelo}).
+     */
+    public Adaptation adaptFirstOrder(Params global, SequenceBatch support, NDArray rate, boolean training, Scalars s,
+                                      NDManager manager, boolean keepPath) {
         int rows = (int) support.batchSize();
         Params gamma = global.select(n -> !learner.adapted(n)).detached();
         Params start = perRow(global.select(learner::adapted), rows).leafCopy(manager);
         Params current = start;
         Params sum = null;
         NDArray firstNorm = null;
+        List<Step> path = new ArrayList<>();
         for (int j = 0; j < steps; j++) {
             NDArray loss = learner.sequenceLosses(gamma.with(current), support, training, s).sum();
             Autograd.backward(loss, false, false);
             Params grads = current.gradients(manager);
             if (j == 0) {
                 firstNorm = rowNorms(grads, rows);
+            }
+            if (keepPath) {
+                path.add(new Step(current.detached(), grads));
             }
             sum = sum == null ? grads : add(sum, grads);
             current = descend(current, grads, rate.stopGradient(), rows).leafCopy(manager);
@@ -90,7 +110,7 @@ public final class InnerLoop {
         for (String name : start.names()) {
             adapted.put(name, base.get(name).add(probe.get(name)));
         }
-        return new Adaptation(adapted, probe, firstNorm, rows > 1);
+        return new Adaptation(adapted, probe, firstNorm, rows > 1, path);
     }
 
     /**
@@ -237,6 +257,6 @@ public final class InnerLoop {
             }
             current = next;
         }
-        return new Adaptation(current, null, null, false);
+        return new Adaptation(current, null, null, false, List.of());
     }
 }

@@ -265,23 +265,26 @@ public final class Training {
     public static final int MIN_SUPPORT = 3;
     public static final int MAX_SUPPORT = 20;
 
-    /** A meta-training task's window (at most maxLength + 1 items) and how many of its next items the support predicts. */
-    record Episode(int[] window, int supportTargets) {
+    /**
+     * A meta-training task's window (at most maxLength + 1 items), how many of its next items the support predicts,
+     * and where the window starts in the user's sequence.
+     */
+    public record Episode(int[] window, int supportTargets, int start) {
     }
 
     /** One meta-training episode from a user's sequence (at least 3 items). */
-    static Episode episode(int[] items, int maxLength, Episodes episodes, Random random) {
+    public static Episode episode(int[] items, int maxLength, Episodes episodes, Random random) {
         if (episodes == Episodes.PREFIX) {
             int[] prefix = prefix(items, random);
             int m = Math.min(prefix.length, maxLength + 1);
-            return new Episode(Arrays.copyOfRange(prefix, prefix.length - m, prefix.length), m - 2);
+            return new Episode(Arrays.copyOfRange(prefix, prefix.length - m, prefix.length), m - 2, prefix.length - m);
         }
         int longest = Math.min(items.length, maxLength + 1);
         int support = Math.min(MIN_SUPPORT + random.nextInt(MAX_SUPPORT - MIN_SUPPORT + 1), longest - 1);
         int query = Math.min(Protocol.N, longest - support);
         int length = support + query;
         int start = random.nextBoolean() ? 0 : random.nextInt(items.length - length + 1);
-        return new Episode(Arrays.copyOfRange(items, start, start + length), support - 1);
+        return new Episode(Arrays.copyOfRange(items, start, start + length), support - 1, start);
     }
 
     /** The paper's episode: the sequence up to a random cut point (at least 3 items). */
