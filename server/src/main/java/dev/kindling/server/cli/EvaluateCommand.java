@@ -120,7 +120,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--quantile", defaultValue = "0.8", description = "T as a quantile of users' first-interaction times.")
     double quantile;
 
-    @Option(names = "--meta-epochs", paramLabel = "N", description = "Override the profile's meta-training epochs.")
+    @Option(names = "--meta-epochs", paramLabel = "N", description = "Override the profile's meta-training epochs (with --protocol metacsr: metaCSR's outer steps, "
+                    + "default 400).")
     Integer metaEpochs;
 
     @Option(names = "--pretrain-epochs", paramLabel = "N", description = "Override the profile's pre-training epochs.")
