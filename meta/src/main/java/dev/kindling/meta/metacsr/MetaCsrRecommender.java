@@ -67,12 +67,17 @@ public final class MetaCsrRecommender implements Recommender, AutoCloseable {
             Random random = new Random(sequences.stream().mapToInt(Arrays::hashCode).reduce(17, (a, b) -> 31 * a + b));
             Params use = params;
             if (steps > 0) {
+                boolean was = Autograd.recording();
                 Autograd.record(true);
-                RunBatch support = RunBatch.of(mine.stream().map(CsrTask::support).toList(), known, negatives,
-                        itemCount, random, m, s.type());
-                NDArray vectors = table.get(ids(support.distinct(), m));
-                use = SequenceAdaptation.adapted(params, SequenceAdaptation.shift(model, params, support, vectors,
-                        steps, rate, s, m)).detached();
+                try {
+                    RunBatch support = RunBatch.of(mine.stream().map(CsrTask::support).toList(), known, negatives,
+                            itemCount, random, m, s.type());
+                    NDArray vectors = table.get(ids(support.distinct(), m));
+                    use = SequenceAdaptation.adapted(params, SequenceAdaptation.shift(model, params, support, vectors,
+                            steps, rate, s, m)).detached();
+                } finally {
+                    Autograd.record(was);
+                }
             }
             RunBatch query = RunBatch.of(mine.stream().map(CsrTask::query).toList(), known, 0, itemCount, random, m,
                     s.type());
