@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class PackageLayersTest {
     /** From the bottom: the shared data (the root package), then each layer. */
     private static final List<String> LAYERS = List.of("", "learners", "evaluation", "baseline", "maml", "paml", "mml",
-            "melo", "serving", "comparison");
+            "melo", "metacsr", "serving", "comparison");
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?dev\\.kindling\\.meta\\.([a-z.]*?)\\.?[A-Z]",
             Pattern.MULTILINE);
 

@@ -44,6 +44,10 @@ import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.melo.RatingComparison;
+import dev.kindling.meta.metacsr.CsrComparison;
+import dev.kindling.meta.metacsr.DiffusionRepresenter;
+import dev.kindling.meta.metacsr.MetaCsrModel;
+import dev.kindling.meta.metacsr.MetaCsrTraining;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.meta.serving.ModelTraining;
 import dev.kindling.tensor.DjlRuntime;
@@ -70,11 +74,21 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "maml-id-melo (MAML ID-only with MELO's weights over the support's ratings).")
     List<String> methods;
 
-    @Option(names = "--protocol", defaultValue = "cold-start", paramLabel = "cold-start|melo",
+    @Option(names = "--protocol", defaultValue = "cold-start", paramLabel = "cold-start|melo|metacsr",
             description = "cold-start: ranking for new users (MML, PAML and the baselines; the default); melo: rating "
                     + "prediction, Basic vs MAML vs MELO per backbone on the store's ratings (RMSE, MAE; quick: seed 1, "
-                    + "SASRec; full: seeds 1-3, SASRec and GRU4Rec).")
+                    + "SASRec; full: seeds 1-3, SASRec and GRU4Rec); metacsr: metaCSR's protocol (the new users' "
+                    + "held-out item against 100 sampled negatives; metaCSR, its ablations, SASRec, EASE, item-kNN, "
+                    + "popularity; quick: seed 1, full: seeds 1-3; --methods picks some of them).")
     String protocolName;
+
+    @Option(names = "--hops", paramLabel = "N",
+            description = "With --protocol metacsr: the Diffusion Representer's hops (default 1).")
+    Integer hops;
+
+    @Option(names = "--pooling", paramLabel = "mean|max",
+            description = "With --protocol metacsr: the Diffusion Representer's aggregator (default mean).")
+    String pooling;
 
     @Option(names = "--backbones", split = ",", paramLabel = "B,...",
             description = "With --protocol melo: the backbones (sasrec, gru4rec).")
@@ -107,7 +121,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--quantile", defaultValue = "0.8", description = "T as a quantile of users' first-interaction times.")
     double quantile;
 
-    @Option(names = "--meta-epochs", paramLabel = "N", description = "Override the profile's meta-training epochs.")
+    @Option(names = "--meta-epochs", paramLabel = "N", description = "Override the profile's meta-training epochs (with --protocol metacsr: metaCSR's outer steps, "
+                    + "default 400).")
     Integer metaEpochs;
 
     @Option(names = "--pretrain-epochs", paramLabel = "N", description = "Override the profile's pre-training epochs.")
@@ -162,8 +177,10 @@ final class EvaluateCommand implements Callable<Integer> {
         };
         if (protocolName.equals("melo")) {
             return ratingProtocol(config, full);
+        } else if (protocolName.equals("metacsr")) {
+            return metaCsrProtocol(config, full);
         } else if (!protocolName.equals("cold-start")) {
-            throw new IllegalArgumentException("--protocol must be cold-start or melo, was " + protocolName);
+            throw new IllegalArgumentException("--protocol must be cold-start, melo or metacsr, was " + protocolName);
         }
         ColdStartEvaluation.Settings settings = new ColdStartEvaluation.Settings(
                 full ? List.of(5, 10, 20) : List.of(10), full ? List.of(1L, 2L, 3L) : List.of(1L), ModelTraining.LEARNER,
@@ -251,6 +268,52 @@ final class EvaluateCommand implements Callable<Integer> {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(run.json(reports)));
         } else {
             run.print(reports, out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** {@code --protocol metacsr}: see {@link MetaCsrProtocolRun}. */
+    private int metaCsrProtocol(KindlingConfig config, boolean full) throws Exception {
+        List<Long> chosenSeeds = seeds != null ? seeds : full ? List.of(1L, 2L, 3L) : List.of(1L);
+        List<String> chosenMethods = methods != null ? methods : CsrComparison.METHODS;
+        chosenMethods.forEach(m -> {
+            if (!CsrComparison.METHODS.contains(m)) {
+                throw new IllegalArgumentException("--methods: each one of " + CsrComparison.METHODS + ", was " + m);
+            }
+        });
+        CsrComparison.Settings settings = CsrComparison.Settings.defaults();
+        if (metaEpochs != null || innerSteps != null || innerRate != null) {
+            MetaCsrTraining.Options t = settings.training();
+            t = t.withInner(innerSteps != null ? innerSteps : t.innerSteps(), innerRate != null ? innerRate : t.innerRate());
+            if (metaEpochs != null) {
+                t = t.withSteps(metaEpochs); // with this protocol: outer steps
+            }
+            settings = new CsrComparison.Settings(settings.model(), t, settings.sasrec(), settings.sasrecEpochs(),
+                    settings.easeLambda(), settings.knn());
+        }
+        if (hops != null || pooling != null) {
+            MetaCsrModel.Config c = settings.model();
+            c = c.withHops(hops != null ? hops : c.hops());
+            if (pooling != null) {
+                c = c.withPooling(DiffusionRepresenter.Pooling.of(pooling));
+            }
+            settings = new CsrComparison.Settings(c, settings.training(), settings.sasrec(), settings.sasrecEpochs(),
+                    settings.easeLambda(), settings.knn());
+        }
+        DjlRuntime.ensureOffline();
+        DjlRuntime.singleThreadedOps();
+        MetaCsrProtocolRun run;
+        List<CsrComparison.MethodRun> runs;
+        try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            run = new MetaCsrProtocolRun(store, chosenSeeds, chosenMethods, settings);
+            runs = run.run(manager, LOG::info);
+        }
+        var out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(run.json(runs)));
+        } else {
+            run.print(runs, out);
         }
         out.flush();
         return 0;
