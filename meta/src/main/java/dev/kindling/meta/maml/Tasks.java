@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -31,6 +32,11 @@ public final class Tasks {
     private final DataType type;
     private final NextItemLoss loss;
     private final int sampledCandidates;
+    /**
+     * The items left when some are out of the catalogue, in index order: what a next item is scored against in tasks
+     * and adaptation, and what BPR draws negatives from; null: every item.
+     */
+    private final long[] remaining;
 
     /**
      * Tasks for the paper's BPR loss.
@@ -55,6 +61,34 @@ public final class Tasks {
         this.type = type;
         this.loss = loss;
         this.sampledCandidates = sampledCandidates;
+        this.remaining = null;
+    }
+
+    private Tasks(Tasks base, long[] remaining) {
+        this.features = base.features;
+        this.items = base.items;
+        this.maxLength = base.maxLength;
+        this.type = base.type;
+        this.loss = base.loss;
+        this.sampledCandidates = base.sampledCandidates;
+        this.remaining = remaining;
+    }
+
+    /**
+     * These tasks over a catalogue some items have left (deleted while a model serves): tasks and adaptation score
+     * each next item against the remaining items only, and BPR draws its negatives by position among them. A served
+     * model that keeps a deleted item's index thus adapts as one loaded without it would.
+     */
+    public Tasks without(int[] removedItems) {
+        if (removedItems.length == 0) {
+            return this;
+        }
+        boolean[] out = new boolean[items + 1];
+        for (int i : removedItems) {
+            out[i] = true;
+        }
+        long[] kept = IntStream.rangeClosed(1, items).filter(i -> !out[i]).asLongStream().toArray();
+        return new Tasks(this, kept);
     }
 
     public int maxLength() {
@@ -199,6 +233,8 @@ public final class Tasks {
                 sampled[i] = 1 + random.nextInt(items);
             }
             candidates = manager.create(sampled);
+        } else if (loss == NextItemLoss.SOFTMAX && !sample && remaining != null) {
+            candidates = manager.create(remaining); // every item but the removed ones
         }
         Shape shape = new Shape(sequences.size(), n);
         return batch(windows, manager).withTargets(manager.create(positives, shape),
@@ -224,7 +260,8 @@ public final class Tasks {
 
     int negative(Set<Integer> exclude, Random random) {
         while (true) {
-            int candidate = 1 + random.nextInt(items);
+            // the i-th remaining item: with no item removed, item i + 1, so the draws do not depend on removed indices
+            int candidate = remaining == null ? 1 + random.nextInt(items) : (int) remaining[random.nextInt(remaining.length)];
             if (!exclude.contains(candidate)) {
                 return candidate;
             }

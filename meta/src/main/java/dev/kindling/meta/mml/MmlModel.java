@@ -110,15 +110,20 @@ public final class MmlModel {
      *                   ({@link NeighbourTable#fromIndex}); null: computed exactly from the features
      * @param paml       PAML's per-user inner rates for the main learner (training and restoring); null: a fixed rate
      */
-    public record Setup(NeighbourTable neighbours, Paml paml) {
-        public static final Setup NONE = new Setup(null, null);
+    public record Setup(NeighbourTable neighbours, Paml paml, int[] removed) {
+        public static final Setup NONE = new Setup(null, null, new int[0]);
 
         public Setup withNeighbours(NeighbourTable table) {
-            return new Setup(table, paml);
+            return new Setup(table, paml, removed);
         }
 
         public Setup withPaml(Paml p) {
-            return new Setup(neighbours, p);
+            return new Setup(neighbours, p, removed);
+        }
+
+        /** Item indices deleted from the catalogue since the data set was made: adaptation leaves them out. */
+        public Setup withRemoved(int[] items) {
+            return new Setup(neighbours, paml, items.clone());
         }
     }
 
@@ -182,7 +187,7 @@ public final class MmlModel {
                 List.of((int) features.text().getShape().get(1), (int) features.image().getShape().get(1)),
                 config.hidden());
         this.fusion = new FusionLayer(config.maxLength(), config.hidden(), 128);
-        this.tasks = Tasks.forLearner(config, features, data.itemCount(), type);
+        this.tasks = Tasks.forLearner(config, features, data.itemCount(), type).without(setup.removed());
         this.trained = data.oldItems();
     }
 

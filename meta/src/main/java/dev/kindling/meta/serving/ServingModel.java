@@ -285,6 +285,8 @@ public final class ServingModel implements AutoCloseable {
             if (reuse != null) {
                 setup = setup.withNeighbours(reuse.neighbours());
             }
+            setup = setup.withRemoved(removed.stream().map(data::itemIndex).filter(Objects::nonNull)
+                    .mapToInt(Integer::intValue).sorted().toArray());
             model = new MmlModel(data, features, manifest.learner(), s, manager, setup);
             Map<String, Params> restored = new LinkedHashMap<>();
             parameters.forEach((group, p) -> restored.put(group, p.select(name -> true)));

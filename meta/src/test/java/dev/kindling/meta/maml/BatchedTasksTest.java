@@ -118,6 +118,57 @@ class BatchedTasksTest {
         }
     }
 
+    /**
+     * Items deleted from the catalogue while a model serves keep their index but leave adaptation: the softmax is
+     * over the remaining items only, as in a model loaded without them, and BPR never draws them as negatives.
+     */
+    @Test
+    void adaptationLeavesRemovedItemsOut() {
+        int[] removed = {2, 10, 13};
+        Tasks without = tasks.without(removed);
+        SequenceLearner learner = learners().get(0);
+        Params p = learner.initialise(4);
+        int[] user = {3, 7, 1, 9, 4};
+        SequenceBatch batch = without.adaptation(user, m);
+        double[] losses = learner.positionLosses(p, batch, false, s).toType(DataType.FLOAT64, false).toDoubleArray();
+        // by hand: -log softmax over the items left (the padding and the removed ones out)
+        double[] logits = learner.encode(p, batch, false, s).matMul(learner.allItemVectors(p).transpose())
+                .toType(DataType.FLOAT64, false).toDoubleArray();
+        long[] positives = batch.positives().toLongArray();
+        int n = positives.length;
+        for (int t = 0; t < n; t++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 1; i <= items; i++) {
+                if (Arrays.binarySearch(removed, i) < 0) {
+                    max = Math.max(max, logits[t * (items + 1) + i]);
+                }
+            }
+            double sum = 0;
+            for (int i = 1; i <= items; i++) {
+                if (Arrays.binarySearch(removed, i) < 0) {
+                    sum += Math.exp(logits[t * (items + 1) + i] - max);
+                }
+            }
+            double expected = max + Math.log(sum) - logits[t * (items + 1) + (int) positives[t]];
+            assertThat(losses[t]).as("position %d", t).isCloseTo(expected, within(1e-9));
+        }
+        double[] everything = learner.positionLosses(p, tasks.adaptation(user, m), false, s)
+                .toType(DataType.FLOAT64, false).toDoubleArray();
+        assertThat(everything[n - 1]).as("with the removed items in, the loss is larger").isGreaterThan(losses[n - 1]);
+        assertThat(tasks.without(new int[0])).isSameAs(tasks);
+
+        // BPR: the same draws as a catalogue of the 12 items left, numbered in order
+        Tasks bpr = new Tasks(null, items, 8, DataType.FLOAT64).without(removed);
+        Tasks compact = new Tasks(null, items - removed.length, 8, DataType.FLOAT64);
+        int[] left = java.util.stream.IntStream.rangeClosed(1, items).filter(i -> Arrays.binarySearch(removed, i) < 0)
+                .toArray();
+        for (int seed = 0; seed < 200; seed++) {
+            int negative = bpr.negative(java.util.Set.of(), new Random(seed));
+            assertThat(negative).isNotIn(2, 10, 13)
+                    .isEqualTo(left[compact.negative(java.util.Set.of(), new Random(seed)) - 1]);
+        }
+    }
+
     private static Params added(Params a, Params b) {
         Params out = new Params();
         for (String n : a.names()) {

@@ -192,19 +192,26 @@ public final class ModelLifecycle implements AutoCloseable {
      */
     private synchronized void applyCatalogueChanges() {
         ServingModel current = model.get();
-        Set<String> ids = new HashSet<>(changedItems);
-        if (current == null || ids.isEmpty()) {
+        if (current == null) {
+            return;
+        }
+        // Taken before the store is read: a change notified while this update runs stays queued for the next one
+        // (taking a snapshot and removing it afterwards lost the deletion of an item added just before).
+        Set<String> ids = new HashSet<>();
+        for (var it = changedItems.iterator(); it.hasNext(); ) {
+            ids.add(it.next());
+            it.remove();
+        }
+        if (ids.isEmpty()) {
             return;
         }
         String pointer = currentVersion(config.home().resolve("models"));
         if (pointer != null && !pointer.equals(loadedPointer)) {
-            changedItems.removeAll(ids);
             reload(false);
             return;
         }
         long start = System.nanoTime();
         ServingModel fresh = current.withCatalogueChanges(store, index, ids, manager);
-        changedItems.removeAll(ids);
         catalogueUpdates.incrementAndGet();
         swap(fresh, "updated", start);
         lastUpdateEnd = System.nanoTime();
