@@ -48,6 +48,35 @@ public final class SelfAttention {
         return Layers.linear(context, p.get(prefix + ".wo"), p.get(prefix + ".bo"));
     }
 
+    /**
+     * What the last row of causal self-attention over {@code [prefix; appended_c]} gives, for C appended positions at
+     * once that share one prefix: each appended position attends every prefix position and itself, the prefix's keys
+     * and values computed once instead of once per row (vanilla attention, no dropout: for inference).
+     *
+     * @param prefix   the shared positions [1, n, d]
+     * @param appended one position after the prefix per row [C, 1, d]
+     * @return the appended positions' attention output [C, 1, d]
+     */
+    public static NDArray forwardAppended(NDArray prefix, NDArray appended, Params p, String name, int heads,
+                                         Scalars s) {
+        long n = prefix.getShape().get(1);
+        long rows = appended.getShape().get(0);
+        long d = appended.getShape().get(2);
+        long dk = d / heads;
+        NDArray kp = split(Layers.linear(prefix, p.get(name + ".wk"), p.get(name + ".bk")), 1, n, heads, dk);
+        NDArray vp = split(Layers.linear(prefix, p.get(name + ".wv"), p.get(name + ".bv")), 1, n, heads, dk);
+        NDArray q = split(Layers.linear(appended, p.get(name + ".wq"), p.get(name + ".bq")), rows, 1, heads, dk);
+        NDArray k = split(Layers.linear(appended, p.get(name + ".wk"), p.get(name + ".bk")), rows, 1, heads, dk);
+        NDArray v = split(Layers.linear(appended, p.get(name + ".wv"), p.get(name + ".bv")), rows, 1, heads, dk);
+        // [C, h, 1, n] against the prefix (broadcast over the rows), [C, h, 1, 1] against itself
+        NDArray scores = q.matMul(kp.transpose(0, 1, 3, 2)).concat(q.mul(k).sum(new int[] {3}, true), 3)
+                .mul(s.of(1.0 / Math.sqrt(dk)));
+        NDArray probs = scores.softmax(-1);
+        NDArray context = probs.get(":, :, :, 0:" + n).matMul(vp).add(probs.get(":, :, :, " + n + ":").mul(v))
+                .transpose(0, 2, 1, 3).reshape(rows, 1, d);
+        return Layers.linear(context, p.get(name + ".wo"), p.get(name + ".bo"));
+    }
+
     private static NDArray split(NDArray x, long batch, long n, long heads, long dk) {
         return x.reshape(batch, n, heads, dk).transpose(0, 2, 1, 3);
     }

@@ -24,6 +24,23 @@ public final class TransformerBlock {
                 p.get(prefix + ".ln2.b"), s);
     }
 
+    /**
+     * The block's output at C positions appended after one shared prefix (see {@link SelfAttention#forwardAppended}):
+     * the last row of {@link #forward} over {@code [prefix; appended_c]} with a causal mask, for inference.
+     *
+     * @param prefix   the block's input at the shared positions [1, n, d]
+     * @param appended the block's input at one appended position per row [C, 1, d]
+     * @return [C, 1, d]
+     */
+    public static NDArray forwardAppended(NDArray prefix, NDArray appended, Params p, String name, int heads,
+                                          Scalars s) {
+        NDArray attention = SelfAttention.forwardAppended(prefix, appended, p, name + ".att", heads, s);
+        NDArray h = Layers.layerNorm(appended.add(attention), p.get(name + ".ln1.g"), p.get(name + ".ln1.b"), s);
+        NDArray ffn = Layers.linear(Layers.relu(Layers.linear(h, p.get(name + ".w1"), p.get(name + ".b1"))),
+                p.get(name + ".w2"), p.get(name + ".b2"));
+        return Layers.layerNorm(h.add(ffn), p.get(name + ".ln2.g"), p.get(name + ".ln2.b"), s);
+    }
+
     /** Adds freshly initialised parameters of one block (normal(0, 0.02) weights, zero biases, unit norms). */
     public static void initialise(Params p, String prefix, int d, int inner, ParamInit init) {
         for (String w : new String[] {"wq", "wk", "wv", "wo"}) {

@@ -3,7 +3,9 @@ package dev.kindling.meta.melo;
 import java.util.Set;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
 import dev.kindling.tensor.Layers;
@@ -42,6 +44,24 @@ public interface RatingBackbone {
      * only: adaptation and meta-training run without dropout).
      */
     NDArray predict(Params p, NDArray items, boolean training, Scalars s);
+
+    /**
+     * The predicted rating / 5 of each candidate read as the item after the context [candidates]: what
+     * {@link #predict} gives at the last position of each row {@code [context; candidate]}. A backbone may share the
+     * context's work between the candidates.
+     *
+     * @param context    the user's items, oldest first (at least one)
+     * @param candidates the items to predict
+     */
+    default NDArray predictNext(Params p, long[] context, long[] candidates, NDManager manager, Scalars s) {
+        int n = context.length;
+        long[] rows = new long[candidates.length * (n + 1)];
+        for (int c = 0; c < candidates.length; c++) {
+            System.arraycopy(context, 0, rows, c * (n + 1), n);
+            rows[c * (n + 1) + n] = candidates[c];
+        }
+        return predict(p, manager.create(rows, new Shape(candidates.length, n + 1)), s).get(":, " + n);
+    }
 
     /** The output head over the last hidden states [rows, n, d] -> [rows, n]. */
     static NDArray head(NDArray hidden, Params p, Scalars s) {

@@ -50,15 +50,15 @@ public record RatingModel(RatingMethod method, RatingBackbone backbone, Params t
                 RatingBatch support = RatingBatch.support(context, stars, sub, s.type());
                 p = new AdaptiveInnerLoop(backbone, weights, innerSteps).adaptOne(theta, phi, rates, support, s, sub);
             }
-            long[] rows = new long[candidates.length * (n + 1)];
-            for (int c = 0; c < candidates.length; c++) {
-                for (int k = 0; k < n; k++) {
-                    rows[c * (n + 1) + k] = context[k];
-                }
-                rows[c * (n + 1) + n] = candidates[c];
+            NDArray predicted;
+            long[] next = Arrays.stream(candidates).asLongStream().toArray();
+            if (n == 0) {
+                predicted = backbone.predict(p.detached(), sub.create(next, new Shape(candidates.length, 1)), s)
+                        .get(":, 0");
+            } else {
+                predicted = backbone.predictNext(p.detached(), Arrays.stream(context).asLongStream().toArray(), next,
+                        sub, s);
             }
-            NDArray predicted = backbone.predict(p.detached(), sub.create(rows, new Shape(candidates.length, n + 1)), s)
-                    .get(":, " + n);
             double[] out = predicted.toType(DataType.FLOAT64, false).toDoubleArray();
             for (int c = 0; c < out.length; c++) {
                 out[c] *= 5.0;

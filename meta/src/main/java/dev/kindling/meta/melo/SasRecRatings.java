@@ -91,6 +91,34 @@ public final class SasRecRatings implements RatingBackbone {
         return RatingBackbone.head(x, p, s);
     }
 
+    /**
+     * The context runs through the blocks once; each candidate's position attends the context's keys and values at
+     * every block (causal attention reads nothing after a position, so its states are those of every row).
+     */
+    @Override
+    public NDArray predictNext(Params p, long[] context, long[] candidates, NDManager manager, Scalars s) {
+        NDArray pos = p.get("pos.emb");
+        if (Layers.perSequence(pos, 2)) {
+            return RatingBackbone.super.predictNext(p, context, candidates, manager, s);
+        }
+        int n = context.length;
+        NDArray x = RatingBackbone.lookup(p.get("item.emb"), manager.create(context, new Shape(1, n)))
+                .add(pos.get("0:" + n));
+        x = Layers.layerNorm(x, p.get("ln0.g"), p.get("ln0.b"), s);
+        NDArray next = RatingBackbone.lookup(p.get("item.emb"), manager.create(candidates, new Shape(candidates.length, 1)))
+                .add(pos.get(n + ":" + (n + 1)));
+        next = Layers.layerNorm(next, p.get("ln0.g"), p.get("ln0.b"), s);
+        NDArray mask = causalMask(n, manager, s);
+        for (int b = 0; b < blocks; b++) {
+            NDArray after = TransformerBlock.forwardAppended(x, next, p, "block" + b, heads, s);
+            if (b + 1 < blocks) {
+                x = TransformerBlock.forward(x, p, "block" + b, heads, null, mask, 0, false, s);
+            }
+            next = after;
+        }
+        return RatingBackbone.head(next, p, s).reshape(candidates.length);
+    }
+
     /** [1, 1, n, n]: 0 where position i may attend position j (j <= i), -1e9 elsewhere. */
     static NDArray causalMask(long n, NDManager manager, Scalars s) {
         double[] m = new double[(int) (n * n)];
