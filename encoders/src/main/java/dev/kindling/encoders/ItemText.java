@@ -2,15 +2,21 @@ package dev.kindling.encoders;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import dev.kindling.core.domain.Item;
 
 /**
- * The text an item contributes to the text encoder: the configured fields in order (title, categories, tags,
- * description, attribute:NAME), each non-empty one a sentence, list fields joined with commas. For a MovieLens movie:
- * {@code Toy Story (1995). Adventure, Animation, Children, Comedy, Fantasy. pixar, fun}.
+ * The text an item contributes to the text encoder: the configured fields in order (title, fullTitle, categories, tags,
+ * description, attribute:NAME), each non-empty one a sentence, list fields joined with commas. {@code title} leaves out
+ * a release year in parentheses at its end (importers keep it as the {@code year} attribute): with it, a title's
+ * nearest texts were films of the same year rather than of the same kind; {@code fullTitle} keeps the title as stored.
+ * For a MovieLens movie: {@code Toy Story. Adventure, Animation, Children, Comedy, Fantasy. pixar, fun}.
  */
 public final class ItemText {
+    /** A year in parentheses ending a title, as in {@code Heat (1995)}. */
+    private static final Pattern TRAILING_YEAR = Pattern.compile("\\s*\\(\\d{4}\\)\\s*$");
+
     private final List<String> fields;
 
     public ItemText(List<String> fields) {
@@ -25,7 +31,8 @@ public final class ItemText {
         List<String> parts = new ArrayList<>();
         for (String field : fields) {
             String part = switch (field) {
-                case "title" -> item.title();
+                case "title" -> withoutYear(item.title());
+                case "fullTitle" -> item.title();
                 case "description" -> item.description();
                 case "categories" -> String.join(", ", item.categories());
                 case "tags" -> String.join(", ", item.tags());
@@ -42,5 +49,11 @@ public final class ItemText {
             }
         }
         return String.join(". ", parts);
+    }
+
+    /** The title without a trailing {@code (YYYY)}; a title that is only a year stays as it is. */
+    static String withoutYear(String title) {
+        String stripped = TRAILING_YEAR.matcher(title).replaceFirst("");
+        return stripped.isBlank() ? title : stripped;
     }
 }

@@ -74,7 +74,7 @@ public final class ConfigKeys {
     public static final ConfigKey ENCODERS_TEXT_BATCH_SIZE = new ConfigKey("encoders.text.batchSize", "32", "int 1..4096",
             "Texts per forward pass.");
     public static final ConfigKey ENCODERS_TEXT_FIELDS = new ConfigKey("encoders.text.fields", "title,categories,tags,description",
-            "comma list", "Item fields that make its text, in order: title, categories, tags, description, attribute:NAME.");
+            "comma list", "Item fields that make its text, in order: title (without a trailing (YYYY) year), fullTitle (as stored), categories, tags, description, attribute:NAME.");
     public static final ConfigKey ENCODERS_IMAGE_MODEL = new ConfigKey("encoders.image.model", "auto", "auto|none|path",
             "Image encoder TorchScript file (a torchvision ResNet works); auto: the MobileNetV2 feature model in ../shared/models if present; none: no images.");
     public static final ConfigKey ENCODERS_IMAGE_BATCH_SIZE = new ConfigKey("encoders.image.batchSize", "16", "int 1..1024",

@@ -117,10 +117,10 @@ public final class ConfigLoader {
         List<String> fields = new ArrayList<>();
         for (String f : text(v, ConfigKeys.ENCODERS_TEXT_FIELDS).split(",")) {
             String field = f.strip();
-            if (!List.of("title", "categories", "tags", "description").contains(field)
+            if (!List.of("title", "fullTitle", "categories", "tags", "description").contains(field)
                     && !(field.startsWith("attribute:") && field.length() > "attribute:".length())) {
                 throw bad(v, ConfigKeys.ENCODERS_TEXT_FIELDS, "names unknown field '" + field
-                        + "' (use title, categories, tags, description, attribute:NAME)");
+                        + "' (use title, fullTitle, categories, tags, description, attribute:NAME)");
             }
             fields.add(field);
         }
