@@ -37,6 +37,7 @@ import dev.kindling.meta.maml.EarlyStopping;
 import dev.kindling.meta.maml.InnerRates;
 import dev.kindling.meta.maml.Tasks;
 import dev.kindling.meta.maml.Training;
+import dev.kindling.meta.maml.TrainingProgress;
 import dev.kindling.meta.mml.MmlModel.LearnerOutputs;
 import dev.kindling.meta.mml.MmlModel.Variant;
 import dev.kindling.meta.paml.PamlLearningRate;
@@ -82,20 +83,26 @@ public final class MmlTraining {
      * @param collaborative  the collaborative learner of {@link MmlModel.Variant#CF}, or null: the fusion users' scores
      *                       come from a fit on the learner users only, so the fusion sees what it will see for a new
      *                       user; serving uses a fit on every old user
+     * @param progress       told of every epoch of every stage (a progress bar's)
      */
-    public record Options(int pretrainEpochs, HeldOutUsers validation, int patience, CollaborativeFit collaborative) {
-        public static final Options NONE = new Options(0, null, 0, null);
+    public record Options(int pretrainEpochs, HeldOutUsers validation, int patience, CollaborativeFit collaborative,
+                          TrainingProgress progress) {
+        public static final Options NONE = new Options(0, null, 0, null, TrainingProgress.NONE);
 
         public Options withPretraining(int epochs) {
-            return new Options(epochs, validation, patience, collaborative);
+            return new Options(epochs, validation, patience, collaborative, progress);
         }
 
         public Options withValidation(HeldOutUsers users, int patience) {
-            return new Options(pretrainEpochs, users, patience, collaborative);
+            return new Options(pretrainEpochs, users, patience, collaborative, progress);
         }
 
         public Options withCollaborative(CollaborativeFit fit) {
-            return new Options(pretrainEpochs, validation, patience, fit);
+            return new Options(pretrainEpochs, validation, patience, fit, progress);
+        }
+
+        public Options withProgress(TrainingProgress p) {
+            return new Options(pretrainEpochs, validation, patience, collaborative, p);
         }
     }
 
@@ -139,8 +146,10 @@ public final class MmlTraining {
         Training.Validation v = options.validation() == null ? null : Training.Validation.ofAdaptation(
                 name + " pre-training", learner, tasks, maml.innerSteps(), maml.innerRate(), s, manager,
                 options.validation(), options.patience(), 5);
+        String stage = "pre-training the " + name;
         Training.pretrain(learner, params, data.learnerUsers(), tasks, options.pretrainEpochs(), 64, 1e-3, seed, s,
-                manager, e -> { }, v);
+                manager, e -> options.progress().advance(stage), v);
+        options.progress().finish(stage);
     }
 
     private Training.Validation validation(String name, SequenceLearner learner, Training.MamlSettings maml,
@@ -152,8 +161,20 @@ public final class MmlTraining {
                 options.validation(), options.patience(), 1);
     }
 
+    /** The epochs {@link #train} plans at most, stage by stage (a caller may plan them before training starts). */
+    public static void plan(TrainingProgress bar, Options options, Training.MamlSettings maml, Stages stages) {
+        for (String name : new String[] {"main learner", "text learner", "image learner"}) {
+            bar.plan("pre-training the " + name, options.pretrainEpochs());
+            bar.plan("meta-training the " + name, maml.epochs());
+        }
+        bar.plan("training the generator", stages.generatorEpochs());
+        bar.plan("training the fusion", stages.fusionEpochs());
+    }
+
     /** All three stages; the model's parameters are replaced. */
     public void train(Training.MamlSettings maml, Stages stages, long seed, Consumer<String> progress) {
+        TrainingProgress bar = options.progress();
+        plan(bar, options, maml, stages);
         model.releaseFeatureVectors();
         model.mainParams = main.initialise(seed);
         model.textParams = text.initialise(seed + 1);
@@ -175,7 +196,9 @@ public final class MmlTraining {
                 long learnerSeed = seed + (isText ? 1 : 2);
                 pretrain(name, learner, p, maml, learnerSeed);
                 Training.metaTrain(learner, p, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
-                        learnerSeed, s, manager, e -> { }, validation(name, learner, maml, seed));
+                        learnerSeed, s, manager, e -> bar.advance("meta-training the " + name),
+                        validation(name, learner, maml, seed));
+                bar.finish("meta-training the " + name);
                 progress.accept("stage 1: " + name + " meta-trained");
             }));
         }
@@ -183,8 +206,8 @@ public final class MmlTraining {
             pretrain("main learner", main, model.mainParams, maml, seed);
             if (paml == null) {
                 Training.metaTrain(main, model.mainParams, data.learnerUsers(), tasks, maml,
-                        InnerRates.fixed(maml.innerRate(), s), seed, s, manager, e -> { },
-                        validation("main learner", main, maml, seed));
+                        InnerRates.fixed(maml.innerRate(), s), seed, s, manager,
+                        e -> bar.advance("meta-training the main learner"), validation("main learner", main, maml, seed));
             } else {
                 PamlLearningRate rateModel = new PamlLearningRate(MmlModel.PAML_HIDDEN, paml.delta(),
                         maml.innerRate());
@@ -192,8 +215,10 @@ public final class MmlTraining {
                         seed + 7), paml.memory(), main, model.mainParams, paml.neighbours(), paml.rate(), s, manager)
                         .withRegularisation(paml.regularisation());
                 Training.metaTrain(main, model.mainParams, data.learnerUsers(), tasks, maml, model.pamlRates, seed, s,
-                        manager, e -> { }, validation("main learner (PAML)", main, maml, seed));
+                        manager, e -> bar.advance("meta-training the main learner"),
+                        validation("main learner (PAML)", main, maml, seed));
             }
+            bar.finish("meta-training the main learner");
             progress.accept("stage 1: main learner meta-trained" + (paml == null ? "" : " with PAML rates"));
             for (Future<?> f : done) {
                 f.get();
@@ -209,6 +234,7 @@ public final class MmlTraining {
         model.useNeighbours(model.neighbourTable(stages.neighbours()));
         model.generatorParams = generator.initialise(manager, s.type(), seed + 3);
         trainGenerator(stages, seed);
+        bar.finish("training the generator");
         progress.accept("stage 2: generator trained");
         model.warmTable = model.warmTable().stopGradient();
         model.freezeFeatureVectors();
@@ -217,6 +243,7 @@ public final class MmlTraining {
             model.cfFusionParams = fusion.initialise(manager, s.type(), seed + 8);
         }
         trainFusion(stages, seed, maml);
+        bar.finish("training the fusion");
         if (options.collaborative() != null) {
             model.collaborative = options.collaborative().fit(data.oldUsers()); // serving: every old user
         }
@@ -339,6 +366,7 @@ public final class MmlTraining {
                         }
                     }
                 }
+                options.progress().advance("training the fusion");
                 LOG.info("fusion epoch {}: cross-entropy {}{} ({} examples{})", epoch + 1,
                         String.format("%.4f", total / Math.max(1, train.size())),
                         model.cfFusionParams == null ? "" : String.format(", with the collaborative learner %.4f",

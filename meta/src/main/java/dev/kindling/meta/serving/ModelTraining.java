@@ -30,6 +30,7 @@ import dev.kindling.meta.evaluation.Protocol;
 import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.learners.NextItemLoss;
 import dev.kindling.meta.maml.Training;
+import dev.kindling.meta.maml.TrainingProgress;
 import dev.kindling.meta.mml.AdaptationTuning;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
@@ -107,6 +108,10 @@ public final class ModelTraining {
         }
     }
 
+    /** The progress bar's stages besides MML's own. */
+    private static final String BASELINES = "fitting the baselines";
+    private static final String ADAPTATION = "choosing how serving adapts";
+
     /**
      * Trains the candidates and saves the best as the current version.
      *
@@ -116,6 +121,15 @@ public final class ModelTraining {
      */
     public static Path train(Store store, VectorIndex index, Path models, Plan plan, Device device,
                              Consumer<String> progress) {
+        return train(store, index, models, plan, device, progress, TrainingProgress.NONE);
+    }
+
+    /**
+     * {@link #train(Store, VectorIndex, Path, Plan, Device, Consumer)}, telling {@code bar} of every stage's epochs
+     * (for a progress bar with the stage and an ETA).
+     */
+    public static Path train(Store store, VectorIndex index, Path models, Plan plan, Device device,
+                             Consumer<String> progress, TrainingProgress bar) {
         Training.MamlSettings maml = plan.maml();
         String model = plan.model();
         boolean paml = plan.paml();
@@ -135,6 +149,14 @@ public final class ModelTraining {
             timed.accept(judged ? heldOut.size() + " new users after T judge the candidates (next " + Protocol.N
                     + " interactions after their first " + (HELD_OUT_K - 1) + ")"
                     : "only " + heldOut.size() + " new users after T: no early stopping or selection");
+            boolean withMml = auto || only.isMml();
+            boolean withCf = auto || only == ServedMethod.MML_CF;
+            MmlTraining.Options options = MmlTraining.Options.NONE.withPretraining(pretrainEpochs).withProgress(bar);
+            bar.plan(BASELINES, 1);
+            if (withMml) {
+                MmlTraining.plan(bar, options, maml, plan.stages());
+                bar.plan(ADAPTATION, withCf ? 2 : 1);
+            }
             Map<String, Double> candidates = new LinkedHashMap<>();
             Map<String, Params> groups = new LinkedHashMap<>();
             Map<ServedMethod, NeighbourLists> lists = new LinkedHashMap<>();
@@ -163,9 +185,10 @@ public final class ModelTraining {
                 candidates.put(ServedMethod.POPULARITY.label(), score);
                 timed.accept(String.format("popularity: held-out NDCG@10 %.4f", score));
             }
+            bar.finish(BASELINES);
             AdaptationTuning.Choice adaptation = null;
             Map<ServedMethod, AdaptationTuning.Choice> adaptations = new LinkedHashMap<>();
-            if (auto || only.isMml()) {
+            if (withMml) {
                 ItemFeatures features = data.features(store, manager, DataType.FLOAT32);
                 Scalars s = new Scalars(manager, DataType.FLOAT32);
                 MmlModel.Setup setup = MmlModel.Setup.NONE.withNeighbours(NeighbourTable.fromIndex(
@@ -177,11 +200,9 @@ public final class ModelTraining {
                             plan.pamlUsers())));
                 }
                 MmlModel mml = new MmlModel(data, features, plan.learner(), s, manager, setup);
-                MmlTraining.Options options = MmlTraining.Options.NONE.withPretraining(pretrainEpochs);
                 if (judged) {
                     options = options.withValidation(heldOut, PATIENCE);
                 }
-                boolean withCf = auto || only == ServedMethod.MML_CF;
                 if (withCf) {
                     double l = lambda;
                     var served = lists.get(ServedMethod.EASE);
@@ -196,6 +217,7 @@ public final class ModelTraining {
                     AdaptationTuning.Choice choice = AdaptationTuning.choose(mml, m.variant(), heldOut,
                             AdaptationTuning.STEPS, AdaptationTuning.RATES, line -> timed.accept(m.label() + " " + line));
                     adaptations.put(m, choice);
+                    bar.advance(ADAPTATION);
                     candidates.put(m.label(), judged ? choice.ndcg10() : 0);
                 }
                 groups.putAll(mml.parameters());

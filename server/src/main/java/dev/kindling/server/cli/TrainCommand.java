@@ -69,18 +69,20 @@ final class TrainCommand implements Callable<Integer> {
         DjlRuntime.singleThreadedOps();
         long start = System.nanoTime();
         var err = spec.commandLine().getErr();
-        try (Store store = Stores.open(config.store()); VectorIndex index = VectorIndexes.open(config.index())) {
+        Path saved;
+        try (Store store = Stores.open(config.store()); VectorIndex index = VectorIndexes.open(config.index());
+             TrainingBar bar = new TrainingBar(err)) {
             ModelTraining.Plan plan = ModelTraining.Plan.of(profile).with(quantile, paml, config.pamlUsers(),
                     pretrainEpochs != null ? pretrainEpochs : ModelTraining.pretrainEpochs(profile), model);
-            Path saved = ModelTraining.train(store, index, config.home().resolve("models"), plan,
+            saved = ModelTraining.train(store, index, config.home().resolve("models"), plan,
                     DjlRuntime.device(config.metaDevice(), "PyTorch"), line -> {
                 err.println(line);
                 err.flush();
-            });
-            err.printf("trained in %.0f s; model %s is now current%n", (System.nanoTime() - start) / 1e9, saved);
-            err.flush();
-            LOG.debug("model saved to {}", saved);
+            }, bar.progress());
         }
+        err.printf("trained in %.0f s; model %s is now current%n", (System.nanoTime() - start) / 1e9, saved);
+        err.flush();
+        LOG.debug("model saved to {}", saved);
         return 0;
     }
 

@@ -63,6 +63,12 @@ final class Jobs implements AutoCloseable {
             this.message = message;
         }
 
+        /** Progress counts only: {@code done} of {@code total}, the message left as it is. */
+        synchronized void counts(long done, long total) {
+            this.done = done;
+            this.total = total;
+        }
+
         synchronized void message(String message) {
             this.message = message;
         }

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.javalin.http.Context;
 
+import dev.kindling.meta.maml.TrainingProgress;
 import dev.kindling.meta.serving.ModelTraining;
 import dev.kindling.meta.serving.RatingModelTraining;
 import dev.kindling.meta.serving.ServedMethod;
@@ -61,7 +62,8 @@ final class JobsResource {
             var saved = ModelTraining.train(services.store(), services.index(),
                     services.config().home().resolve("models"), ModelTraining.Plan.of(profile).with(q, paml,
                             services.config().pamlUsers(), pretrainEpochs, model),
-                    DjlRuntime.device(services.config().metaDevice(), "PyTorch"), j::message);
+                    DjlRuntime.device(services.config().metaDevice(), "PyTorch"), j::message,
+                    new TrainingProgress(p -> j.counts(p.done(), p.total())));
             j.message("loading the new model");
             services.models().reload();
             return Map.of("model", saved.getFileName().toString());
