@@ -30,6 +30,28 @@ class CliTest {
         return new Result(exit, out.toString(), err.toString());
     }
 
+    /** Every option and positional parameter of every command says what it is for in --help. */
+    @Test
+    void everyOptionIsDescribed() {
+        java.util.List<String> bare = new java.util.ArrayList<>();
+        java.util.Deque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(KindlingCli.commandLine()));
+        int options = 0;
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            todo.addAll(c.getSubcommands().values());
+            for (var arg : c.getCommandSpec().args()) {
+                options++;
+                String text = String.join(" ", arg.description()).strip();
+                if (text.isEmpty()) {
+                    bare.add(c.getCommandSpec().qualifiedName() + " " + (arg.isOption()
+                            ? ((CommandLine.Model.OptionSpec) arg).longestName() : arg.paramLabel()));
+                }
+            }
+        }
+        assertThat(options).isGreaterThan(50);
+        assertThat(bare).as("options without a description").isEmpty();
+    }
+
     @Test
     void statsOnAnEmptyHomeIsZero() {
         Result r = run("stats", "--json", "--home", home.toString());
