@@ -49,6 +49,10 @@ public final class MetaCsrModel {
     private final DataType type;
     private final NDManager manager;
 
+    /**
+     * @param graph the regular users' graph the representer diffuses over; null for a served model, which ranks with
+     *              the item table saved when it was trained and never runs the representer
+     */
     public MetaCsrModel(Config config, InteractionGraph graph, NDManager manager, DataType type) {
         this.config = config;
         this.representer = new DiffusionRepresenter(graph, config.dimension(), config.hops(), config.pooling());

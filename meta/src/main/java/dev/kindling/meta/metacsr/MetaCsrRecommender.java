@@ -33,6 +33,26 @@ public final class MetaCsrRecommender implements Recommender, AutoCloseable {
     private final NDManager manager;
     private final NDArray table;
 
+    /**
+     * A served metaCSR: the item table as saved when it was trained (the representer is not run again), with rows
+     * for the items added since.
+     *
+     * @param table every item's representation [items + 1, d] (row 0 padding's); owned by this recommender from now
+     */
+    public MetaCsrRecommender(MetaCsrModel model, Params params, NDArray table, CsrTasks tasks, int steps, double rate,
+                              int negatives, Scalars s, NDManager manager) {
+        this.model = model;
+        this.params = params.detached();
+        this.tasks = tasks;
+        this.steps = steps;
+        this.rate = rate;
+        this.negatives = negatives;
+        this.s = s;
+        this.manager = manager.newSubManager();
+        table.attach(this.manager);
+        this.table = table;
+    }
+
     public MetaCsrRecommender(MetaCsrModel model, Params params, CsrTasks tasks, int steps, double rate, int negatives,
                               Scalars s, NDManager manager) {
         this.model = model;

@@ -48,10 +48,11 @@ public final class ModelDirectory {
      *                   without one: serving uses {@link AdaptationTuning.Choice#DEFAULT})
      * @param method     the method serving ranks with (see {@link ServedMethod}; null in version 1: {@code mml})
      * @param candidates every method trained, with its NDCG@10 on the held-out users it was chosen by
+     * @param metacsr    a metaCSR model's settings (null for the others)
      */
     public record Manifest(int formatVersion, String version, LearnerConfig learner, long cut, int items,
                            Map<String, String> encoders, List<String> groups, AdaptationTuning.Choice adaptation,
-                           String method, Map<String, Double> candidates) {
+                           String method, Map<String, Double> candidates, MetaCsrServing metacsr) {
         /** The adaptation serving uses. */
         public AdaptationTuning.Choice servingAdaptation() {
             return adaptation == null ? AdaptationTuning.Choice.DEFAULT : adaptation;
@@ -89,6 +90,13 @@ public final class ModelDirectory {
     /** Writes a new version serving the selected method and makes it current. */
     public static Path save(Path models, LearnerConfig learner, MetaDataset data, Map<String, String> encoders,
                             Map<String, Params> groups, AdaptationTuning.Choice adaptation, Selection selection) {
+        return save(models, learner, data, encoders, groups, adaptation, selection, null);
+    }
+
+    /** Writes a new version, with a metaCSR model's settings (null: none), and makes it current. */
+    public static Path save(Path models, LearnerConfig learner, MetaDataset data, Map<String, String> encoders,
+                            Map<String, Params> groups, AdaptationTuning.Choice adaptation, Selection selection,
+                            MetaCsrServing metacsr) {
         String version = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC).format(Instant.now());
         try {
             Files.createDirectories(models);
@@ -104,6 +112,9 @@ public final class ModelDirectory {
             }
             root.put("method", selection.method().label());
             root.set("candidates", JSON.valueToTree(selection.candidates()));
+            if (metacsr != null) {
+                root.set("metacsr", JSON.valueToTree(metacsr));
+            }
             Files.writeString(tmp.resolve("model.json"), JSON.writeValueAsString(root));
             StringBuilder items = new StringBuilder();
             for (int i = 1; i <= data.itemCount(); i++) {

@@ -139,6 +139,13 @@ public final class ModelTraining {
                 line));
         boolean auto = model.equals("auto");
         ServedMethod only = auto ? null : ServedMethod.of(model);
+        if (only == ServedMethod.METACSR) {
+            bar.plan("training metaCSR", 1);
+            Path saved = MetaCsrModelTraining.train(store, models, MetaCsrModelTraining.Plan.defaults(), device,
+                    progress);
+            bar.finish("training metaCSR");
+            return saved;
+        }
         DjlRuntime.seedRandom(SEED);
         try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
             MetaDataset data = MetaDataset.load(store, plan.quantile());

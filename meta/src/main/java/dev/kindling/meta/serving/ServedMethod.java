@@ -12,7 +12,9 @@ public enum ServedMethod {
     MML_CF("mml-cf"),
     EASE("ease"),
     ITEM_KNN("item-knn"),
-    POPULARITY("popularity");
+    POPULARITY("popularity"),
+    /** metaCSR (not one of {@code train}'s automatic candidates: {@code --model metacsr}). */
+    METACSR("metacsr");
 
     private final String label;
 
@@ -39,6 +41,7 @@ public enum ServedMethod {
                 return m;
             }
         }
-        throw new IllegalArgumentException("model must be mml, mml-cf, ease, item-knn or popularity, was '" + label + "'");
+        throw new IllegalArgumentException("model must be mml, mml-cf, ease, item-knn, popularity or metacsr, was '"
+                + label + "'");
     }
 }

@@ -18,8 +18,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,8 @@ import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.Recommender;
 import dev.kindling.meta.baseline.CollaborativeLists;
 import dev.kindling.meta.baseline.PopularityRecommender;
+import dev.kindling.meta.metacsr.MetaCsrModel;
+import dev.kindling.meta.metacsr.MetaCsrRecommender;
 import dev.kindling.meta.mml.AdaptationTuning;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
@@ -142,8 +146,9 @@ public final class ServingModel implements AutoCloseable {
                 cursor = page.next();
             } while (cursor != null);
             MetaDataset data = MetaDataset.forModel(store, ids, loaded.manifest().cut());
-            ItemFeatures features = loaded.groups().containsKey("main")
-                    ? data.features(store, manager, DataType.FLOAT32) : null;
+            boolean needsFeatures = loaded.groups().containsKey("main")
+                    || loaded.groups().containsKey(MetaCsrModelTraining.TABLE_GROUP);
+            ItemFeatures features = needsFeatures ? data.features(store, manager, DataType.FLOAT32) : null;
             ServingModel m = assemble(loaded.manifest(), loaded.groups(), data, features, removed, null, index,
                     manager);
             LOG.info("model {} ({}) loaded in {} s: {} items ({} added since training{})", m.version,
@@ -191,17 +196,20 @@ public final class ServingModel implements AutoCloseable {
             parameters.forEach((group, p) -> copied.put(group, p.copy(m)));
             ItemFeatures grownFeatures = null;
             Reuse reuse = null;
-            if (model != null) {
+            if (features != null) {
                 List<String> present = changed.stream().filter(id -> !missing.contains(id)).toList();
                 grownFeatures = features.withRows(grown.itemCount(), vectors(store, Modality.TEXT, present, grown),
                         vectors(store, Modality.IMAGE, present, grown), m);
-                boolean[] trained = model.trainedItems();
-                // a trained item is every other item's possible neighbour: when its vectors change, all rows are redone
-                boolean neighbourChanged = present.stream().map(data::itemIndex)
-                        .anyMatch(i -> i != null && trained[i]);
-                if (!neighbourChanged) {
-                    int[] indices = present.stream().mapToInt(grown::itemIndex).toArray();
-                    reuse = new Reuse(model, indices, neighbourRows(grown, grownFeatures, present, m));
+                if (model != null) {
+                    boolean[] trained = model.trainedItems();
+                    // a trained item is every other item's possible neighbour: when its vectors change, all rows are
+                    // redone
+                    boolean neighbourChanged = present.stream().map(data::itemIndex)
+                            .anyMatch(i -> i != null && trained[i]);
+                    if (!neighbourChanged) {
+                        int[] indices = present.stream().mapToInt(grown::itemIndex).toArray();
+                        reuse = new Reuse(model, indices, neighbourRows(grown, grownFeatures, present, m));
+                    }
                 }
             }
             ServingModel next = assemble(manifest, copied, grown, grownFeatures, removedNow, reuse, index, m);
@@ -307,10 +315,55 @@ public final class ServingModel implements AutoCloseable {
             case EASE, ITEM_KNN -> CollaborativeLists.fromParams(parameters.get(ModelTraining.BASELINE_GROUP),
                     data.itemCount());
             case POPULARITY -> popular;
+            case METACSR -> metaCsr(manifest, parameters, data, features, manager);
             default -> null;
         };
         return new ServingModel(manifest, parameters, data, features, manager, model, adapted, baseline,
                 forwardOnly != null ? forwardOnly : baseline, popular, removed);
+    }
+
+    /**
+     * A saved metaCSR: its item table, with a row for each item added since training (outside the graph it was
+     * trained on): the mean of the rows of its nearest trained items by Eq. 14 over its text and picture vectors, as
+     * MML's generator finds neighbours (metaCSR is silent on new items; a plain mean, not a learned attention, since
+     * nothing was trained for it). An item with neither vector gets a zero row.
+     */
+    private static Recommender metaCsr(ModelDirectory.Manifest manifest, Map<String, Params> parameters,
+                                       MetaDataset data, ItemFeatures features, NDManager manager) {
+        MetaCsrServing settings = manifest.metacsr();
+        NDArray saved = parameters.get(MetaCsrModelTraining.TABLE_GROUP).get(MetaCsrModelTraining.TABLE);
+        int trainedItems = (int) saved.getShape().get(0) - 1;
+        int d = (int) saved.getShape().get(1);
+        int rows = data.itemCount() + 1;
+        float[] values = Arrays.copyOf(saved.toType(DataType.FLOAT32, false).toFloatArray(), rows * d);
+        if (rows - 1 > trainedItems && features != null) {
+            boolean[] trained = new boolean[rows];
+            Arrays.fill(trained, 1, trainedItems + 1, true);
+            NeighbourTable near = NeighbourTable.build(features.vectors(), trained, settings.neighbours(), manager,
+                    i -> i > trainedItems);
+            float[] text = features.text().toType(DataType.FLOAT32, false).toFloatArray();
+            float[] hasImage = features.hasImage().toType(DataType.FLOAT32, false).toFloatArray();
+            int textDim = (int) features.text().getShape().get(1);
+            for (int i = trainedItems + 1; i < rows; i++) {
+                boolean hasText = false;
+                for (int j = 0; j < textDim && !hasText; j++) {
+                    hasText = text[i * textDim + j] != 0;
+                }
+                if (!hasText && hasImage[i] == 0) {
+                    continue;
+                }
+                int[] nearest = near.of(i);
+                for (int o : nearest) {
+                    for (int j = 0; j < d; j++) {
+                        values[i * d + j] += values[o * d + j] / nearest.length;
+                    }
+                }
+            }
+        }
+        NDArray table = manager.create(values, new Shape(rows, d));
+        return new MetaCsrRecommender(new MetaCsrModel(settings.model(), null, manager, DataType.FLOAT32),
+                parameters.get(MetaCsrModelTraining.SEQUENCE_GROUP), table, settings.tasks(), settings.innerSteps(),
+                settings.innerRate(), settings.negatives(), new Scalars(manager, DataType.FLOAT32), manager);
     }
 
     private static String seconds(long start) {

@@ -34,11 +34,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "quick: 3 meta-epochs per learner; full: 10 (the MML authors' setting).")
     String profile;
 
-    @Option(names = "--model", defaultValue = "auto", paramLabel = "auto|mml|mml-cf|ease|item-knn|popularity|melo",
+    @Option(names = "--model", defaultValue = "auto", paramLabel = "auto|mml|mml-cf|ease|item-knn|popularity|metacsr|melo",
             description = "What to serve: auto (default) trains MML, MML with its collaborative learner, EASE, item-kNN "
                     + "and popularity, and serves the best on the new users after T (every candidate's score goes into "
                     + "model.json); a method name trains and serves that one (ease, item-knn and popularity train in "
-                    + "seconds: a fallback). melo trains MELO's rating predictor instead (POST /v1/ratings/predict; about "
+                    + "seconds: a fallback). metacsr trains metaCSR on the ratings (positives: 4 stars and up) and serves "
+                    + "it. melo trains MELO's rating predictor instead (POST /v1/ratings/predict; about "
                     + "3 minutes on ml-latest-small), saved under models/ratings beside the recommendation model, which "
                     + "it leaves as it is.")
     String model;

@@ -38,8 +38,8 @@ final class JobsResource {
             try {
                 ServedMethod.of(model);
             } catch (IllegalArgumentException e) {
-                throw ApiException.badField("model", "model must be auto, mml, mml-cf, ease, item-knn, popularity or "
-                        + "melo (a rating model), "
+                throw ApiException.badField("model", "model must be auto, mml, mml-cf, ease, item-knn, popularity, "
+                        + "metacsr or melo (a rating model), "
                         + "was '" + JsonRequest.clip(model) + "'");
             }
         }
