@@ -59,6 +59,10 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--images: not a directory: " + images);
         }
         var err = spec.commandLine().getErr();
+        boolean fresh = !Files.exists(config.home().resolve("models").resolve("current"));
+        if (fresh || retrain) {
+            err.println(EXPECTED + (images != null ? EXPECTED_POSTERS : ""));
+        }
         List<String> shared = shared();
         int code = step(err, "1/4 import the bundled ml-latest-small", join(List.of("import", "movielens"), shared));
         if (code == 0) {
@@ -105,6 +109,11 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private final long demoStart = System.nanoTime();
+
+    /** What the first run takes, as measured on 2 cores with nothing else running (README.md, "Run the main job"). */
+    static final String EXPECTED = "kindling demo: the first run takes about 7 minutes on 2 cores (import 10 s, encode "
+            + "1.5 min, train 5 min) and up to 6 GB of memory; later runs reuse the data and the model";
+    static final String EXPECTED_POSTERS = " (posters add about 4 minutes of encoding)";
 
     /** --home, --config and --set, passed on to every step. */
     private List<String> shared() {
