@@ -60,11 +60,15 @@ public final class EaseRecommender implements Recommender {
         }
         float[] b;
         try (NDManager sub = manager.newSubManager()) {
-            NDArray p = sub.create(g, new Shape(m, m)).inverse();
+            // one m x m matrix held at a time besides the inverse's own (m = 9,742 on ml-latest-small: 380 MB each)
+            NDArray gram = sub.create(g, new Shape(m, m));
+            g = null;
+            NDArray p = gram.inverse();
+            gram.close();
             NDArray diag = p.diagonal();
             // Eq. 8: B_ij = -P_ij / P_jj, zero diagonal
-            NDArray weights = p.div(diag.reshape(1, m)).neg();
-            b = weights.toType(DataType.FLOAT32, false).toFloatArray();
+            p.divi(diag.reshape(1, m)).negi();
+            b = p.toType(DataType.FLOAT32, false).toFloatArray();
         }
         for (int a = 0; a < m; a++) {
             b[a * m + a] = 0f;
