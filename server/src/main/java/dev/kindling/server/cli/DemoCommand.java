@@ -111,8 +111,8 @@ final class DemoCommand implements Callable<Integer> {
     private final long demoStart = System.nanoTime();
 
     /** What the first run takes, as measured on 2 cores with nothing else running (README.md, "Run the main job"). */
-    static final String EXPECTED = "kindling demo: the first run takes about 7 minutes on 2 cores (import 10 s, encode "
-            + "1.5 min, train 5 min) and up to 6 GB of memory; later runs reuse the data and the model";
+    static final String EXPECTED = "kindling demo: the first run takes about 5 minutes on 2 cores (import a few seconds, "
+            + "encode 30 s, train 4 min) and up to 3.5 GB of memory; later runs reuse the data and the model";
     static final String EXPECTED_POSTERS = " (posters add about 4 minutes of encoding)";
 
     /** --home, --config and --set, passed on to every step. */

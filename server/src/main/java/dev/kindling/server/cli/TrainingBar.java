@@ -1,6 +1,8 @@
 package dev.kindling.server.cli;
 
 import java.io.PrintWriter;
+import java.util.HashSet;
+import java.util.Set;
 
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -10,8 +12,8 @@ import dev.kindling.meta.maml.TrainingProgress;
 
 /**
  * Shows a training run as one progress bar with the stage and an ETA on a terminal (each stage planned as its most
- * epochs: early stopping makes the bar jump ahead), or, when the output is not a terminal, a line whenever the stage
- * changes with the share done and the time left at the pace so far.
+ * epochs: early stopping makes the bar jump ahead), or, when the output is not a terminal, a line when a stage starts
+ * and every half minute, with the share done and the time left at the pace so far.
  */
 final class TrainingBar implements AutoCloseable {
     /** Longest stage name shown, so that bar, counts, ETA and stage fit 80 columns. */
@@ -21,7 +23,9 @@ final class TrainingBar implements AutoCloseable {
     private final ProgressBar bar;
     private final long start = System.nanoTime();
     private final TrainingProgress progress;
-    private String lastStage = "";
+    private static final long LINE_EVERY_NANOS = 30_000_000_000L;
+    private final Set<String> seen = new HashSet<>();
+    private long lastLine;
 
     TrainingBar(PrintWriter err) {
         this.err = err;
@@ -41,14 +45,16 @@ final class TrainingBar implements AutoCloseable {
             bar.maxHint(Math.max(1, s.total()));
             bar.stepTo(s.done());
             bar.setExtraMessage(stage);
-        } else if (!s.stage().isEmpty() && !s.stage().equals(lastStage)) {
-            double elapsed = (System.nanoTime() - start) / 1e9;
+        } else if (!s.stage().isEmpty() && (seen.add(s.stage()) || System.nanoTime() - lastLine > LINE_EVERY_NANOS)) {
+            // a line when a stage starts, and every half minute (the learners train side by side: their stages
+            // alternate with every epoch)
+            lastLine = System.nanoTime();
+            double elapsed = (lastLine - start) / 1e9;
             double f = s.fraction();
             err.printf("training: %3.0f%% done, now %s%s%n", 100 * f, s.stage(),
-                    f > 0.02 ? String.format(", about %s left", minutes(elapsed * (1 - f) / f)) : "");
+                    f >= 0.1 ? String.format(", about %s left", minutes(elapsed * (1 - f) / f)) : "");
             err.flush();
         }
-        lastStage = s.stage();
     }
 
     private static String minutes(double seconds) {
