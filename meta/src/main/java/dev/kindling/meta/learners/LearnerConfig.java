@@ -12,9 +12,17 @@ package dev.kindling.meta.learners;
  * @param maxLength n, longest sequence (the most recent n items are kept)
  * @param loss      the next-item loss of training and of adaptation (absent in models saved before it existed: BPR,
  *                  the paper's)
+ * @param futureWindow W, how many next interactions each position is trained to score with {@link NextItemLoss#FUTURE}
+ *                  (0, as in models saved before it existed: {@link #DEFAULT_FUTURE_WINDOW}); unused by the other losses
  */
 public record LearnerConfig(int hidden, int layers, int heads, int inner, double dropout, int maxLength,
-                            NextItemLoss loss) {
+                            NextItemLoss loss, int futureWindow) {
+    /**
+     * W of the future-window loss unless configured: 10, the query of the cold-start meta-training tasks (the next 10
+     * interactions after a new user's support, {@code Training.Episodes.COLD_START}).
+     */
+    public static final int DEFAULT_FUTURE_WINDOW = 10;
+
     public static final LearnerConfig DEFAULT = new LearnerConfig(64, 2, 2, 256, 0.5, 50, NextItemLoss.BPR);
 
     /** A learner trained with the paper's BPR loss. */
@@ -22,9 +30,21 @@ public record LearnerConfig(int hidden, int layers, int heads, int inner, double
         this(hidden, layers, heads, inner, dropout, maxLength, NextItemLoss.BPR);
     }
 
+    /** A learner trained with the given loss (the future-window loss with W = {@link #DEFAULT_FUTURE_WINDOW}). */
+    public LearnerConfig(int hidden, int layers, int heads, int inner, double dropout, int maxLength,
+                         NextItemLoss loss) {
+        this(hidden, layers, heads, inner, dropout, maxLength, loss, 0);
+    }
+
     public LearnerConfig {
         if (loss == null) {
             loss = NextItemLoss.BPR;
+        }
+        if (futureWindow == 0) {
+            futureWindow = DEFAULT_FUTURE_WINDOW;
+        }
+        if (futureWindow < 1) {
+            throw new IllegalArgumentException("the future window must be at least 1, was " + futureWindow);
         }
         if (hidden < 1 || layers < 1 || heads < 1 || inner < 1 || maxLength < 2) {
             throw new IllegalArgumentException("learner sizes must be positive (maxLength >= 2): " + this);
@@ -38,15 +58,19 @@ public record LearnerConfig(int hidden, int layers, int heads, int inner, double
     }
 
     public LearnerConfig withoutDropout() {
-        return new LearnerConfig(hidden, layers, heads, inner, 0, maxLength, loss);
+        return new LearnerConfig(hidden, layers, heads, inner, 0, maxLength, loss, futureWindow);
     }
 
     public LearnerConfig withDropout(double rate) {
-        return new LearnerConfig(hidden, layers, heads, inner, rate, maxLength, loss);
+        return new LearnerConfig(hidden, layers, heads, inner, rate, maxLength, loss, futureWindow);
     }
 
     public LearnerConfig withLoss(NextItemLoss newLoss) {
-        return new LearnerConfig(hidden, layers, heads, inner, dropout, maxLength, newLoss);
+        return new LearnerConfig(hidden, layers, heads, inner, dropout, maxLength, newLoss, futureWindow);
+    }
+
+    public LearnerConfig withFutureWindow(int window) {
+        return new LearnerConfig(hidden, layers, heads, inner, dropout, maxLength, loss, window);
     }
 
     /**

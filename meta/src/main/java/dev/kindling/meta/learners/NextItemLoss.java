@@ -10,17 +10,29 @@ package dev.kindling.meta.learners;
  *   large catalogues), as SASRec is trained in later work (Klenitskiy and Vasilev, RecSys 2023: SASRec with
  *   cross-entropy beats BERT4Rec). Not in the MML paper; measured better on every learner (meta README), and
  *   deterministic: adapting a user needs no sampled negatives, so the same request gets the same answer.</li>
+ *   <li>{@link #FUTURE}: beyond the MML paper, a future-window loss like PinnerFormer's dense all-action loss (Pancha
+ *   et al., KDD 2022): the output at each position is trained to score each of the next W interactions, not only the
+ *   next one: the mean over those targets of {@link #SOFTMAX}'s cross-entropy, each target against the same
+ *   candidates (W = {@link LearnerConfig#futureWindow()}; W = 1 is {@link #SOFTMAX}). A new user's next items are
+ *   what similar users consumed at any time rather than what follows the last item (meta README, issue 12).</li>
  * </ul>
  */
 public enum NextItemLoss {
     BPR,
-    SOFTMAX;
+    SOFTMAX,
+    FUTURE;
+
+    /** Whether each target is scored against candidates (every item or a sample) rather than a sampled negative. */
+    public boolean softmax() {
+        return this != BPR;
+    }
 
     public static NextItemLoss of(String name) {
         return switch (name) {
             case "bpr" -> BPR;
             case "softmax" -> SOFTMAX;
-            default -> throw new IllegalArgumentException("loss must be bpr or softmax, was '" + name + "'");
+            case "future" -> FUTURE;
+            default -> throw new IllegalArgumentException("loss must be bpr, softmax or future, was '" + name + "'");
         };
     }
 }

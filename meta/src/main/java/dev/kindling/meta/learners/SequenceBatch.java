@@ -14,11 +14,13 @@ import ai.djl.ndarray.NDArray;
  *                   by the batch [s], int64, or null for every item
  * @param weights    loss weight per position [batch, n] (0 = not a training position; per-example weights such as
  *                   MELO's plug in here)
+ * @param futures    for the future-window loss ({@link NextItemLoss#FUTURE}), the items of the next W interactions
+ *                   after each position [batch, n, W], int64 (column 0 the next item; 0 = none); null otherwise
  * @param textGram   cosine Gram matrix of the items' text vectors [batch, n, n] (0 for padding)
  * @param imageGram  cosine Gram matrix of the items' image vectors [batch, n, n] (0 where either item has no picture)
  */
 public record SequenceBatch(NDArray items, NDArray positives, NDArray negatives, NDArray candidates, NDArray weights,
-                            NDArray textGram, NDArray imageGram) {
+                            NDArray futures, NDArray textGram, NDArray imageGram) {
 
     public long batchSize() {
         return items.getShape().get(0);
@@ -30,11 +32,16 @@ public record SequenceBatch(NDArray items, NDArray positives, NDArray negatives,
 
     /** The same sequences with other targets and weights (support vs. query positions of one task). */
     public SequenceBatch withTargets(NDArray newPositives, NDArray newNegatives, NDArray newCandidates,
-                                     NDArray newWeights) {
-        return new SequenceBatch(items, newPositives, newNegatives, newCandidates, newWeights, textGram, imageGram);
+                                     NDArray newWeights, NDArray newFutures) {
+        return new SequenceBatch(items, newPositives, newNegatives, newCandidates, newWeights, newFutures, textGram,
+                imageGram);
     }
 
     public SequenceBatch withWeights(NDArray newWeights) {
-        return new SequenceBatch(items, positives, negatives, candidates, newWeights, textGram, imageGram);
+        return new SequenceBatch(items, positives, negatives, candidates, newWeights, futures, textGram, imageGram);
+    }
+
+    public SequenceBatch withFutures(NDArray newFutures) {
+        return new SequenceBatch(items, positives, negatives, candidates, weights, newFutures, textGram, imageGram);
     }
 }

@@ -74,6 +74,9 @@ public interface SequenceLearner {
     /** The next-item loss at every position [batch, n] (unweighted). */
     default NDArray positionLosses(Params p, SequenceBatch batch, boolean training, Scalars s) {
         NDArray encoded = encode(p, batch, training, s);
+        if (batch.futures() != null) {
+            return futureLosses(encoded, p, batch, s);
+        }
         NDArray pos = scoreAt(encoded, p, batch.positives());
         NDArray perPosition;
         if (batch.negatives() != null) {
@@ -94,6 +97,37 @@ public interface SequenceLearner {
             perPosition = pos.expandDims(2).concat(others, 2).logSoftmax(2).get(":, :, 0").neg();
         }
         return perPosition;
+    }
+
+    /**
+     * The future-window loss at every position [batch, n] (beyond the MML paper; {@link NextItemLoss#FUTURE}, after
+     * PinnerFormer's dense all-action loss): the mean over the position's next W items (batch.futures, 0 = none) of
+     * -log softmax of the item against the batch's candidates (every item when it has none, column 0 never counting;
+     * else the shared sample, a sampled item equal to the target not counting). 0 where a position has no target.
+     */
+    private NDArray futureLosses(NDArray encoded, Params p, SequenceBatch batch, Scalars s) {
+        NDArray futures = batch.futures();                                                      // [b, n, W]
+        NDArray logp;                                                                           // [b, n, W]
+        if (batch.candidates() == null) {
+            NDArray logits = encoded.matMul(allItemVectors(p).transpose());                   // [b, n, items + 1]
+            NDArray padding = encoded.getManager().zeros(new Shape(logits.getShape().get(2)), s.type());
+            padding.set(new NDIndex(0), AttentionMasks.BLOCKED);
+            logp = logits.add(padding).logSoftmax(2).gather(futures, 2);
+        } else {
+            // log softmax of target k against the sample without its own copies, in O(b n (W + s)): with c_k the
+            // copies of target k in the sample, log(exp(pos_k) + sum_j exp(o_j) - c_k exp(pos_k)), shifted by the max
+            NDArray pos = encoded.expandDims(2).mul(itemVectors(p, futures)).sum(new int[] {-1});  // [b, n, W]
+            NDArray others = encoded.matMul(itemVectors(p, batch.candidates()).transpose());   // [b, n, s]
+            NDArray copies = futures.expandDims(3).eq(batch.candidates().reshape(1, 1, 1, -1))
+                    .toType(s.type(), false).sum(new int[] {3});                                // [b, n, W]
+            NDArray max = others.max(new int[] {2}, true).maximum(pos.max(new int[] {2}, true)).stopGradient();
+            NDArray sum = others.sub(max).exp().sum(new int[] {2}, true);                       // [b, n, 1]
+            NDArray own = pos.sub(max).exp();                                                   // [b, n, W]
+            logp = pos.sub(max).sub(sum.add(own.mul(copies.neg().add(1))).log());
+        }
+        NDArray present = futures.gt(0).toType(s.type(), false);
+        int[] window = {2};
+        return logp.mul(present).sum(window).neg().div(present.sum(window).maximum(1));
     }
 
     /** Scores of every item after the last position: [batch, items + 1] (column 0, padding, is meaningless). */

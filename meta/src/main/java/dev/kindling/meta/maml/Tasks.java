@@ -31,6 +31,8 @@ public final class Tasks {
     private final int maxLength;
     private final DataType type;
     private final NextItemLoss loss;
+    /** W of the future-window loss: how many next items each position is trained to score. */
+    private final int futureWindow;
     private final int sampledCandidates;
     /**
      * The items left when some are out of the catalogue, in index order: what a next item is scored against in tasks
@@ -55,11 +57,21 @@ public final class Tasks {
      */
     public Tasks(ItemFeatures features, int items, int maxLength, DataType type, NextItemLoss loss,
                  int sampledCandidates) {
+        this(features, items, maxLength, type, loss, LearnerConfig.DEFAULT_FUTURE_WINDOW, sampledCandidates);
+    }
+
+    /**
+     * @param futureWindow with {@link NextItemLoss#FUTURE}, W: each position is trained to score the next W items of
+     *                     its sequence (those it has; a task's support positions only those in its support)
+     */
+    public Tasks(ItemFeatures features, int items, int maxLength, DataType type, NextItemLoss loss, int futureWindow,
+                 int sampledCandidates) {
         this.features = features;
         this.items = items;
         this.maxLength = maxLength;
         this.type = type;
         this.loss = loss;
+        this.futureWindow = futureWindow;
         this.sampledCandidates = sampledCandidates;
         this.remaining = null;
     }
@@ -70,6 +82,7 @@ public final class Tasks {
         this.maxLength = base.maxLength;
         this.type = base.type;
         this.loss = base.loss;
+        this.futureWindow = base.futureWindow;
         this.sampledCandidates = base.sampledCandidates;
         this.remaining = remaining;
     }
@@ -103,7 +116,8 @@ public final class Tasks {
      *                 feature-aware ID learner), else null
      */
     public static Tasks forLearner(LearnerConfig config, ItemFeatures features, int items, DataType type) {
-        return new Tasks(features, items, config.maxLength(), type, config.loss(), LearnerConfig.SAMPLED_CANDIDATES);
+        return new Tasks(features, items, config.maxLength(), type, config.loss(), config.futureWindow(),
+                LearnerConfig.SAMPLED_CANDIDATES);
     }
 
     public NextItemLoss loss() {
@@ -159,8 +173,22 @@ public final class Tasks {
             Arrays.fill(query, r * n + pad + supportTargets[r], (r + 1) * n, 1f);
         }
         Shape shape = new Shape(rows, n);
-        return new MamlTrainer.Task(all.withWeights(manager.create(support, shape).toType(type, false)),
-                all.withWeights(manager.create(query, shape).toType(type, false)), users);
+        SequenceBatch supportSet = all.withWeights(manager.create(support, shape).toType(type, false));
+        if (all.futures() != null) {
+            // the support's future windows end at its last target: adaptation never sees the query's items
+            long[] futures = all.futures().toLongArray();
+            for (int r = 0; r < rows; r++) {
+                int pad = n - (windows.get(r).length - 1);
+                for (int t = 0; t < supportTargets[r]; t++) {
+                    for (int k = supportTargets[r] - t; k < futureWindow; k++) {
+                        futures[((r * n) + pad + t) * futureWindow + k] = 0;
+                    }
+                }
+            }
+            supportSet = supportSet.withFutures(manager.create(futures, all.futures().getShape()));
+        }
+        return new MamlTrainer.Task(supportSet, all.withWeights(manager.create(query, shape).toType(type, false)),
+                users);
     }
 
     /** The window a user's next item is predicted from: the most recent maxLength items of the sequence. */
@@ -204,6 +232,7 @@ public final class Tasks {
         }
         long[] positives = new long[sequences.size() * n];
         long[] negatives = loss == NextItemLoss.BPR ? new long[sequences.size() * n] : null;
+        long[] futures = loss == NextItemLoss.FUTURE ? new long[sequences.size() * n * futureWindow] : null;
         float[] weights = new float[sequences.size() * n];
         for (int b = 0; b < sequences.size(); b++) {
             int[] s = sequences.get(b);
@@ -222,24 +251,28 @@ public final class Tasks {
                 if (negatives != null) {
                     negatives[b * n + pad + t] = negative(seen, rowRandom);
                 }
+                for (int k = 0; futures != null && k < futureWindow && t + 1 + k < m; k++) {
+                    futures[(b * n + pad + t) * futureWindow + k] = seq[t + 1 + k];
+                }
                 weights[b * n + pad + t] = 1;
             }
             windows.add(window);
         }
         NDArray candidates = null;
-        if (loss == NextItemLoss.SOFTMAX && sample && sampledCandidates > 0 && sampledCandidates < items) {
+        if (loss.softmax() && sample && sampledCandidates > 0 && sampledCandidates < items) {
             long[] sampled = new long[sampledCandidates];
             for (int i = 0; i < sampled.length; i++) {
                 sampled[i] = 1 + random.nextInt(items);
             }
             candidates = manager.create(sampled);
-        } else if (loss == NextItemLoss.SOFTMAX && !sample && remaining != null) {
+        } else if (loss.softmax() && !sample && remaining != null) {
             candidates = manager.create(remaining); // every item but the removed ones
         }
         Shape shape = new Shape(sequences.size(), n);
         return batch(windows, manager).withTargets(manager.create(positives, shape),
                 negatives == null ? null : manager.create(negatives, shape), candidates,
-                manager.create(weights, shape).toType(type, false));
+                manager.create(weights, shape).toType(type, false),
+                futures == null ? null : manager.create(futures, new Shape(sequences.size(), n, futureWindow)));
     }
 
     /** Right-aligned windows (padding 0 on the left) with their Gram matrices; targets left empty (zeros). */
@@ -254,7 +287,7 @@ public final class Tasks {
         NDArray zerosL = manager.zeros(new Shape(windows.size(), n), DataType.INT64);
         NDArray zerosW = manager.zeros(new Shape(windows.size(), n), type);
         // Gram matrices only for learners that read them (feature-aware attention); null features: none
-        return new SequenceBatch(itemIds, zerosL, null, null, zerosW,
+        return new SequenceBatch(itemIds, zerosL, null, null, zerosW, null,
                 features == null ? null : features.textGram(itemIds), features == null ? null : features.imageGram(itemIds));
     }
 

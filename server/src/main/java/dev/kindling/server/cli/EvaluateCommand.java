@@ -100,10 +100,16 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "interactions). Default ${DEFAULT-VALUE}.")
     String query;
 
-    @Option(names = "--loss", paramLabel = "bpr|softmax",
-            description = "Override the learners' next-item loss: bpr (the paper's) or softmax (cross-entropy against "
-                    + "every item).")
+    @Option(names = "--loss", paramLabel = "bpr|softmax|future",
+            description = "Override the learners' next-item loss: bpr (the paper's), softmax (cross-entropy against "
+                    + "every item) or, beyond the paper, future (each position scores each of the next W items with "
+                    + "the softmax loss; W from --future-window).")
     String loss;
+
+    @Option(names = "--future-window", paramLabel = "W",
+            description = "With --loss future: how many next interactions each position is trained to score (default "
+                    + LearnerConfig.DEFAULT_FUTURE_WINDOW + ").")
+    Integer futureWindow;
 
     @Option(names = "--episodes", paramLabel = "prefix|cold-start",
             description = "Override how meta-training tasks are cut from old users' sequences: prefix (the paper's) or "
@@ -328,6 +334,9 @@ final class EvaluateCommand implements Callable<Integer> {
         LearnerConfig learner = base.learner();
         if (loss != null) {
             learner = learner.withLoss(NextItemLoss.of(loss));
+        }
+        if (futureWindow != null) {
+            learner = learner.withFutureWindow(futureWindow);
         }
         if (dropout != null) {
             learner = learner.withDropout(dropout);
