@@ -123,11 +123,11 @@ public interface SequenceLearner {
             NDArray max = others.max(new int[] {2}, true).maximum(pos.max(new int[] {2}, true)).stopGradient();
             NDArray sum = others.sub(max).exp().sum(new int[] {2}, true);                       // [b, n, 1]
             NDArray own = pos.sub(max).exp();                                                   // [b, n, W]
-            logp = pos.sub(max).sub(sum.add(own.mul(copies.neg().add(1))).log());
+            logp = pos.sub(max).sub(sum.add(own.mul(s.of(1).sub(copies))).log());
         }
         NDArray present = futures.gt(0).toType(s.type(), false);
         int[] window = {2};
-        return logp.mul(present).sum(window).neg().div(present.sum(window).maximum(1));
+        return logp.mul(present).sum(window).neg().div(present.sum(window).maximum(s.of(1)));
     }
 
     /** Scores of every item after the last position: [batch, items + 1] (column 0, padding, is meaningless). */

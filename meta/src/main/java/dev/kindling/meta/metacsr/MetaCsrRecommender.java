@@ -53,21 +53,19 @@ public final class MetaCsrRecommender implements Recommender, AutoCloseable {
         this.table = table;
     }
 
+    /** A freshly trained metaCSR: the representer computes every item's representation once, here. */
     public MetaCsrRecommender(MetaCsrModel model, Params params, CsrTasks tasks, int steps, double rate, int negatives,
                               Scalars s, NDManager manager) {
-        this.model = model;
-        this.params = params.detached();
-        this.tasks = tasks;
-        this.steps = steps;
-        this.rate = rate;
-        this.negatives = negatives;
-        this.s = s;
-        this.manager = manager.newSubManager();
+        this(model, params, representedItems(model, params, s, manager), tasks, steps, rate, negatives, s, manager);
+    }
+
+    private static NDArray representedItems(MetaCsrModel model, Params params, Scalars s, NDManager manager) {
         boolean was = Autograd.recording();
         Autograd.record(false);
         try (NDScope scope = new NDScope()) {
-            this.table = model.representer().allItems(this.params, s, this.manager);
+            NDArray table = model.representer().allItems(params.detached(), s, manager);
             NDScope.unregister(table);
+            return table;
         } finally {
             Autograd.record(was);
         }

@@ -341,15 +341,18 @@ public final class ServingModel implements AutoCloseable {
             Arrays.fill(trained, 1, trainedItems + 1, true);
             NeighbourTable near = NeighbourTable.build(features.vectors(), trained, settings.neighbours(), manager,
                     i -> i > trainedItems);
-            float[] text = features.text().toType(DataType.FLOAT32, false).toFloatArray();
-            float[] hasImage = features.hasImage().toType(DataType.FLOAT32, false).toFloatArray();
+            // the added items' rows only (index trainedItems + 1 on): a catalogue update does not copy every item's
+            float[] text = features.text().get((trainedItems + 1) + ":").toType(DataType.FLOAT32, false).toFloatArray();
+            float[] hasImage = features.hasImage().get((trainedItems + 1) + ":").toType(DataType.FLOAT32, false)
+                    .toFloatArray();
             int textDim = (int) features.text().getShape().get(1);
             for (int i = trainedItems + 1; i < rows; i++) {
+                int a = i - trainedItems - 1;
                 boolean hasText = false;
                 for (int j = 0; j < textDim && !hasText; j++) {
-                    hasText = text[i * textDim + j] != 0;
+                    hasText = text[a * textDim + j] != 0;
                 }
-                if (!hasText && hasImage[i] == 0) {
+                if (!hasText && hasImage[a] == 0) {
                     continue;
                 }
                 int[] nearest = near.of(i);
