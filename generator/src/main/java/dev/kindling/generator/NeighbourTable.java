@@ -25,8 +25,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class NeighbourTable {
     private static final Logger LOG = LoggerFactory.getLogger(NeighbourTable.class);
-    /** Rows scored at once in the exact computation (two [rows, n] similarity blocks in memory). */
-    private static final int CHUNK = 512;
+    /**
+     * Rows scored at once in the exact computation (two [rows, n] similarity blocks in memory). Every block has
+     * exactly this many rows, the last one padded: libtorch's matrix product rounds a row differently with the number
+     * of rows beside it (a single row takes another kernel), so a row computed alone (an item added to a served
+     * model) would otherwise pick other neighbours among near-ties than the same row computed among every cold item
+     * (a model loaded later). Within one shape, a row's cosines do not depend on the rows beside it.
+     */
+    private static final int CHUNK = 64;
 
     private final int[][] neighbours;
 
@@ -132,7 +138,11 @@ public final class NeighbourTable {
             for (int from = 0; from < selected.length; from += CHUNK) {
                 int to = Math.min(selected.length, from + CHUNK);
                 try (NDManager c = sub.newSubManager()) {
-                    NDArray ids = c.create(IntStream.of(selected).skip(from).limit(to - from).asLongStream().toArray());
+                    long[] block = new long[CHUNK]; // padded with row 0, whose results are not read
+                    for (int r = from; r < to; r++) {
+                        block[r - from] = selected[r];
+                    }
+                    NDArray ids = c.create(block);
                     float[] textSim = owned(text.get(ids), c).matMul(textT).toFloatArray();
                     float[] imageSim = owned(image.get(ids), c).matMul(imageT).toFloatArray();
                     for (int r = 0; r < to - from; r++) {

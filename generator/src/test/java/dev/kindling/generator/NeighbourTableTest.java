@@ -79,6 +79,59 @@ class NeighbourTableTest {
         }
     }
 
+    /**
+     * A served model computes the row of an item added to the catalogue alone, and a model loaded later computes it
+     * among every cold item: both must pick the same neighbours, even where candidates tie to float rounding. Here
+     * every trained item is a permutation of the same coordinates and every cold item the constant vector, so all
+     * candidates tie mathematically and only the summation order of the cosines could tell them apart.
+     */
+    @Test
+    void aRowComputedAloneEqualsItsRowComputedAmongOthers() {
+        DjlRuntime.ensureOffline();
+        int items = 300;
+        int d = 2048;
+        Random r = new Random(11);
+        float[] base = new float[d];
+        for (int j = 0; j < d; j++) {
+            base[j] = (float) r.nextGaussian();
+        }
+        float[] flat = new float[(items + 1) * d];
+        boolean[] trainedHere = new boolean[items + 1];
+        for (int i = 1; i <= items; i++) {
+            trainedHere[i] = i % 3 != 0;
+            float[] row = trainedHere[i] ? shuffled(base, r) : constant(d);
+            System.arraycopy(row, 0, flat, i * d, d);
+        }
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            NDArray v = m.create(flat, new Shape(items + 1, d));
+            v = v.div(v.norm(new int[]{1}, true).add(1e-12f));
+            var vectors = new NeighbourTable.Vectors(v, m.zeros(new Shape(items + 1, 1)), m.zeros(new Shape(items + 1)));
+            NeighbourTable together = NeighbourTable.build(vectors, trainedHere, 5, m, i -> !trainedHere[i]);
+            for (int i = 3; i <= items; i += 3) {
+                int item = i;
+                assertThat(NeighbourTable.build(vectors, trainedHere, 5, m, o -> o == item).of(i))
+                        .as("item %d alone", i).containsExactly(together.of(i));
+            }
+        }
+    }
+
+    private static float[] shuffled(float[] base, Random r) {
+        float[] out = base.clone();
+        for (int j = out.length - 1; j > 0; j--) {
+            int o = r.nextInt(j + 1);
+            float t = out[j];
+            out[j] = out[o];
+            out[o] = t;
+        }
+        return out;
+    }
+
+    private static float[] constant(int d) {
+        float[] out = new float[d];
+        Arrays.fill(out, 1f);
+        return out;
+    }
+
     @Test
     void neighboursThroughTheIndexMatchTheExactTable() {
         DjlRuntime.ensureOffline();
