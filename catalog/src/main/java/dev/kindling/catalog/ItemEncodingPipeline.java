@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -161,7 +161,7 @@ public final class ItemEncodingPipeline {
         List<ModalityEncoder<?>> encoders = encoders(imagesDir);
         long total = store.stats().items();
         listener.started(limit > 0 ? Math.min(limit, total) : total);
-        Map<Modality, ModalityCounts> counts = new EnumMap<>(Modality.class);
+        Map<Modality, ModalityCounts> counts = new LinkedHashMap<>();
         long done = 0;
         String cursor = null;
         try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES);
@@ -191,7 +191,7 @@ public final class ItemEncodingPipeline {
      */
     public Report encode(List<Item> items, Path imagesDir, Listener listener) {
         long start = System.nanoTime();
-        Map<Modality, ModalityCounts> counts = new EnumMap<>(Modality.class);
+        Map<Modality, ModalityCounts> counts = new LinkedHashMap<>();
         try (OrderedWriter writer = new OrderedWriter(QUEUED_PAGES);
              PageEncoder pages = new PageEncoder(encoders(imagesDir), counts)) {
             pages.encode(items, listener, writer);
@@ -338,10 +338,14 @@ public final class ItemEncodingPipeline {
         }, failures);
     }
 
-    /** Re-fills the index collections from the vectors kept in the store, without encoding. Returns vectors written. */
+    /**
+     * Re-fills the index collections from the vectors kept in the store, without encoding: every modality's, the
+     * named ones of imported vectors too. Returns vectors written.
+     */
     public long rebuildIndex() {
         long n = 0;
-        for (Modality m : Modality.values()) {
+        for (String key : store.vectorModalities()) {
+            Modality m = Modality.parse(key);
             String cursor = null;
             boolean created = false;
             do {
@@ -382,9 +386,9 @@ public final class ItemEncodingPipeline {
             }
             List<String> items = log.stream().filter(d -> d.kind() == Deletion.Kind.ITEM).map(Deletion::id)
                     .filter(id -> store.item(id).isEmpty()).toList();
-            for (Modality m : Modality.values()) {
-                if (!items.isEmpty() && index.hasCollection(m.collection())) {
-                    index.delete(m.collection(), items);
+            for (CollectionSpec c : index.collections()) { // every modality's collection, named ones too
+                if (!items.isEmpty() && Modality.ofCollection(c.name()).isPresent()) {
+                    index.delete(c.name(), items);
                 }
             }
             applied += items.size();

@@ -4,7 +4,6 @@ import static dev.kindling.core.index.Vectors.cosine;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,23 +33,41 @@ public final class SimilarItems {
         this.index = index;
     }
 
-    /** The item's vectors, by modality; empty when it has none. */
+    /** The item's vectors in MML's modalities (text, image), by modality; empty when it has none. */
     public Map<Modality, float[]> vectors(String itemId) {
-        Map<Modality, float[]> out = new EnumMap<>(Modality.class);
-        for (Modality m : Modality.values()) {
-            if (index.hasCollection(m.collection())) {
-                index.get(m.collection(), itemId).ifPresent(r -> out.put(m, r.vector()));
-            }
+        Map<Modality, float[]> out = new LinkedHashMap<>();
+        for (Modality m : Modality.BUILT_IN) {
+            vector(itemId, m).ifPresent(v -> out.put(m, v));
         }
         return out;
     }
 
-    /** The k items nearest to itemId in one modality, the item itself excluded. */
-    public List<SimilarItem> byModality(String itemId, Modality modality, int k) {
-        float[] query = vectors(itemId).get(modality);
-        if (query == null) {
-            throw new NoVectorException(itemId, List.of(modality));
+    /** The item's vector in one modality, built-in or named; empty when it has none. */
+    public Optional<float[]> vector(String itemId, Modality modality) {
+        if (!index.hasCollection(modality.collection())) {
+            return Optional.empty();
         }
+        return index.get(modality.collection(), itemId).map(VectorRecord::vector);
+    }
+
+    /** The modalities the index holds item vectors of: text and image when encoded, named ones when imported. */
+    public List<Modality> modalities() {
+        return index.collections().stream().map(c -> Modality.ofCollection(c.name())).flatMap(Optional::stream)
+                .sorted(Comparator.comparing((Modality m) -> !m.isBuiltIn()).thenComparing(Modality::key)).toList();
+    }
+
+    /**
+     * The k items nearest to itemId in one modality (built-in or named), the item itself excluded.
+     *
+     * @throws IllegalArgumentException for a named modality the index holds no vectors of
+     * @throws NoVectorException        when the item has no vector in the modality
+     */
+    public List<SimilarItem> byModality(String itemId, Modality modality, int k) {
+        if (!modality.isBuiltIn() && !index.hasCollection(modality.collection())) {
+            throw new IllegalArgumentException("no item vectors of modality '" + modality.key() + "' were imported; "
+                    + "the index holds " + modalities().stream().map(Modality::key).toList());
+        }
+        float[] query = vector(itemId, modality).orElseThrow(() -> new NoVectorException(itemId, List.of(modality)));
         return nearest(query, modality, k, Set.of(itemId));
     }
 
@@ -69,18 +86,19 @@ public final class SimilarItems {
     public List<SimilarItem> fused(String itemId, int k) {
         Map<Modality, float[]> query = vectors(itemId);
         if (query.isEmpty()) {
-            throw new NoVectorException(itemId, List.of(Modality.values()));
+            throw new NoVectorException(itemId, Modality.BUILT_IN);
         }
         return fused(query, k, Set.of(itemId));
     }
 
     /**
-     * Fused similarity (Eq. 14) to an item given by its vectors (a new item need not be stored). Candidates are the
+     * Fused similarity (Eq. 14, over the modalities given: MML's text and image as {@link #vectors} gives them) to an
+     * item given by its vectors (a new item need not be stored). Candidates are the
      * nearest items in each modality the query has; each is then scored exactly over the modalities both have.
      */
     public List<SimilarItem> fused(Map<Modality, float[]> query, int k, Set<String> exclude) {
         int candidates = Math.max(MIN_CANDIDATES, CANDIDATE_FACTOR * k) + exclude.size();
-        Map<Modality, Map<String, Double>> known = new EnumMap<>(Modality.class);
+        Map<Modality, Map<String, Double>> known = new LinkedHashMap<>();
         Set<String> ids = new LinkedHashSet<>();
         for (Map.Entry<Modality, float[]> q : query.entrySet()) {
             Map<String, Double> scores = new LinkedHashMap<>();

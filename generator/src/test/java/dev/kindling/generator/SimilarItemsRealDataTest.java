@@ -95,7 +95,7 @@ class SimilarItemsRealDataTest {
 
     @Test
     void fusedSearchFollowsEquation14() {
-        Set<String> withVectors = Stream.of(Modality.values())
+        Set<String> withVectors = Modality.BUILT_IN.stream()
                 .flatMap(m -> store.itemVectors(m.key(), null, 100_000).rows().stream())
                 .filter(v -> v.vector() != null).map(ItemVector::itemId).collect(Collectors.toSet());
         // Star Wars IV has text and a poster: each neighbour's score is the mean of the cosines of shared modalities.

@@ -437,6 +437,20 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public List<String> vectorModalities() {
+        return transaction("list vector modalities", db -> {
+            List<String> out = new ArrayList<>();
+            try (Statement s = db.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT DISTINCT modality FROM item_vectors ORDER BY modality")) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
     public StoreStats stats() {
         return transaction("count rows", db -> {
             try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("""

@@ -197,6 +197,9 @@ public abstract class AbstractStoreContractTest {
         assertThat(texts.rows()).containsExactly(a);
         assertThat(store.itemVectors("text", texts.next(), 10).rows()).extracting(ItemVector::itemId).containsExactly("c");
         assertThat(store.itemVectors("image", null, 10).rows()).containsExactly(bad);
+        assertThat(store.vectorModalities()).as("with a vector or an error").containsExactly("image", "text");
+        store.putItemVectors(List.of(ItemVector.of("c", "clip", "imported:clip.csv", "h4", new float[] {0, 1})));
+        assertThat(store.vectorModalities()).containsExactly("clip", "image", "text");
         ItemVector a2 = ItemVector.of("a", "text", "minilm@sha256:1", "h9", new float[] {1, 0, 0});
         store.putItemVectors(List.of(a2));
         assertThat(store.itemVectors("text", null, 10).rows()).contains(a2).hasSize(2);
@@ -204,6 +207,8 @@ public abstract class AbstractStoreContractTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nope");
         store.deleteItem("a");
         assertThat(store.itemVectors("text", null, 10).rows()).extracting(ItemVector::itemId).containsExactly("c");
+        store.deleteItem("c");
+        assertThat(store.vectorModalities()).as("c held the last text and clip vectors").containsExactly("image");
     }
 
     @Test

@@ -66,6 +66,9 @@ public interface Store extends AutoCloseable {
     /** Stored vectors and errors of a modality, in item id order, after the cursor (null for the first page). */
     Page<ItemVector> itemVectors(String modality, String after, int limit);
 
+    /** The modalities that hold at least one stored vector or error, by key in alphabetical order. */
+    List<String> vectorModalities();
+
     StoreStats stats();
 
     /** Releases resources; safe to call twice. */

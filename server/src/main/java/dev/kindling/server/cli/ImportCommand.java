@@ -201,8 +201,10 @@ final class ImportCommand implements Runnable {
                 + "({\"itemId\",\"vector\"} a line) or npy (a 2-D float32/float64 array; ids with --ids).")
         Path file;
 
-        @Option(names = "--modality", required = true, paramLabel = "text|image",
-                description = "Which modality the vectors are: text (MML's txt) or image (img).")
+        @Option(names = "--modality", required = true, paramLabel = "text|image|NAME",
+                description = "Which modality the vectors are: text (MML's txt) or image (img), which the "
+                        + "meta-learners read in place of encoded vectors; or a NAME of your own (lower-case letters, "
+                        + "digits, underscores) served as similar items by NAME and left out of training.")
         String modality;
 
         @Option(names = "--format", required = true, paramLabel = "csv|jsonl|npy", description = "The file's format.")

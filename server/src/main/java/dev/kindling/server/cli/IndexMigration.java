@@ -112,7 +112,7 @@ final class IndexMigration {
 
     private Copied copy(CollectionSpec spec) {
         long sourceCount = source.count(spec.name());
-        Optional<Modality> modality = modalityOf(spec.name());
+        Optional<Modality> modality = Modality.ofCollection(spec.name());
         if (modality.isEmpty()) {
             LOG.warn("collection {} is not an item collection; it was not copied", spec.name());
             return new Copied(spec, 0, sourceCount, 0, false);
@@ -144,14 +144,5 @@ final class IndexMigration {
         }
         LOG.info("copied collection {}: {} records", spec.name(), copied);
         return new Copied(spec, copied, sourceCount, notInSource, true);
-    }
-
-    private static Optional<Modality> modalityOf(String collection) {
-        for (Modality m : Modality.values()) {
-            if (m.collection().equals(collection)) {
-                return Optional.of(m);
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -24,7 +24,7 @@ import dev.kindling.generator.SimilarItem;
 import dev.kindling.generator.SimilarItems;
 import dev.kindling.server.app.CoConsumption;
 
-/** {@code kindling similar item ID --by text|image|fused|behaviour --k 10 [--json]}. */
+/** {@code kindling similar item ID --by text|image|fused|behaviour|NAME --k 10 [--json]}. */
 @Command(name = "similar", mixinStandardHelpOptions = true, description = "Find similar items.",
         subcommands = SimilarCommand.ItemCommand.class)
 final class SimilarCommand implements Runnable {
@@ -38,15 +38,16 @@ final class SimilarCommand implements Runnable {
 
     @Command(name = "item", mixinStandardHelpOptions = true,
             description = "Items similar to an item: by text, by image, fused (MML Eq. 14: mean cosine over the "
-                    + "modalities both items have), or by behaviour (the cosine of the sets of users who interacted with "
-                    + "each: people who consumed this also consumed).")
+                    + "modalities both items have), by behaviour (the cosine of the sets of users who interacted with "
+                    + "each: people who consumed this also consumed), or by a named modality of imported vectors.")
     static final class ItemCommand implements Callable<Integer> {
         @Parameters(paramLabel = "ID", description = "The item's id, as imported.")
         String id;
 
-        @Option(names = "--by", paramLabel = "text|image|fused|behaviour", defaultValue = "fused",
-                description = "What to compare: the text's vectors, the picture's, both, or the users who interacted "
-                        + "with the items (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--by", paramLabel = "text|image|fused|behaviour|NAME", defaultValue = "fused",
+                description = "What to compare: the text's vectors, the picture's, both, the users who interacted "
+                        + "with the items, or the vectors imported as modality NAME (import vectors --modality NAME; "
+                        + "default: ${DEFAULT-VALUE}).")
         String by;
 
         @Option(names = "--k", paramLabel = "K", defaultValue = "10",

@@ -228,23 +228,35 @@ final class ItemsResource {
 
     void similar(Context ctx) {
         String id = ctx.pathParam("id");
-        String by = ctx.queryParamAsClass("by", String.class)
-                .check(b -> b.equals("text") || b.equals("image") || b.equals("fused") || b.equals("behaviour"),
-                        "by must be text, image, fused or behaviour")
-                .getOrDefault("fused");
+        String by = ctx.queryParamAsClass("by", String.class).getOrDefault("fused");
+        Modality modality = null;
+        if (!by.equals("fused") && !by.equals("behaviour")) {
+            try {
+                modality = Modality.parse(by);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badField("by", "by must be text, image, fused, behaviour or the name of imported "
+                        + "vectors' modality, was '" + JsonRequest.clip(by) + "'");
+            }
+        }
         int k = ctx.queryParamAsClass("k", Integer.class).check(n -> n >= 1 && n <= MAX_K, "k must be 1.." + MAX_K)
                 .getOrDefault(10);
         if (services.catalogue().item(id).isEmpty()) {
             throw ApiException.notFound("id", "item '" + id + "' is not in the catalog");
         }
+        if (modality != null && !modality.isBuiltIn()
+                && !services.catalogue().similar().modalities().contains(modality)) {
+            throw ApiException.badField("by", "no item vectors of modality '" + modality.key() + "' were imported "
+                    + "(import vectors --modality " + modality.key() + "); the index holds "
+                    + services.catalogue().similar().modalities().stream().map(Modality::key).toList());
+        }
         List<SimilarItem> hits;
         try {
-            hits = switch (by) {
-                case "text" -> services.catalogue().similar().byModality(id, Modality.TEXT, k);
-                case "image" -> services.catalogue().similar().byModality(id, Modality.IMAGE, k);
-                case "behaviour" -> services.coConsumption().similar(id, k);
-                default -> services.catalogue().similar().fused(id, k);
-            };
+            if (modality != null) {
+                hits = services.catalogue().similar().byModality(id, modality, k);
+            } else {
+                hits = by.equals("behaviour") ? services.coConsumption().similar(id, k)
+                        : services.catalogue().similar().fused(id, k);
+            }
         } catch (NoVectorException e) {
             throw ApiException.notFound("by", e.getMessage());
         }

@@ -1,12 +1,15 @@
 package dev.kindling.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,6 +90,44 @@ class CliTest {
                 "--home", home.toString());
         assertThat(lenient.exit()).isZero();
         assertThat(run("stats", "--json", "--home", home.toString()).out()).contains("\"interactions\":2");
+    }
+
+    /**
+     * Vectors imported under a modality name of the user's own (here "clip") are served as similar items by that
+     * name; a name nothing was imported under, or one that is not a modality name, is a one-line error.
+     */
+    @Test
+    void vectorsImportedUnderANameServeSimilarItemsByThatName() throws Exception {
+        Path items = Files.writeString(home.resolve("items.csv"), "id,title\na,Alpha\nb,Beta\nc,Gamma\nd,Delta\n");
+        Path vectors = Files.writeString(home.resolve("clip.jsonl"), """
+                {"itemId": "a", "vector": [1, 0, 0]}
+                {"itemId": "b", "vector": [0.9, 0.1, 0]}
+                {"itemId": "c", "vector": [0.5, 0.5, 0.1]}
+                {"itemId": "d", "vector": [0, 0, 1]}
+                """);
+        assertThat(run("import", "catalog", items.toString(), "--format", "csv", "--home", home.toString()).exit()).isZero();
+        Result imported = run("import", "vectors", vectors.toString(), "--modality", "CLIP", "--format", "jsonl",
+                "--home", home.toString());
+        assertThat(imported.exit()).as(imported.err()).isZero();
+        assertThat(imported.err()).contains("4 clip vectors (3-d) imported");
+
+        Result similar = run("similar", "item", "a", "--by", "clip", "--k", "3", "--json", "--home", home.toString());
+        assertThat(similar.exit()).as(similar.err()).isZero();
+        JsonNode answer = new ObjectMapper().readTree(similar.out());
+        assertThat(answer.get("neighbours").findValuesAsText("id")).containsExactly("b", "c", "d");
+        assertThat(answer.at("/neighbours/0/score").asDouble()).isCloseTo(0.9 / Math.sqrt(0.82), within(1e-5));
+        assertThat(answer.at("/neighbours/0/byModality").fieldNames()).toIterable().containsExactly("clip");
+
+        Result notImported = run("similar", "item", "a", "--by", "audio", "--home", home.toString());
+        assertThat(notImported.exit()).isEqualTo(1);
+        assertThat(notImported.err().strip()).contains("no item vectors of modality 'audio'").contains("[clip]")
+                .doesNotContain("\tat ");
+        for (String bad : new String[] {"fused", "two words", "9lives"}) {
+            Result refused = run("import", "vectors", vectors.toString(), "--modality", bad, "--format", "jsonl",
+                    "--home", home.toString());
+            assertThat(refused.exit()).as(bad).isEqualTo(1);
+            assertThat(refused.err()).as(bad).contains("kindling: ").contains(bad);
+        }
     }
 
     @Test

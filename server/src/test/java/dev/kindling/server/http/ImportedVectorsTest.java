@@ -39,7 +39,8 @@ import dev.kindling.tensor.DjlRuntime;
 /**
  * A catalogue whose text vectors come from another pipeline ({@code import vectors}): here each ml-latest-small movie's
  * genres as a one-hot vector. They serve similar items, MML trains and serves on them, and the server's encoder leaves
- * the imported modality alone when an item is added.
+ * the imported modality alone when an item is added. The same vectors imported under a name of the user's own serve
+ * similar items by that name and stay out of training.
  */
 class ImportedVectorsTest {
     private static final Logger LOG = LoggerFactory.getLogger(ImportedVectorsTest.class);
@@ -76,6 +77,10 @@ class ImportedVectorsTest {
             assertThat(report.stored()).as("every movie with a genre").isEqualTo(labelled);
             assertThat(report.rejected()).as("all-zero vectors (no genre) refused").isEqualTo(items.size() - labelled);
             assertThat(report.dimension()).isEqualTo(genres.size());
+            // the same vectors under a name of the user's own: similar items by that name, outside training
+            Modality named = Modality.parse("genres");
+            assertThat(new VectorImport(t.store(), t.index()).run(file, named, VectorImport.Format.CSV, null, false)
+                    .stored()).isEqualTo(labelled);
 
             ModelTraining.Plan plan = new ModelTraining.Plan(new Training.MamlSettings(1, 16, 2, 0.05, 1e-3, false,
                     Training.Episodes.COLD_START), new LearnerConfig(16, 1, 2, 32, 0.2, 20, NextItemLoss.SOFTMAX),
@@ -85,6 +90,8 @@ class ImportedVectorsTest {
             JsonNode manifest = JSON.readTree(saved.resolve("model.json").toFile());
             assertThat(manifest.at("/encoders/text").asText()).as("trained on the imported vectors")
                     .isEqualTo("imported:genres.csv");
+            assertThat(manifest.at("/encoders").has("genres")).as("a named modality is not read by the learners")
+                    .isFalse();
 
             Path[] minilm = BundledModels.miniLm(t.home().resolve("models-cache"));
             TextEncoder text = t.closeLater(new TextEncoder(minilm[0], minilm[1], BundledModels.MINILM, 64, 32,
@@ -107,6 +114,25 @@ class ImportedVectorsTest {
                         .containsExactlyInAnyOrderElementsOf(toyStory.categories());
             }
 
+            // ... and by the named modality, whose cosines are the same; fused stays MML's Eq. 14 over text and image
+            JsonNode byName = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base
+                    + "/v1/items/1/similar?by=genres&k=3")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(byName.get("by").asText()).isEqualTo("genres");
+            assertThat(byName.get("items")).hasSize(3);
+            for (JsonNode n : byName.get("items")) {
+                assertThat(n.get("score").asDouble()).isCloseTo(1.0, Offset.offset(1e-4));
+                assertThat(n.get("byModality").fieldNames()).toIterable().containsExactly("genres");
+            }
+            JsonNode fused = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base
+                    + "/v1/items/1/similar?k=3")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            fused.get("items").forEach(n -> assertThat(n.get("byModality").fieldNames()).toIterable()
+                    .containsExactly("text"));
+            HttpResponse<String> notImported = http.send(HttpRequest.newBuilder(URI.create(base
+                    + "/v1/items/1/similar?by=audio")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(notImported.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(notImported.body()).get("field").asText()).isEqualTo("by");
+            assertThat(notImported.body()).contains("[text, genres]");
+
             // the meta-learners rank with them
             HttpResponse<String> recommended = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/recommendations"))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
@@ -127,6 +153,16 @@ class ImportedVectorsTest {
             assertThat(JSON.readTree(added.body()).at("/encoded/text").asBoolean()).isFalse();
             assertThat(t.store().itemVectorsOf("text", List.of("new-one"))).isEmpty();
             assertThat(t.index().collection(Modality.TEXT.collection()).dimension()).isEqualTo(genres.size());
+
+            // a deleted item leaves the named modality's collection too, and a rebuild refills it from the store
+            HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/items/2"))
+                    .header("X-API-Key", KEY).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
+            assertThat(t.index().get(named.collection(), "2")).isEmpty();
+            t.index().dropCollection(named.collection());
+            pipeline.rebuildIndex();
+            assertThat(t.index().count(named.collection())).isEqualTo(labelled - 1);
+            assertThat(t.index().get(named.collection(), "1")).isPresent();
         }
     }
 }
