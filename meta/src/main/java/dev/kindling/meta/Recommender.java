@@ -20,7 +20,7 @@ public interface Recommender {
     /**
      * {@link #scores(List)} of users whose support ratings are known ({@code ratings} in the same order, each the
      * sequence's ratings in stars, NaN where unknown, or a null entry). Only methods that read ratings (MELO's weights
-     * on the next-item support, {@code melo.MeloAdaptedRecommender}) override this; every other method ranks by the
+     * on the next-item support, {@code melo.NextItemMelo#recommender}) override this; every other method ranks by the
      * items alone.
      */
     default List<float[]> scores(List<int[]> sequences, List<double[]> ratings) {

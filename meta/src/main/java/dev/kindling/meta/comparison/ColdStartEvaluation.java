@@ -43,7 +43,6 @@ import dev.kindling.meta.maml.InnerRates;
 import dev.kindling.meta.maml.Tasks;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.melo.LossWeights;
-import dev.kindling.meta.melo.MeloAdaptedRecommender;
 import dev.kindling.meta.melo.NextItemMelo;
 import dev.kindling.meta.melo.NextItemWeights;
 import dev.kindling.meta.mml.MmlModel;
@@ -510,7 +509,7 @@ public final class ColdStartEvaluation {
                 Params phi = model.initialise(seed);
                 new NextItemMelo(learner, weights, maml.innerSteps(), s).metaTrain(p, phi, data.oldUsers(), tasks, maml,
                         seed, m, settings.patience() > 0 ? tuning : null, settings.patience(), method.label());
-                return rate -> new MeloAdaptedRecommender(learner, p, weights, phi, tasks, maml.innerSteps(), rate, s, m);
+                return rate -> NextItemMelo.recommender(learner, p, weights, phi, tasks, maml.innerSteps(), rate, s, m);
             }
             default -> throw new IllegalArgumentException("not built here: " + method);
         }

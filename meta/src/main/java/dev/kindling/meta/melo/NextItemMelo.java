@@ -18,6 +18,7 @@ import dev.kindling.meta.UserSequence;
 import dev.kindling.meta.evaluation.HeldOutUsers;
 import dev.kindling.meta.learners.SequenceBatch;
 import dev.kindling.meta.learners.SequenceLearner;
+import dev.kindling.meta.maml.AdaptedRecommender;
 import dev.kindling.meta.maml.EarlyStopping;
 import dev.kindling.meta.maml.InnerLoop;
 import dev.kindling.meta.maml.MamlTrainer;
@@ -208,6 +209,21 @@ public final class NextItemMelo {
         return inner.adaptForRanking(global, weighted(phi, support, codes), rate, s, manager);
     }
 
+    /**
+     * A cold-start recommender with MELO's weights on the support positions: a user's support is weighted by the
+     * weighting model over the support's ratings, the learner adapted by J steps of Eq. 18 on that weighted loss, then
+     * every item scored ({@link AdaptedRecommender} with this adaptation). Users whose ratings are not known get code
+     * 0 at every position (the weights then depend on the positions alone).
+     */
+    public static AdaptedRecommender recommender(SequenceLearner learner, Params params, NextItemWeights weights,
+                                                 Params phi, Tasks tasks, int steps, double rate, Scalars s,
+                                                 NDManager manager) {
+        NextItemMelo melo = new NextItemMelo(learner, weights, steps, s);
+        return new AdaptedRecommender(learner, params, tasks, steps, (p, support, sequences, ratings, sub) ->
+                melo.adapt(p, phi, support, weights.codes(sequences, new ArrayList<>(ratings), null, sub), s.of(rate),
+                        sub), s, manager);
+    }
+
     /** The support with w_t = gamma_t m_t (the weighting model run without recording). */
     SequenceBatch weighted(Params phi, SequenceBatch support, NextItemWeights.Codes codes) {
         boolean was = Autograd.recording();
@@ -328,8 +344,8 @@ public final class NextItemMelo {
         Params p = both.select(n -> !n.startsWith(PHI));
         SequenceLearner ranked = learner.frozen(p); // the parameters hold still during a check
         try {
-            HeldOutUsers.Check check = validation.check(new MeloAdaptedRecommender(ranked, p, weights,
-                    unprefixed(both), tasks, settings.innerSteps(), settings.innerRate(), s, manager));
+            HeldOutUsers.Check check = validation.check(recommender(ranked, p, weights, unprefixed(both), tasks,
+                    settings.innerSteps(), settings.innerRate(), s, manager));
             LOG.info("{}: validation NDCG@10 {}, uncut NDCG {}", name, String.format("%.4f", check.ndcg10()),
                     String.format("%.4f", check.ndcg()));
             return check.ndcg();

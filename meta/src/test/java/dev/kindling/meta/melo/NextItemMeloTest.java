@@ -208,7 +208,7 @@ class NextItemMeloTest {
         // the recommenders that evaluation compares: the same scores, to the bit
         List<int[]> users = List.of(new int[] {3, 7, 1, 9, 4}, new int[] {8, 2, 6}, new int[] {5});
         List<double[]> ratings = Arrays.asList(new double[] {5, 1, 0.5, 4, 3}, null, new double[] {2});
-        List<float[]> melo = new MeloAdaptedRecommender(learner, global, weights, phi, tasks, 2, 0.2, s, manager)
+        List<float[]> melo = NextItemMelo.recommender(learner, global, weights, phi, tasks, 2, 0.2, s, manager)
                 .scores(users, ratings);
         List<float[]> maml = new AdaptedRecommender(learner, global, tasks, 2, 0.2, s, manager).scores(users);
         for (int u = 0; u < users.size(); u++) {
