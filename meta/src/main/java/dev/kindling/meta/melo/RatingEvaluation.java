@@ -7,6 +7,7 @@ import java.util.Locale;
 import ai.djl.ndarray.NDManager;
 
 import dev.kindling.meta.evaluation.Bootstrap;
+import dev.kindling.meta.evaluation.PerUser;
 import dev.kindling.tensor.Scalars;
 
 /**
@@ -95,8 +96,8 @@ public final class RatingEvaluation {
                     n == 0 ? Double.NaN : Math.sqrt(sum / n)));
         }
         return new RatingResult(model.method().label(), model.backbone().name(),
-                users.stream().map(RatedUser::userId).toList(), squared, absolute, Math.sqrt(mean(squared)),
-                mean(absolute), new Bootstrap.Interval(Math.sqrt(mse95.low()), Math.sqrt(mse95.high())),
+                users.stream().map(RatedUser::userId).toList(), squared, absolute, Math.sqrt(PerUser.mean(squared)),
+                PerUser.mean(absolute), new Bootstrap.Interval(Math.sqrt(mse95.low()), Math.sqrt(mse95.high())),
                 Bootstrap.mean95(absolute), List.copyOf(groups), trainSeconds);
     }
 
@@ -120,7 +121,7 @@ public final class RatingEvaluation {
         }
         Bootstrap.Interval mse95 = Bootstrap.mean95(squared);
         return new RatingResult("constant", "-", users.stream().map(RatedUser::userId).toList(), squared, absolute,
-                Math.sqrt(mean(squared)), mean(absolute),
+                Math.sqrt(PerUser.mean(squared)), PerUser.mean(absolute),
                 new Bootstrap.Interval(Math.sqrt(mse95.low()), Math.sqrt(mse95.high())), Bootstrap.mean95(absolute),
                 List.of(), 0);
     }
@@ -130,11 +131,4 @@ public final class RatingEvaluation {
         return scope.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
-    private static double mean(double[] v) {
-        double sum = 0;
-        for (double x : v) {
-            sum += x;
-        }
-        return sum / v.length;
-    }
 }

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 
 import dev.kindling.core.store.Store;
 import dev.kindling.meta.evaluation.Bootstrap;
+import dev.kindling.meta.evaluation.PerUser;
 import dev.kindling.meta.metacsr.CsrComparison;
 import dev.kindling.meta.metacsr.CsrSplit;
 import dev.kindling.meta.metacsr.SampledRanking;
@@ -71,8 +72,8 @@ final class MetaCsrProtocolRun {
             Map<String, Bootstrap.Interval> ci = new LinkedHashMap<>();
             for (String metric : SampledRanking.metrics()) {
                 double[] perSeed = runs.stream().filter(r -> r.method().equals(method))
-                        .mapToDouble(r -> mean(r.perUser().get(metric))).toArray();
-                double m = mean(perSeed);
+                        .mapToDouble(r -> PerUser.mean(r.perUser().get(metric))).toArray();
+                double m = PerUser.mean(perSeed);
                 double var = 0;
                 for (double v : perSeed) {
                     var += (v - m) * (v - m);
@@ -82,10 +83,10 @@ final class MetaCsrProtocolRun {
                 ci.put(metric, Bootstrap.mean95(concat(runs, method, metric)));
             }
             double[] auc = concat(runs, method, "auc");
-            double gap = reference == null ? Double.NaN : mean(reference) - mean(auc);
+            double gap = reference == null ? Double.NaN : PerUser.mean(reference) - PerUser.mean(auc);
             Bootstrap.Interval gap95 = reference == null || method.equals(CsrComparison.METACSR) ? null
                     : Bootstrap.difference95(reference, auc);
-            double seconds = mean(runs.stream().filter(r -> r.method().equals(method))
+            double seconds = PerUser.mean(runs.stream().filter(r -> r.method().equals(method))
                     .mapToDouble(CsrComparison.MethodRun::trainSeconds).toArray());
             out.add(new Pooled(method, mean, std, ci, gap, gap95, seconds, auc.length));
         }
@@ -152,8 +153,8 @@ final class MetaCsrProtocolRun {
             List<Map<String, Object>> perSeed = new ArrayList<>();
             for (CsrComparison.MethodRun r : runs) {
                 if (r.method().equals(p.method())) {
-                    perSeed.add(Map.of("seed", r.seed(), "auc", mean(r.perUser().get("auc")), "map",
-                            mean(r.perUser().get("map")), "trainSeconds", r.trainSeconds()));
+                    perSeed.add(Map.of("seed", r.seed(), "auc", PerUser.mean(r.perUser().get("auc")), "map",
+                            PerUser.mean(r.perUser().get("map")), "trainSeconds", r.trainSeconds()));
                 }
             }
             m.put("seeds", perSeed);
@@ -164,23 +165,8 @@ final class MetaCsrProtocolRun {
     }
 
     private static double[] concat(List<CsrComparison.MethodRun> runs, String method, String metric) {
-        List<double[]> parts = runs.stream().filter(r -> r.method().equals(method)).map(r -> r.perUser().get(metric))
-                .toList();
-        int n = parts.stream().mapToInt(p -> p.length).sum();
-        double[] out = new double[n];
-        int at = 0;
-        for (double[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
+        return PerUser.concat(runs.stream().filter(r -> r.method().equals(method)).map(r -> r.perUser().get(metric))
+                .toList());
     }
 
-    private static double mean(double[] v) {
-        double sum = 0;
-        for (double x : v) {
-            sum += x;
-        }
-        return v.length == 0 ? Double.NaN : sum / v.length;
-    }
 }

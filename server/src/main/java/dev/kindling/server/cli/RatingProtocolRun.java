@@ -14,6 +14,7 @@ import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.store.Store;
 import dev.kindling.meta.serving.RatingModelTraining;
 import dev.kindling.meta.evaluation.Bootstrap;
+import dev.kindling.meta.evaluation.PerUser;
 import dev.kindling.meta.melo.RatingComparison;
 import dev.kindling.meta.melo.RatingDataset;
 import dev.kindling.meta.melo.RatingEvaluation;
@@ -93,11 +94,11 @@ final class RatingProtocolRun {
     }
 
     private static Pooled pool(List<RatingResult> seeds) {
-        double[] squared = concat(seeds.stream().map(RatingResult::squaredErrors).toList());
-        double[] absolute = concat(seeds.stream().map(RatingResult::absoluteErrors).toList());
+        double[] squared = PerUser.concat(seeds.stream().map(RatingResult::squaredErrors).toList());
+        double[] absolute = PerUser.concat(seeds.stream().map(RatingResult::absoluteErrors).toList());
         Bootstrap.Interval mse = Bootstrap.mean95(squared);
         double[] perSeed = seeds.stream().mapToDouble(RatingResult::rmse).toArray();
-        double mean = mean(perSeed);
+        double mean = PerUser.mean(perSeed);
         double var = 0;
         for (double v : perSeed) {
             var += (v - mean) * (v - mean);
@@ -120,10 +121,10 @@ final class RatingProtocolRun {
             groupRows.add(row);
         });
         RatingResult any = seeds.get(0);
-        return new Pooled(any.backbone(), any.method(), Math.sqrt(mean(squared)),
-                new Bootstrap.Interval(Math.sqrt(Math.max(0, mse.low())), Math.sqrt(mse.high())), mean(absolute),
-                Bootstrap.mean95(absolute), mean, std, mean(seeds.stream().mapToDouble(RatingResult::trainSeconds)
-                .toArray()), squared.length, groupRows);
+        double trainSeconds = PerUser.mean(seeds.stream().mapToDouble(RatingResult::trainSeconds).toArray());
+        return new Pooled(any.backbone(), any.method(), Math.sqrt(PerUser.mean(squared)),
+                new Bootstrap.Interval(Math.sqrt(Math.max(0, mse.low())), Math.sqrt(mse.high())),
+                PerUser.mean(absolute), Bootstrap.mean95(absolute), mean, std, trainSeconds, squared.length, groupRows);
     }
 
     static List<PooledDifference> differences(List<List<RatingComparison.Report>> perSeed, int scope) {
@@ -136,10 +137,10 @@ final class RatingProtocolRun {
                 a.add(result(reports.get(scope), d.backbone(), d.first()).squaredErrors());
                 b.add(result(reports.get(scope), d.backbone(), d.second()).squaredErrors());
             }
-            double[] x = concat(a);
-            double[] y = concat(b);
-            double rmse = Math.sqrt(mean(x)) - Math.sqrt(mean(y));
-            out.add(new PooledDifference(d.backbone(), d.first(), d.second(), rmse, mean(x) - mean(y),
+            double[] x = PerUser.concat(a);
+            double[] y = PerUser.concat(b);
+            double rmse = Math.sqrt(PerUser.mean(x)) - Math.sqrt(PerUser.mean(y));
+            out.add(new PooledDifference(d.backbone(), d.first(), d.second(), rmse, PerUser.mean(x) - PerUser.mean(y),
                     Bootstrap.difference95(x, y)));
         }
         return out;
@@ -244,22 +245,5 @@ final class RatingProtocolRun {
                 : String.format(Locale.ROOT, "[%.2f,%.2f)", from, to);
     }
 
-    private static double[] concat(List<double[]> parts) {
-        int n = parts.stream().mapToInt(p -> p.length).sum();
-        double[] out = new double[n];
-        int at = 0;
-        for (double[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
-    }
 
-    private static double mean(double[] v) {
-        double sum = 0;
-        for (double x : v) {
-            sum += x;
-        }
-        return v.length == 0 ? Double.NaN : sum / v.length;
-    }
 }
