@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.kindling.meta.FiniteDifferences;
 import dev.kindling.meta.ItemFeatures;
 import dev.kindling.meta.learners.IdLearner;
 import dev.kindling.meta.learners.LearnerConfig;
@@ -62,23 +63,6 @@ class MetaGradientTest {
         }
     }
 
-    private static Params perturbed(Params p, String name, int index, double delta, NDManager m) {
-        Params out = new Params();
-        for (String n : p.names()) {
-            NDArray a = p.get(n);
-            if (n.equals(name)) {
-                double[] v = a.toDoubleArray();
-                v[index] += delta;
-                NDArray b = m.create(v, a.getShape());
-                b.setRequiresGradient(true);
-                out.put(n, b);
-            } else {
-                out.put(n, a);
-            }
-        }
-        return out;
-    }
-
     @Test
     void secondOrderMetaGradientMatchesCentralDifferences() {
         int steps = 2;
@@ -101,8 +85,8 @@ class MetaGradientTest {
             double plus;
             double minus;
             try (NDManager m = manager.newSubManager()) {
-                plus = objective(perturbed(global, name, index, eps, m), steps);
-                minus = objective(perturbed(global, name, index, -eps, m), steps);
+                plus = objective(FiniteDifferences.perturbed(global, name, index, eps, m), steps);
+                minus = objective(FiniteDifferences.perturbed(global, name, index, -eps, m), steps);
             }
             double numeric = (plus - minus) / (2 * eps);
             double analytic = r.gradients().get(name).toDoubleArray()[index];

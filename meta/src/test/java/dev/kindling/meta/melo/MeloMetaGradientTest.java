@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.kindling.meta.FiniteDifferences;
 import dev.kindling.tensor.Autograd;
 import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.ParamInit;
@@ -57,23 +58,6 @@ class MeloMetaGradientTest {
         }
     }
 
-    private static Params perturbed(Params p, String name, int index, double delta, NDManager m) {
-        Params out = new Params();
-        for (String n : p.names()) {
-            NDArray a = p.get(n);
-            if (n.equals(name)) {
-                double[] v = a.toDoubleArray();
-                v[index] += delta;
-                NDArray b = m.create(v, a.getShape());
-                b.setRequiresGradient(true);
-                out.put(n, b);
-            } else {
-                out.put(n, a);
-            }
-        }
-        return out;
-    }
-
     private Params weightingParameters(LossWeights weights) {
         Params phi = weights.initialise(SEED);
         // the output layer starts at zero weight (gamma = 1 everywhere, as MAML): give it values so that every LSTM
@@ -105,8 +89,8 @@ class MeloMetaGradientTest {
             int index = Integer.parseInt(probe[1]);
             double numeric;
             try (NDManager m = manager.newSubManager()) {
-                numeric = (objective(loop, theta, perturbed(phi, name, index, eps, m), rates)
-                        - objective(loop, theta, perturbed(phi, name, index, -eps, m), rates)) / (2 * eps);
+                numeric = (objective(loop, theta, FiniteDifferences.perturbed(phi, name, index, eps, m), rates)
+                        - objective(loop, theta, FiniteDifferences.perturbed(phi, name, index, -eps, m), rates)) / (2 * eps);
             }
             double derived = g.phi().get(name).toDoubleArray()[index];
             largest = Math.max(largest, Math.abs(numeric));
@@ -122,8 +106,8 @@ class MeloMetaGradientTest {
                 (steps - 1) + ".out.b", (steps - 1) + "." + third}) {
             double numeric;
             try (NDManager m = manager.newSubManager()) {
-                numeric = (objective(loop, theta, phi, perturbed(rates, name, 0, eps, m))
-                        - objective(loop, theta, phi, perturbed(rates, name, 0, -eps, m))) / (2 * eps);
+                numeric = (objective(loop, theta, phi, FiniteDifferences.perturbed(rates, name, 0, eps, m))
+                        - objective(loop, theta, phi, FiniteDifferences.perturbed(rates, name, 0, -eps, m))) / (2 * eps);
             }
             double derived = g.rates().get(name).getDouble();
             assertThat(Math.abs(derived - numeric)).as("%s rate %s: derived %.12g, finite differences %.12g",
@@ -135,8 +119,8 @@ class MeloMetaGradientTest {
             int index = (int) (theta.get(name).getShape().size() / 3);
             double numeric;
             try (NDManager m = manager.newSubManager()) {
-                numeric = (objective(loop, perturbed(theta, name, index, eps, m), phi, rates)
-                        - objective(loop, perturbed(theta, name, index, -eps, m), phi, rates)) / (2 * eps);
+                numeric = (objective(loop, FiniteDifferences.perturbed(theta, name, index, eps, m), phi, rates)
+                        - objective(loop, FiniteDifferences.perturbed(theta, name, index, -eps, m), phi, rates)) / (2 * eps);
             }
             double derived = g.theta().get(name).toDoubleArray()[index];
             assertThat(Math.abs(derived - numeric)).as("%s theta %s[%d]: derived %.12g, finite differences %.12g",

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.kindling.meta.FiniteDifferences;
 import dev.kindling.meta.learners.IdLearner;
 import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.learners.NextItemLoss;
@@ -82,23 +83,6 @@ class NextItemMeloTest {
         }
     }
 
-    private static Params perturbed(Params p, String name, int index, double delta, NDManager m) {
-        Params out = new Params();
-        for (String n : p.names()) {
-            NDArray a = p.get(n);
-            if (n.equals(name)) {
-                double[] v = a.toDoubleArray();
-                v[index] += delta;
-                NDArray b = m.create(v, a.getShape());
-                b.setRequiresGradient(true);
-                out.put(n, b);
-            } else {
-                out.put(n, a);
-            }
-        }
-        return out;
-    }
-
     /**
      * The derived dL_Q/dphi against central differences over a dozen LSTM entries; returns the cosine between the
      * two vectors and asserts each entry within {@code tolerance} (relative).
@@ -133,8 +117,8 @@ class NextItemMeloTest {
             int index = Integer.parseInt(probe[1]);
             double numeric;
             try (NDManager m = manager.newSubManager()) {
-                numeric = (objective(melo, learner, global, perturbed(phi, name, index, eps, m), rated, rate, s)
-                        - objective(melo, learner, global, perturbed(phi, name, index, -eps, m), rated, rate, s))
+                numeric = (objective(melo, learner, global, FiniteDifferences.perturbed(phi, name, index, eps, m), rated, rate, s)
+                        - objective(melo, learner, global, FiniteDifferences.perturbed(phi, name, index, -eps, m), rated, rate, s))
                         / (2 * eps);
             }
             double derived = r.phiGradients().get(name).toDoubleArray()[index];
