@@ -37,23 +37,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-serve", description = "Stop after training (for scripts and tests).")
     boolean noServe;
 
-    @Option(names = "--host", paramLabel = "ADDRESS", description = "Listen address (default: server.host, 127.0.0.1).")
-    String host;
-
-    @Option(names = "--port", paramLabel = "N", description = "Port (default: server.port, 7070).")
-    Integer port;
+    @Mixin
+    ListenOptions listen = new ListenOptions();
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        if (host != null) {
-            home.overrides.put("server.host", host);
-        }
-        if (port != null) {
-            home.overrides.put("server.port", port.toString());
-        }
+        listen.applyTo(home);
         KindlingConfig config = home.load();
         if (images != null && !Files.isDirectory(images)) {
             throw new IllegalArgumentException("--images: not a directory: " + images);

@@ -37,23 +37,15 @@ final class ServeCommand implements Callable<Integer> {
             description = "Directory of <itemId>.jpg pictures for items added through the API.")
     Path images;
 
-    @Option(names = "--host", paramLabel = "ADDRESS", description = "Listen address (default: server.host, 127.0.0.1).")
-    String host;
-
-    @Option(names = "--port", paramLabel = "N", description = "Port (default: server.port, 7070).")
-    Integer port;
+    @Mixin
+    ListenOptions listen = new ListenOptions();
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (host != null) {
-            home.overrides.put("server.host", host);
-        }
-        if (port != null) {
-            home.overrides.put("server.port", port.toString());
-        }
+        listen.applyTo(home);
         KindlingConfig config = home.load();
         if (images != null && !Files.isDirectory(images)) {
             throw new IllegalArgumentException("--images: not a directory: " + images);
