@@ -173,7 +173,7 @@ public final class NextItemMelo {
                 normSquared = normSquared == null ? r : normSquared.add(r);
             }
             double h = s.type() == DataType.FLOAT64 ? 1e-5 : 1e-2;
-            NDArray e = normSquared.sqrt().add(1e-30).pow(-1).mul(h);              // [rows] (or [1])
+            NDArray e = normSquared.sqrt().add(s.of(1e-30)).pow(-1).mul(s.of(h));  // [rows] (or [1])
             Params plus = new Params();
             Params minus = new Params();
             for (String name : theta.names()) {
@@ -183,7 +183,7 @@ public final class NextItemMelo {
             }
             NDArray difference = learner.positionLosses(itemParams.with(plus), batch, false, s)
                     .sub(learner.positionLosses(itemParams.with(minus), batch, false, s));
-            return difference.div(e.mul(2).reshape(rows, 1));
+            return difference.div(e.mul(s.of(2)).reshape(rows, 1));
         } finally {
             Autograd.record(was);
         }
