@@ -128,7 +128,9 @@ public final class FeatureLearner implements SequenceLearner {
         for (int l = 0; l < config.layers(); l++) {
             x = TransformerBlock.forward(x, p, "block" + l, config.heads(), null, mask, config.dropout(), training, s);
         }
-        return x;
+        // Padding rows attend to nothing real (their keys are all blocked) and hold values that depend on how long the
+        // batch is; zero them, as F^L of a sequence alone has no such rows.
+        return x.mul(AttentionMasks.present(batch.items(), s.type()));
     }
 
     @Override

@@ -104,7 +104,9 @@ public final class IdLearner implements SequenceLearner {
                     : featureBias.mul(slice(p.get("block" + l + ".wb"), 3, ":, " + window + ", " + window));
             x = TransformerBlock.forward(x, p, "block" + l, config.heads(), bias, mask, config.dropout(), training, s);
         }
-        return x;
+        // Padding rows attend to nothing real (their keys are all blocked) and hold values that depend on how long the
+        // batch is; zero them, as F^L of a sequence alone has no such rows.
+        return x.mul(AttentionMasks.present(batch.items(), s.type()));
     }
 
     @Override

@@ -24,7 +24,10 @@ public interface SequenceLearner {
      */
     boolean adapted(String parameter);
 
-    /** The output of the last self-attention block, F^L: [batch, n, d]. */
+    /**
+     * The output of the last self-attention block, F^L: [batch, n, d], zero at padding positions (a shorter sequence
+     * padded on the left in a batch must give the fusion layer's Eq. 10 the same F as when it is alone).
+     */
     NDArray encode(Params p, SequenceBatch batch, boolean training, Scalars s);
 
     /** Item representations for scoring (Eq. 8's e_i): ids of any shape -> [..., d]. */

@@ -146,4 +146,37 @@ class LearnerGroupTest {
         }
         assertThat(last).isLessThan(first * 0.8);
     }
+
+    @Test
+    void aShortSequenceIsFusedAsWhenAloneWhenBatchedBesideALongerOne() {
+        Tasks tasks = new Tasks(features, items, config.maxLength(), DataType.FLOAT64);
+        IdLearner id = new IdLearner(config, items, true, m, DataType.FLOAT64);
+        FeatureLearner text = new FeatureLearner(config, features.text(), features.hasImage().onesLike(), m, DataType.FLOAT64);
+        FeatureLearner image = new FeatureLearner(config, features.image(), features.hasImage(), m, DataType.FLOAT64);
+        FusionLayer fusion = new FusionLayer(config.maxLength(), config.hidden(), 16);
+        Params fp = fusion.initialise(m, DataType.FLOAT64, 5);
+        var learners = List.of(id, text, image);
+        List<Params> params = List.of(id.initialise(1), text.initialise(2), image.initialise(3));
+        long[] shortOne = {4, 9, 2};
+        long[] longOne = {1, 5, 9, 2, 7, 3};
+        SequenceBatch alone = tasks.batch(List.of(shortOne), m);
+        SequenceBatch both = tasks.batch(List.of(shortOne, longOne), m);
+        NDArray[] scoresAlone = new NDArray[3];
+        NDArray[] outAlone = new NDArray[3];
+        NDArray[] scoresBoth = new NDArray[3];
+        NDArray[] outBoth = new NDArray[3];
+        for (int l = 0; l < 3; l++) {
+            outAlone[l] = learners.get(l).encode(params.get(l), alone, false, s);
+            outBoth[l] = learners.get(l).encode(params.get(l), both, false, s);
+            // F^L is zero where the short sequence is padded, and its real rows are those it has alone
+            assertThat(outBoth[l].get("0, 0:3, :").abs().max().getDouble()).isZero();
+            assertThat(outBoth[l].get("0, 3:, :").sub(outAlone[l].get(0)).abs().max().getDouble())
+                    .isLessThan(1e-12);
+            scoresAlone[l] = outAlone[l].get(":, -1, :").matMul(learners.get(l).allItemVectors(params.get(l)).transpose());
+            scoresBoth[l] = outBoth[l].get(":, -1, :").matMul(learners.get(l).allItemVectors(params.get(l)).transpose());
+        }
+        double[] fusedAlone = fusion.forward(fp, scoresAlone, outAlone, s).get(0).toDoubleArray();
+        double[] fusedBoth = fusion.forward(fp, scoresBoth, outBoth, s).get(0).get(0).toDoubleArray();
+        assertThat(fusedBoth).containsExactly(fusedAlone, within(1e-9));
+    }
 }
