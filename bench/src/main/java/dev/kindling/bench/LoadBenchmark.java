@@ -90,13 +90,30 @@ public final class LoadBenchmark implements Callable<Integer> {
                             load.seed).run(load.rate, load.warmup, load.seconds);
                     System.exit(0);
                 }
+                var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+                long cpuBefore = os.getProcessCpuTime();
+                Map<String, Long> threadsBefore = cpuByThreadGroup();
                 Latencies r = load.measure(http, url, histories.stream().map(LoadBenchmark::body).toList());
+                Map<String, Long> threadsAfter = cpuByThreadGroup();
+                double cpuPerRequest = (os.getProcessCpuTime() - cpuBefore) / 1e6
+                        / (r.count() + load.rate * load.warmup);
+                double batches = services.metrics().find("kindling.ranking.batches").gauge().value();
+                double batched = services.metrics().find("kindling.ranking.batched.users").gauge().value();
                 double rate = load.rate;
                 int seconds = load.seconds;
                 System.out.printf("  %d requests in %d s at %.0f/s offered: %.1f/s answered, %d errors%n", r.count(),
                         seconds, rate, r.count() / (double) seconds, r.errors());
+                System.out.printf("  adaptations ranked in %.0f batches, %.2f users a batch on average "
+                        + "(server.rankingBatch %d); process CPU %.2f ms a request (server and load generator)%n",
+                        batches, batches == 0 ? 0 : batched / batches, load.config().server().rankingBatch(),
+                        cpuPerRequest);
+                double requests = r.count() + load.rate * load.warmup;
+                System.out.printf("  CPU a request by thread: %s%n", threadsAfter.entrySet().stream()
+                        .map(e -> String.format("%s %.2f ms", e.getKey(),
+                                (e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L)) / 1e6 / requests))
+                        .filter(t -> !t.endsWith(" 0.00 ms")).sorted().toList());
                 System.out.printf("  latency from scheduled send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms "
-                        + "(goal p99 <= 50 ms at 50/s)%n", r.p(0.5), r.p(0.9), r.p(0.99), r.p(1.0));
+                        + "(goal p99 <= 50 ms at 100/s)%n", r.p(0.5), r.p(0.9), r.p(0.99), r.p(1.0));
                 double[] cost = adaptationCost(services.models().current(), histories, samples);
                 System.out.printf("  per request, in process: adapted ranking %.2f ms, plain forward pass %.2f ms: "
                         + "adaptation costs %.1fx a forward pass (J = %d inner steps); CPU time %.2f ms and %.2f ms%n",
@@ -107,14 +124,28 @@ public final class LoadBenchmark implements Callable<Integer> {
                 System.out.printf("{\"benchmark\":\"load\",\"rate\":%.1f,\"seconds\":%d,\"requests\":%d,\"errors\":%d,"
                                 + "\"throughput\":%.2f,\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f,"
                                 + "\"adaptedMs\":%.3f,\"forwardMs\":%.3f,\"adaptationRatio\":%.2f,\"adaptedCpuMs\":%.3f,"
-                                + "\"forwardCpuMs\":%.3f}%n", rate, seconds,
+                                + "\"forwardCpuMs\":%.3f,\"meanBatch\":%.2f,\"processCpuMsPerRequest\":%.2f}%n", rate, seconds,
                         r.count(), r.errors(), r.count() / (double) seconds, r.p(0.5), r.p(0.9), r.p(0.99), r.p(1.0),
-                        cost[0], cost[1], cost[0] / cost[1], cost[2], cost[3]);
+                        cost[0], cost[1], cost[0] / cost[1], cost[2], cost[3], batches == 0 ? 0 : batched / batches,
+                        cpuPerRequest);
             }
         }
         System.exit(0); // the HTTP client's threads would keep the JVM alive
     
         return 0;
+    }
+
+    /** CPU nanoseconds of the live threads, summed by name with digits dropped (kindling-ranking-0 -> kindling-ranking-). */
+    private static Map<String, Long> cpuByThreadGroup() {
+        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            long cpu = bean.getThreadCpuTime(t.getId());
+            if (cpu > 0) {
+                out.merge(t.getName().replaceAll("[0-9]+", ""), cpu, Long::sum);
+            }
+        }
+        return out;
     }
 
     /** Where the time of adapted rankings goes: stack samples every millisecond, the categories above 1% printed. */
@@ -162,29 +193,29 @@ public final class LoadBenchmark implements Callable<Integer> {
     }
 
     /**
-     * Mean milliseconds per request: ranking with adaptation and the plain forward pass, wall clock and this thread's
-     * CPU time (tensor operations run on the calling thread), the latter steady when something else shares the cores.
+     * Mean milliseconds per request, one request at a time: ranking with adaptation and the plain forward pass, wall
+     * clock and the process's CPU time (the server's ranking threads do the tensor work; nothing else runs then).
      */
     private static double[] adaptationCost(ServingModel model, List<List<String>> histories, int samples) {
         for (int i = 0; i < 20; i++) {
             model.recommend(histories.get(i % histories.size()), 10, true, id -> true);
             model.scoreWithoutAdaptation(histories.get(i % histories.size()));
         }
-        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        var cpu = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long adapted = 0;
         long plain = 0;
         long adaptedCpu = 0;
         long plainCpu = 0;
         for (int i = 0; i < samples; i++) {
             List<String> h = histories.get(i % histories.size());
-            long c0 = cpu.getCurrentThreadCpuTime();
+            long c0 = cpu.getProcessCpuTime();
             long t0 = System.nanoTime();
             model.recommend(h, 10, true, id -> true);
             long t1 = System.nanoTime();
-            long c1 = cpu.getCurrentThreadCpuTime();
+            long c1 = cpu.getProcessCpuTime();
             model.scoreWithoutAdaptation(h);
             long t2 = System.nanoTime();
-            long c2 = cpu.getCurrentThreadCpuTime();
+            long c2 = cpu.getProcessCpuTime();
             adapted += t1 - t0;
             plain += t2 - t1;
             adaptedCpu += c1 - c0;

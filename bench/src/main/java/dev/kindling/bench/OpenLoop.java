@@ -43,9 +43,12 @@ final class OpenLoop {
     @Option(names = "--seed", description = "Seed of what is sampled (default ${DEFAULT-VALUE}).")
     long seed = 7;
 
-    /** The home's configuration for a server on a free port, with the key {@code bench}. */
+    /**
+     * The home's configuration for a server on a free port, with the key {@code bench}; other keys from the
+     * environment ({@code KINDLING_SERVER_RANKING_BATCH=1}, say) as the server reads them.
+     */
     KindlingConfig config() {
-        return ConfigLoader.load(null, Map.of(), Map.of("home", home.toString(), "server.port", "0",
+        return ConfigLoader.load(null, System.getenv(), Map.of("home", home.toString(), "server.port", "0",
                 "server.apiKey", "bench"));
     }
 

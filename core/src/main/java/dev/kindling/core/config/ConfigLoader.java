@@ -147,7 +147,9 @@ public final class ConfigLoader {
                 integer(v, ConfigKeys.SERVER_MAX_BULK_BYTES, 1024, Integer.MAX_VALUE),
                 bool(v, ConfigKeys.SERVER_IMAGES_ALLOW_REMOTE),
                 integer(v, ConfigKeys.SERVER_REQUEST_TIMEOUT_MS, 100, 600_000),
-                integer(v, ConfigKeys.SERVER_MODEL_POLL_SECONDS, 0, 86_400));
+                integer(v, ConfigKeys.SERVER_MODEL_POLL_SECONDS, 0, 86_400),
+                integer(v, ConfigKeys.SERVER_RANKING_BATCH, 1, 64),
+                integer(v, ConfigKeys.SERVER_RANKING_THREADS, 0, 256));
         return new KindlingConfig(home, store, index, ingest, encoders,
                 choice(v, ConfigKeys.META_DEVICE, "auto", "cpu", "gpu"),
                 integer(v, ConfigKeys.META_PAML_USERS, 1, 100_000_000), server);

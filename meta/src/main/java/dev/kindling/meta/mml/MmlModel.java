@@ -495,9 +495,8 @@ public final class MmlModel {
             }
 
             @Override
-            public List<float[]> scores(List<int[]> sequences) {
-                return rankAt(sequences, new int[] {steps}, rate, variant).get(0).stream().map(FusedScores::scores)
-                        .toList();
+            public List<FusedScores> fusedScores(List<int[]> sequences) {
+                return rankAt(sequences, new int[] {steps}, rate, variant).get(0);
             }
         };
     }
@@ -609,6 +608,14 @@ public final class MmlModel {
     /** A recommender that can also say how much each learner counted for this user. */
     public interface FusedRecommender extends Recommender {
         FusedScores fusedScores(int[] sequence);
+
+        /** Several users ranked as one batch (each adapted to its own support), in their order. */
+        List<FusedScores> fusedScores(List<int[]> sequences);
+
+        @Override
+        default List<float[]> scores(List<int[]> sequences) {
+            return fusedScores(sequences).stream().map(FusedScores::scores).toList();
+        }
 
         @Override
         default float[] scores(int[] sequence) {

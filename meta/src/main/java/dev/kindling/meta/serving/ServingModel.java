@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 
 import ai.djl.ndarray.NDArray;
@@ -76,6 +77,8 @@ public final class ServingModel implements AutoCloseable {
     /** The items' encoder vectors (null without learners). */
     private final ItemFeatures features;
     private final AdaptationTuning.Choice adaptation;
+    /** Concurrent requests' adaptations ranked together (null: each ranked alone, as by default). */
+    private volatile AdaptationBatches batches;
 
     /** One recommended item. */
     public record Scored(String itemId, double score) {
@@ -439,6 +442,29 @@ public final class ServingModel implements AutoCloseable {
         return data.itemCount();
     }
 
+    /**
+     * Ranks the adaptations of requests that arrive together as one batch of at most {@code maxBatch} users, on
+     * {@code threads} ranking threads of this model's (see {@link AdaptationBatches}); without it (the default), each
+     * request is ranked alone on its own thread. No effect on a model that serves a baseline. Once only.
+     *
+     * @param ranked told the size of each batch ranked
+     */
+    public void batchAdaptations(int maxBatch, int threads, IntConsumer ranked) {
+        if (adapted == null || maxBatch == 1) {
+            return;
+        }
+        lock.writeLock().lock();
+        try {
+            requireOpen();
+            if (batches != null) {
+                throw new IllegalStateException("this model batches its adaptations already");
+            }
+            batches = new AdaptationBatches(adapted, maxBatch, threads, ranked);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /** Whether the model has an ID embedding for this item. */
     public boolean knows(String itemId) {
         return data.itemIndex(itemId) != null;
@@ -512,7 +538,9 @@ public final class ServingModel implements AutoCloseable {
             method = this.method.label();
         } else {
             Autograd.record(true); // per thread: adaptation takes gradients
-            MmlModel.FusedScores fused = adapted.fusedScores(sequence.stream().mapToInt(Integer::intValue).toArray());
+            int[] indices = sequence.stream().mapToInt(Integer::intValue).toArray();
+            AdaptationBatches together = batches;
+            MmlModel.FusedScores fused = together != null ? together.fusedScores(indices) : adapted.fusedScores(indices);
             scores = fused.scores();
             parts = fused.contributions();
             if (fused.weights() != null) {
@@ -596,6 +624,9 @@ public final class ServingModel implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
+                if (batches != null) {
+                    batches.close(); // no request waits on them: each holds the read lock until answered
+                }
                 manager.close();
             }
         } finally {

@@ -55,6 +55,8 @@ public final class ModelLifecycle implements AutoCloseable {
     private final NDManager manager;
     private final UserEmbeddings users;
     private final AtomicReference<ServingModel> model = new AtomicReference<>();
+    private final AtomicLong rankingBatches = new AtomicLong();
+    private final AtomicLong batchedUsers = new AtomicLong();
     private final ScheduledThreadPoolExecutor refresher = refresher();
     private final AtomicBoolean refreshPending = new AtomicBoolean();
     /** Items changed through the API since the serving model was made, applied by the next catalogue update. */
@@ -98,6 +100,12 @@ public final class ModelLifecycle implements AutoCloseable {
                 .description("Items the serving model can recommend").register(registry);
         Gauge.builder("kindling.model.reloads", reloads, AtomicLong::get)
                 .description("Model loads from disk since the server started (new versions)").register(registry);
+        Gauge.builder("kindling.ranking.batches", rankingBatches, AtomicLong::get)
+                .description("Batches of new users' adaptations ranked together (server.rankingBatch) since the "
+                        + "server started").register(registry);
+        Gauge.builder("kindling.ranking.batched.users", batchedUsers, AtomicLong::get)
+                .description("Users ranked in those batches (divided by the batches: the mean batch size)")
+                .register(registry);
         Gauge.builder("kindling.model.catalogue.updates", catalogueUpdates, AtomicLong::get)
                 .description("Catalogue changes applied to the serving model without loading it again")
                 .register(registry);
@@ -167,6 +175,10 @@ public final class ModelLifecycle implements AutoCloseable {
      * request timeout); then its tensors are freed (close() also waits for a ranking in progress).
      */
     private void swap(ServingModel fresh, String how, long start) {
+        fresh.batchAdaptations(config.server().rankingBatch(), config.server().rankingThreadCount(), size -> {
+            rankingBatches.incrementAndGet();
+            batchedUsers.addAndGet(size);
+        });
         ServingModel old = model.getAndSet(fresh);
         if (old != null) {
             String took = String.format("%.2f", (System.nanoTime() - start) / 1e9);

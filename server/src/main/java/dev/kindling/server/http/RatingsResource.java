@@ -68,7 +68,7 @@ final class RatingsResource {
         });
         record Answer(String version, String method, ServedRatingModel.Prediction prediction) {
         }
-        Answer answer = services.ranking(() -> services.ratingModels().withCurrent(m -> {
+        Answer answer = services.prediction(() -> services.ratingModels().withCurrent(m -> {
             if (m == null) {
                 throw new ApiException(503, null, "no rating model yet: run ./kindling train --model melo (or POST "
                         + "/v1/train with {\"model\":\"melo\"})", 30);

@@ -43,11 +43,13 @@ public final class ServerServices implements AutoCloseable {
     private final IdempotentWrites idempotentWrites = new IdempotentWrites();
     private volatile CoConsumption coConsumption;
     /**
-     * Rankings running at once: one per core (each uses one libtorch thread). More would only slow all of them down
-     * past the request timeout under load; requests beyond this wait up to half the request timeout, then get 503
-     * (load shedding).
+     * Rankings admitted at once: one per core (each uses one libtorch thread) times {@code server.rankingBatch}, since
+     * the serving model ranks the adaptations of admitted requests together, one batch per core at a time. More would
+     * only slow all of them down past the request timeout under load; requests beyond this wait up to half the request
+     * timeout, then get 503 (load shedding).
      */
-    private final Semaphore rankingSlots = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
+    private final Semaphore rankingSlots;
+    private final Semaphore predictionSlots = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
     private final Timer rankingTime = Timer.builder("kindling.ranking")
             .description("Time of a ranking (adaptation to the user and scoring)").register(metrics);
     private final Counter rankingRefused = Counter.builder("kindling.ranking.refused")
@@ -60,6 +62,8 @@ public final class ServerServices implements AutoCloseable {
     public ServerServices(KindlingConfig config, Store store, VectorIndex index, ItemEncodingPipeline pipeline,
                           Path imagesDir, NDManager manager) {
         this.config = config;
+        this.rankingSlots = new Semaphore(Runtime.getRuntime().availableProcessors() * config.server().rankingBatch(),
+                true);
         // the handlers see the store and the index through timing proxies; the pipeline writes to the real ones
         this.store = Metered.wrap(Store.class, store, metrics, "kindling.store", "store");
         this.index = Metered.wrap(VectorIndex.class, index, metrics, "kindling.index", "vector index");
@@ -153,11 +157,23 @@ public final class ServerServices implements AutoCloseable {
         });
     }
 
-    /** Runs a ranking in one of the slots, or refuses with 503 when none frees up within half the request timeout. */
+    /**
+     * Runs a ranking of recommendations in one of the slots, or refuses with 503 when none frees up within half the
+     * request timeout.
+     */
     public <T> T ranking(Supplier<T> work) {
+        return inSlot(rankingSlots, work);
+    }
+
+    /** Runs a rating prediction (one per core at once; not batched) as {@link #ranking} runs a ranking. */
+    public <T> T prediction(Supplier<T> work) {
+        return inSlot(predictionSlots, work);
+    }
+
+    private <T> T inSlot(Semaphore slots, Supplier<T> work) {
         boolean acquired;
         try {
-            acquired = rankingSlots.tryAcquire(config.server().requestTimeoutMs() / 2, TimeUnit.MILLISECONDS);
+            acquired = slots.tryAcquire(config.server().requestTimeoutMs() / 2, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, null, "interrupted while waiting for a free ranking slot", 1);
@@ -171,7 +187,7 @@ public final class ServerServices implements AutoCloseable {
         try {
             return work.get();
         } finally {
-            rankingSlots.release();
+            slots.release();
             rankingTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
