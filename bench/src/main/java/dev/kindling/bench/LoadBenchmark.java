@@ -93,8 +93,15 @@ public final class LoadBenchmark implements Callable<Integer> {
                 var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
                 long cpuBefore = os.getProcessCpuTime();
                 Map<String, Long> threadsBefore = cpuByThreadGroup();
+                Thread ranking = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().equals("kindling-ranking-0")).findFirst().orElse(null);
+                StackSampler underLoad = profile && ranking != null
+                        ? new StackSampler(ranking, 1, StackSampler::rankingPhase) : null;
                 Latencies r = load.measure(http, url, histories.stream().map(LoadBenchmark::body).toList());
                 Map<String, Long> threadsAfter = cpuByThreadGroup();
+                if (underLoad != null) {
+                    print("a ranking thread under the load (warm-up included)", underLoad.stop());
+                }
                 double cpuPerRequest = (os.getProcessCpuTime() - cpuBefore) / 1e6
                         / (r.count() + load.rate * load.warmup);
                 double batches = services.metrics().find("kindling.ranking.batches").gauge().value();
@@ -157,8 +164,12 @@ public final class LoadBenchmark implements Callable<Integer> {
             }
             counts = sampler.stop();
         }
+        print(samples + " adapted rankings", counts);
+    }
+
+    private static void print(String what, Map<String, Integer> counts) {
         int total = counts.values().stream().mapToInt(Integer::intValue).sum();
-        System.out.printf("  profile of %d adapted rankings (%d stack samples):%n", samples, total);
+        System.out.printf("  profile of %s (%d stack samples):%n", what, total);
         counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                 .filter(e -> e.getValue() >= total / 100.0)
                 .forEach(e -> System.out.printf("    %5.1f%%  %s%n", 100.0 * e.getValue() / total, e.getKey()));
