@@ -76,7 +76,10 @@ public record LearnerConfig(int hidden, int layers, int heads, int inner, double
     /**
      * With the softmax loss, large training batches (whole windows of many users) score each next item against this
      * many items sampled for the batch instead of the whole catalogue (the catalogue-wide softmax cost 20 s per epoch
-     * on ml-latest-small, 2 cores); MAML tasks and adaptation, a few positions each, always use every item.
+     * on ml-latest-small, 2 cores). The adaptation to a user (serving, evaluation, the fusion layer's users) scores
+     * against a fixed sample of this many distinct items, the same for every user (the support loss's softmax over
+     * all 9,742 items of ml-latest-small was the largest cost of a served ranking; see meta/README.md). MAML tasks, a
+     * few positions each, use every item.
      */
     public static final int SAMPLED_CANDIDATES = 1_024;
 }

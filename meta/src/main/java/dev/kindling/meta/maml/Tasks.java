@@ -39,6 +39,13 @@ public final class Tasks {
      * and adaptation, and what BPR draws negatives from; null: every item.
      */
     private final long[] remaining;
+    /**
+     * What adaptation to a user scores a next item against with the softmax loss: a fixed sample of
+     * {@code sampledCandidates} distinct items of those left, the same for every user (drawn once with a
+     * fixed seed, so adaptation stays deterministic and a user is adapted alike alone and in a batch); every item left
+     * (null: all) when the catalogue is not larger than that.
+     */
+    private final long[] scored;
 
     /**
      * Tasks for the paper's BPR loss.
@@ -52,8 +59,9 @@ public final class Tasks {
 
     /**
      * @param sampledCandidates for the softmax loss, training batches ({@link #training}) score each next item against
-     *                          this many items sampled uniformly for the batch (0, or at least the catalogue: every
-     *                          item); tasks and adaptation to a user always score against every item.
+     *                          this many items sampled uniformly for the batch, adaptation to a user against a fixed
+     *                          sample of this many distinct items (0, or at least the catalogue: every item); MAML
+     *                          tasks score against every item
      */
     public Tasks(ItemFeatures features, int items, int maxLength, DataType type, NextItemLoss loss,
                  int sampledCandidates) {
@@ -74,6 +82,7 @@ public final class Tasks {
         this.futureWindow = futureWindow;
         this.sampledCandidates = sampledCandidates;
         this.remaining = null;
+        this.scored = scoredItems(null);
     }
 
     private Tasks(Tasks base, long[] remaining) {
@@ -85,7 +94,25 @@ public final class Tasks {
         this.futureWindow = base.futureWindow;
         this.sampledCandidates = base.sampledCandidates;
         this.remaining = remaining;
+        this.scored = scoredItems(remaining);
     }
+
+    /** See {@link #scored}; Floyd's sampling of distinct items, in index order. */
+    private long[] scoredItems(long[] left) {
+        int n = left == null ? items : left.length;
+        if (!loss.softmax() || sampledCandidates <= 0 || sampledCandidates >= n) {
+            return left;
+        }
+        Random random = new Random(SCORED_SEED);
+        Set<Integer> picked = new HashSet<>();
+        for (int j = n - sampledCandidates; j < n; j++) {
+            int t = random.nextInt(j + 1);
+            picked.add(picked.contains(t) ? j : t);
+        }
+        return picked.stream().mapToLong(i -> left == null ? i + 1 : left[i]).sorted().toArray();
+    }
+
+    private static final long SCORED_SEED = 20_170_501L;
 
     /**
      * These tasks over a catalogue some items have left (deleted while a model serves): tasks and adaptation score
@@ -157,7 +184,7 @@ public final class Tasks {
      */
     public MamlTrainer.Task tasks(List<int[]> windows, int[] supportTargets, List<String> users, Random random,
                                   NDManager manager) {
-        SequenceBatch all = batch(windows, random, manager, false);
+        SequenceBatch all = batch(windows, random, manager, Scoring.EVERY_ITEM);
         int n = (int) all.length();
         int rows = windows.size();
         float[] support = new float[rows * n];
@@ -212,7 +239,7 @@ public final class Tasks {
 
     /** Several users' support sets adapted together, one row each (see {@link InnerLoop}), each as it would be alone. */
     public SequenceBatch adaptations(List<int[]> sequences, NDManager manager) {
-        return batch(sequences, null, manager, false);
+        return batch(sequences, null, manager, Scoring.FIXED_SAMPLE);
     }
 
     /**
@@ -220,11 +247,21 @@ public final class Tasks {
      * (with the softmax loss, against a sample of the items; see the constructor).
      */
     public SequenceBatch training(List<int[]> sequences, Random random, NDManager manager) {
-        return batch(sequences, random, manager, true);
+        return batch(sequences, random, manager, Scoring.BATCH_SAMPLE);
     }
 
     /** @param random null: each row's own generator, seeded by the row (adaptation is deterministic per user) */
-    private SequenceBatch batch(List<int[]> sequences, Random random, NDManager manager, boolean sample) {
+    /** What a batch's next items are scored against with the softmax loss. */
+    private enum Scoring {
+        /** Every item left (MAML tasks). */
+        EVERY_ITEM,
+        /** {@link #scored}: a fixed sample of the items, the same for every user (adaptation to a user). */
+        FIXED_SAMPLE,
+        /** A uniform sample drawn for the batch (training windows). */
+        BATCH_SAMPLE
+    }
+
+    private SequenceBatch batch(List<int[]> sequences, Random random, NDManager manager, Scoring scoring) {
         List<long[]> windows = new ArrayList<>();
         int n = 0;
         for (int[] s : sequences) {
@@ -259,13 +296,15 @@ public final class Tasks {
             windows.add(window);
         }
         NDArray candidates = null;
-        if (loss.softmax() && sample && sampledCandidates > 0 && sampledCandidates < items) {
+        if (loss.softmax() && scoring == Scoring.BATCH_SAMPLE && sampledCandidates > 0 && sampledCandidates < items) {
             long[] sampled = new long[sampledCandidates];
             for (int i = 0; i < sampled.length; i++) {
                 sampled[i] = 1 + random.nextInt(items);
             }
             candidates = manager.create(sampled);
-        } else if (loss.softmax() && !sample && remaining != null) {
+        } else if (loss.softmax() && scoring == Scoring.FIXED_SAMPLE && scored != null) {
+            candidates = manager.create(scored); // the fixed sample, or every item but the removed ones
+        } else if (loss.softmax() && scoring == Scoring.EVERY_ITEM && remaining != null) {
             candidates = manager.create(remaining); // every item but the removed ones
         }
         Shape shape = new Shape(sequences.size(), n);
