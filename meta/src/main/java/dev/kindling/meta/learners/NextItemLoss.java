@@ -9,7 +9,8 @@ package dev.kindling.meta.learners;
  *   <li>{@link #SOFTMAX}: cross-entropy of the next item against every item (or a shared uniform sample of them on
  *   large catalogues), as SASRec is trained in later work (Klenitskiy and Vasilev, RecSys 2023: SASRec with
  *   cross-entropy beats BERT4Rec). Not in the MML paper; measured better on every learner (meta README), and
- *   deterministic: adapting a user needs no sampled negatives, so the same request gets the same answer.</li>
+ *   deterministic: adapting a user scores against a fixed sample of items, the same for every user, so the same
+ *   request gets the same answer.</li>
  *   <li>{@link #FUTURE}: beyond the MML paper, a future-window loss like PinnerFormer's dense all-action loss (Pancha
  *   et al., KDD 2022): the output at each position is trained to score each of the next W interactions, not only the
  *   next one: the mean over those targets of {@link #SOFTMAX}'s cross-entropy, each target against the same

@@ -230,7 +230,8 @@ public final class Tasks {
 
     /**
      * A cold-start user's support set for adaptation: every prefix of the most recent maxLength + 1 items predicts its
-     * next item. Deterministic: the softmax loss scores against every item, and BPR's negatives are drawn from a
+     * next item. Deterministic: the softmax loss scores against {@link #scored} (a fixed sample of the items on large
+     * catalogues, the same for every user), and BPR's negatives are drawn from a
      * generator seeded by the sequence itself, so the same user is always adapted the same way.
      */
     public SequenceBatch adaptation(int[] sequence, NDManager manager) {
