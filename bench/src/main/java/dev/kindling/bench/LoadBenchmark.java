@@ -102,8 +102,8 @@ public final class LoadBenchmark implements Callable<Integer> {
                 if (underLoad != null) {
                     print("a ranking thread under the load (warm-up included)", underLoad.stop());
                 }
-                double cpuPerRequest = (os.getProcessCpuTime() - cpuBefore) / 1e6
-                        / (r.count() + load.rate * load.warmup);
+                double requests = r.count() + load.rate * load.warmup; // the warm-up's included in the CPU times
+                double cpuPerRequest = (os.getProcessCpuTime() - cpuBefore) / 1e6 / requests;
                 double batches = services.metrics().find("kindling.ranking.batches").gauge().value();
                 double batched = services.metrics().find("kindling.ranking.batched.users").gauge().value();
                 double rate = load.rate;
@@ -114,7 +114,6 @@ public final class LoadBenchmark implements Callable<Integer> {
                         + "(server.rankingBatch %d); process CPU %.2f ms a request (server and load generator)%n",
                         batches, batches == 0 ? 0 : batched / batches, load.config().server().rankingBatch(),
                         cpuPerRequest);
-                double requests = r.count() + load.rate * load.warmup;
                 System.out.printf("  CPU a request by thread: %s%n", threadsAfter.entrySet().stream()
                         .map(e -> String.format("%s %.2f ms", e.getKey(),
                                 (e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L)) / 1e6 / requests))

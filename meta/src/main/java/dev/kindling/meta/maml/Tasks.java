@@ -251,7 +251,6 @@ public final class Tasks {
         return batch(sequences, random, manager, Scoring.BATCH_SAMPLE);
     }
 
-    /** @param random null: each row's own generator, seeded by the row (adaptation is deterministic per user) */
     /** What a batch's next items are scored against with the softmax loss. */
     private enum Scoring {
         /** Every item left (MAML tasks). */
@@ -262,6 +261,7 @@ public final class Tasks {
         BATCH_SAMPLE
     }
 
+    /** @param random null: each row's own generator, seeded by the row (adaptation is deterministic per user) */
     private SequenceBatch batch(List<int[]> sequences, Random random, NDManager manager, Scoring scoring) {
         List<long[]> windows = new ArrayList<>();
         int n = 0;

@@ -43,10 +43,10 @@ public final class ServerServices implements AutoCloseable {
     private final IdempotentWrites idempotentWrites = new IdempotentWrites();
     private volatile CoConsumption coConsumption;
     /**
-     * Rankings admitted at once: one per core (each uses one libtorch thread) times {@code server.rankingBatch}, since
-     * the serving model ranks the adaptations of admitted requests together, one batch per core at a time. More would
-     * only slow all of them down past the request timeout under load; requests beyond this wait up to half the request
-     * timeout, then get 503 (load shedding).
+     * Rankings admitted at once: a full batch ({@code server.rankingBatch}) for each of the serving model's ranking
+     * threads, which rank the admitted requests' adaptations together, and at least one per core (a baseline ranks on
+     * the request's thread). More would only slow all of them down past the request timeout under load; requests
+     * beyond this wait up to half the request timeout, then get 503 (load shedding).
      */
     private final Semaphore rankingSlots;
     private final Semaphore predictionSlots = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
@@ -62,8 +62,8 @@ public final class ServerServices implements AutoCloseable {
     public ServerServices(KindlingConfig config, Store store, VectorIndex index, ItemEncodingPipeline pipeline,
                           Path imagesDir, NDManager manager) {
         this.config = config;
-        this.rankingSlots = new Semaphore(Runtime.getRuntime().availableProcessors() * config.server().rankingBatch(),
-                true);
+        this.rankingSlots = new Semaphore(Math.max(Runtime.getRuntime().availableProcessors(),
+                config.server().rankingThreadCount() * config.server().rankingBatch()), true);
         // the handlers see the store and the index through timing proxies; the pipeline writes to the real ones
         this.store = Metered.wrap(Store.class, store, metrics, "kindling.store", "store");
         this.index = Metered.wrap(VectorIndex.class, index, metrics, "kindling.index", "vector index");
