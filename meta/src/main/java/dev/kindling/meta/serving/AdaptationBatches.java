@@ -80,10 +80,10 @@ final class AdaptationBatches implements AutoCloseable {
             try {
                 List<MmlModel.FusedScores> scores = recommender.fusedScores(batch.stream().map(Pending::sequence)
                         .toList());
+                ranked.accept(batch.size()); // counted before anyone is answered: an answer implies its count
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).result().complete(scores.get(i));
                 }
-                ranked.accept(batch.size());
             } catch (RuntimeException | Error e) {
                 for (Pending p : batch) {
                     p.result().completeExceptionally(e);
