@@ -109,6 +109,11 @@ final class MixedLoad {
         System.out.printf(Locale.ROOT, "    resident memory: %.0f MB at the start, %.0f MB after the warm-up, %.0f MB at "
                         + "the end (%+.1f%% from the warm-up), at most %.0f MB%n", rssStart / 1024.0, rssWarm / 1024.0,
                 rssEnd / 1024.0, 100.0 * (rssEnd - rssWarm) / rssWarm, Math.max(max, rssEnd) / 1024.0);
+        StringBuilder minutes = new StringBuilder();
+        for (int i = 5; i < samples.size(); i += 6) {
+            minutes.append(minutes.length() == 0 ? "" : ", ").append(Math.round(samples.get(i) / 1024.0));
+        }
+        System.out.printf(Locale.ROOT, "    resident memory at each minute of the measured run (MB): %s%n", minutes);
         StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
                 "{\"benchmark\":\"load-mixed\",\"rate\":%.1f,\"seconds\":%d", rate, seconds));
         for (var e : measured.entrySet()) {

@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
-import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 
 import ai.djl.ndarray.NDArray;
@@ -77,8 +76,8 @@ public final class ServingModel implements AutoCloseable {
     /** The items' encoder vectors (null without learners). */
     private final ItemFeatures features;
     private final AdaptationTuning.Choice adaptation;
-    /** Concurrent requests' adaptations ranked together (null: each ranked alone, as by default). */
-    private volatile AdaptationBatches batches;
+    /** The threads that rank concurrent requests' adaptations together (null: each ranked alone, as by default). */
+    private volatile RankingThreads batches;
 
     /** One recommended item. */
     public record Scored(String itemId, double score) {
@@ -443,14 +442,12 @@ public final class ServingModel implements AutoCloseable {
     }
 
     /**
-     * Ranks the adaptations of requests that arrive together as one batch of at most {@code maxBatch} users, on
-     * {@code threads} ranking threads of this model's (see {@link AdaptationBatches}); without it (the default), each
-     * request is ranked alone on its own thread. No effect on a model that serves a baseline. Once only.
-     *
-     * @param ranked told the size of each batch ranked
+     * Ranks the adaptations of requests that arrive together as one batch, on the given ranking threads (shared by
+     * every model version a server serves; see {@link RankingThreads}); without them (the default), each request is
+     * ranked alone on its own thread. No effect on a model that serves a baseline. Once only.
      */
-    public void batchAdaptations(int maxBatch, int threads, IntConsumer ranked) {
-        if (adapted == null || maxBatch == 1) {
+    public void batchAdaptations(RankingThreads threads) {
+        if (adapted == null) {
             return;
         }
         lock.writeLock().lock();
@@ -459,7 +456,7 @@ public final class ServingModel implements AutoCloseable {
             if (batches != null) {
                 throw new IllegalStateException("this model batches its adaptations already");
             }
-            batches = new AdaptationBatches(adapted, maxBatch, threads, ranked);
+            batches = threads;
         } finally {
             lock.writeLock().unlock();
         }
@@ -539,8 +536,9 @@ public final class ServingModel implements AutoCloseable {
         } else {
             Autograd.record(true); // per thread: adaptation takes gradients
             int[] indices = sequence.stream().mapToInt(Integer::intValue).toArray();
-            AdaptationBatches together = batches;
-            MmlModel.FusedScores fused = together != null ? together.fusedScores(indices) : adapted.fusedScores(indices);
+            RankingThreads together = batches;
+            MmlModel.FusedScores fused = together != null ? together.fusedScores(adapted, indices)
+                    : adapted.fusedScores(indices);
             scores = fused.scores();
             parts = fused.contributions();
             if (fused.weights() != null) {
@@ -624,10 +622,7 @@ public final class ServingModel implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
-                if (batches != null) {
-                    batches.close(); // no request waits on them: each holds the read lock until answered
-                }
-                manager.close();
+                manager.close(); // no ranking thread is using it: each ranking's request holds the read lock
             }
         } finally {
             lock.writeLock().unlock();
