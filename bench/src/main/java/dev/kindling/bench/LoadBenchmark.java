@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -170,6 +171,13 @@ public final class LoadBenchmark implements Callable<Integer> {
         int total = counts.values().stream().mapToInt(Integer::intValue).sum();
         System.out.printf("  profile of %s (%d stack samples):%n", what, total);
         counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .filter(e -> e.getValue() >= total / 100.0)
+                .forEach(e -> System.out.printf("    %5.1f%%  %s%n", 100.0 * e.getValue() / total, e.getKey()));
+        Map<String, Integer> byOperation = new HashMap<>();
+        counts.forEach((phase, n) -> byOperation.merge(phase.contains(" / ") ? phase.substring(phase.indexOf(" / ") + 3)
+                : "(no tensor operation)", n, Integer::sum));
+        System.out.printf("  the same by tensor operation:%n");
+        byOperation.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                 .filter(e -> e.getValue() >= total / 100.0)
                 .forEach(e -> System.out.printf("    %5.1f%%  %s%n", 100.0 * e.getValue() / total, e.getKey()));
     }

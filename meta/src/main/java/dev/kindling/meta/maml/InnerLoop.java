@@ -85,7 +85,7 @@ public final class InnerLoop {
                                       NDManager manager, boolean keepPath) {
         int rows = (int) support.batchSize();
         Params gamma = global.select(n -> !learner.adapted(n)).detached();
-        Params start = perRow(global.select(learner::adapted), rows).leafCopy(manager);
+        Params start = perRowLeaves(global.select(learner::adapted), rows, manager);
         Params current = start;
         Params sum = null;
         NDArray firstNorm = null;
@@ -134,7 +134,7 @@ public final class InnerLoop {
                                         Scalars s, NDManager manager) {
         int rows = (int) support.batchSize();
         Params gamma = global.select(n -> !learner.adapted(n)).detached();
-        Params current = perRow(global.select(learner::adapted), rows).leafCopy(manager);
+        Params current = perRowLeaves(global.select(learner::adapted), rows, manager);
         List<Params> out = new ArrayList<>();
         int done = 0;
         for (int c = 0; c < checkpoints.length; c++) {
@@ -167,6 +167,24 @@ public final class InnerLoop {
         for (String name : theta.names()) {
             NDArray t = theta.get(name);
             out.put(name, t.expandDims(0).repeat(0, rows));
+        }
+        return out;
+    }
+
+    /**
+     * {@link #perRow} as leaves that record their gradients, cut from Theta's graph and owned by the manager: for several
+     * rows the repeat is the copy (a ranking's batch made a second copy of every adapted tensor before).
+     */
+    static Params perRowLeaves(Params theta, int rows, NDManager manager) {
+        if (rows == 1) {
+            return theta.leafCopy(manager);
+        }
+        Params out = new Params();
+        for (String name : theta.names()) {
+            NDArray copy = theta.get(name).stopGradient().expandDims(0).repeat(0, rows);
+            copy.attach(manager);
+            copy.setRequiresGradient(true);
+            out.put(name, copy);
         }
         return out;
     }
