@@ -82,14 +82,16 @@ public final class MetaCsrRecommender implements Recommender, AutoCloseable {
         try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
             List<CsrTask> mine = sequences.stream().map(tasks::adaptation).toList();
             List<int[]> known = mine.stream().map(CsrTask::known).toList();
-            Random random = new Random(sequences.stream().mapToInt(Arrays::hashCode).reduce(17, (a, b) -> 31 * a + b));
+            // each user's negatives from a generator seeded by its own sequence: the same request, the same answer,
+            // alone or ranked in a batch with others (tasks adapt their own copies of theta_2 on their own loss)
+            List<Random> randoms = sequences.stream().map(q -> new Random(31 * 17 + Arrays.hashCode(q))).toList();
             Params use = params;
             if (steps > 0) {
                 boolean was = Autograd.recording();
                 Autograd.record(true);
                 try {
                     RunBatch support = RunBatch.of(mine.stream().map(CsrTask::support).toList(), known, negatives,
-                            itemCount, random, m, s.type());
+                            itemCount, randoms, m, s.type());
                     NDArray vectors = table.get(ids(support.distinct(), m));
                     use = SequenceAdaptation.adapted(params, SequenceAdaptation.shift(model, params, support, vectors,
                             steps, rate, s, m)).detached();
@@ -97,7 +99,7 @@ public final class MetaCsrRecommender implements Recommender, AutoCloseable {
                     Autograd.record(was);
                 }
             }
-            RunBatch query = RunBatch.of(mine.stream().map(CsrTask::query).toList(), known, 0, itemCount, random, m,
+            RunBatch query = RunBatch.of(mine.stream().map(CsrTask::query).toList(), known, 0, itemCount, randoms, m,
                     s.type());
             NDArray users = model.users(use, query, table.get(ids(query.distinct(), m)), s).squeeze(1);  // [t, d]
             return AdaptedRecommender.rows(MetaCsrModel.scoreAll(users, table).toType(DataType.FLOAT32, false));

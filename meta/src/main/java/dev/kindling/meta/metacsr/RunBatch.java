@@ -1,6 +1,7 @@
 package dev.kindling.meta.metacsr;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,15 @@ public record RunBatch(int[] distinct, NDArray inputs, NDArray valid, NDArray ta
 
     public static RunBatch of(List<List<Run>> runs, List<int[]> known, int negatives, int itemCount, Random random,
                               NDManager m, DataType type) {
+        return of(runs, known, negatives, itemCount, Collections.nCopies(runs.size(), random), m, type);
+    }
+
+    /**
+     * {@link #of(List, List, int, int, Random, NDManager, DataType)} with each task's negatives drawn from its own
+     * generator: a task's draws then do not depend on the tasks batched with it (serving ranks users together).
+     */
+    public static RunBatch of(List<List<Run>> runs, List<int[]> known, int negatives, int itemCount,
+                              List<Random> randoms, NDManager m, DataType type) {
         int tasks = runs.size();
         int width = Math.max(1, runs.stream().mapToInt(List::size).max().orElse(1));
         int length = Math.max(1, runs.stream().flatMap(List::stream).mapToInt(r -> r.input().length).max().orElse(1));
@@ -69,7 +79,7 @@ public record RunBatch(int[] distinct, NDArray inputs, NDArray valid, NDArray ta
                 for (int k = 1; k <= negatives; k++) {
                     int j;
                     do {
-                        j = 1 + random.nextInt(itemCount);
+                        j = 1 + randoms.get(t).nextInt(itemCount);
                     } while (Arrays.binarySearch(known.get(t), j) >= 0 || j == run.target());
                     items[k] = j;
                 }

@@ -11,13 +11,13 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
-import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.tensor.Autograd;
 
 /**
  * Concurrent users' adaptations ranked together: MmlModel adapts a batch of users at once (each row its own copy of
  * Theta), and a batch of 8 costs about 6 ms of CPU per user against 16 ms for a user alone (the learners' tensors are
- * small, so a ranking's cost is mostly per operation, not per user). Requests queue their users; each of a few
+ * small, so a ranking's cost is mostly per operation, not per user); metaCSR's recommender adapts each user's own copy
+ * of its sequence model the same way. Requests queue their users; each of a few
  * ranking threads takes the oldest queued user and every other queued one of the same model (up to {@code maxBatch}),
  * ranks them as one batch and hands each its scores. A request that finds a ranking thread idle is ranked at once,
  * alone: nobody waits for company.
@@ -40,8 +40,15 @@ public final class RankingThreads implements AutoCloseable {
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private final List<Thread> threads = new ArrayList<>();
 
-    private record Pending(MmlModel.FusedRecommender model, int[] sequence,
-                           CompletableFuture<MmlModel.FusedScores> result) {
+    /**
+     * A model's ranking of a batch of users (one result per sequence, in their order), each user's result what it
+     * would be alone: MML's fused scores, metaCSR's scores. Batches never mix two instances.
+     */
+    public interface Batched<T> {
+        List<T> rank(List<int[]> sequences);
+    }
+
+    private record Pending(Batched<?> model, int[] sequence, CompletableFuture<Object> result) {
     }
 
     /**
@@ -64,8 +71,9 @@ public final class RankingThreads implements AutoCloseable {
         }
     }
 
-    /** The user's fused scores by this model, ranked alone or in a batch with its users queued at the same time. */
-    MmlModel.FusedScores fusedScores(MmlModel.FusedRecommender model, int[] sequence) {
+    /** The user's result by this model, ranked alone or in a batch with its users queued at the same time. */
+    @SuppressWarnings("unchecked") // the future holds what this model's rank gave
+    <T> T rank(Batched<T> model, int[] sequence) {
         Pending mine = new Pending(model, sequence, new CompletableFuture<>());
         lock.lock();
         try {
@@ -75,7 +83,7 @@ public final class RankingThreads implements AutoCloseable {
             lock.unlock();
         }
         try {
-            return mine.result().get();
+            return (T) mine.result().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a ranking", e);
@@ -117,8 +125,7 @@ public final class RankingThreads implements AutoCloseable {
             }
             try {
                 Autograd.record(true); // per thread (adaptation takes gradients); inside: a failure answers the batch
-                List<MmlModel.FusedScores> scores = batch.get(0).model().fusedScores(batch.stream()
-                        .map(Pending::sequence).toList());
+                List<?> scores = batch.get(0).model().rank(batch.stream().map(Pending::sequence).toList());
                 ranked.accept(batch.size()); // counted before anyone is answered: an answer implies its count
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).result().complete(scores.get(i));

@@ -78,6 +78,10 @@ public final class ServingModel implements AutoCloseable {
     private final AdaptationTuning.Choice adaptation;
     /** The threads that rank concurrent requests' adaptations together (null: each ranked alone, as by default). */
     private volatile RankingThreads batches;
+    /** MML's batched ranking, one instance for this model (a batch never mixes instances); null for a baseline. */
+    private final RankingThreads.Batched<MmlModel.FusedScores> fusedBatch;
+    /** metaCSR's batched ranking (it adapts to each request too); null for MML and the other baselines. */
+    private final RankingThreads.Batched<float[]> metaCsrBatch;
 
     /** One recommended item. */
     public record Scored(String itemId, double score) {
@@ -122,6 +126,8 @@ public final class ServingModel implements AutoCloseable {
         this.manager = manager;
         this.adapted = adapted;
         this.popular = popular;
+        this.fusedBatch = adapted == null ? null : adapted::fusedScores;
+        this.metaCsrBatch = adapted == null && method == ServedMethod.METACSR ? baseline::scores : null;
     }
 
     /**
@@ -444,10 +450,11 @@ public final class ServingModel implements AutoCloseable {
     /**
      * Ranks the adaptations of requests that arrive together as one batch, on the given ranking threads (shared by
      * every model version a server serves; see {@link RankingThreads}); without them (the default), each request is
-     * ranked alone on its own thread. No effect on a model that serves a baseline. Once only.
+     * ranked alone on its own thread. For MML's variants and metaCSR (both adapt to each request); no effect on a
+     * model that serves another baseline. Once only.
      */
     public void batchAdaptations(RankingThreads threads) {
-        if (adapted == null) {
+        if (fusedBatch == null && metaCsrBatch == null) {
             return;
         }
         lock.writeLock().lock();
@@ -531,13 +538,16 @@ public final class ServingModel implements AutoCloseable {
             scores = popular.scores(new int[0]);
             method = "popularity";
         } else if (adapted == null) {
-            scores = baseline.scores(sequence.stream().mapToInt(Integer::intValue).toArray());
+            int[] indices = sequence.stream().mapToInt(Integer::intValue).toArray();
+            RankingThreads together = batches;
+            scores = together != null && metaCsrBatch != null ? together.rank(metaCsrBatch, indices)
+                    : baseline.scores(indices);
             method = this.method.label();
         } else {
             Autograd.record(true); // per thread: adaptation takes gradients
             int[] indices = sequence.stream().mapToInt(Integer::intValue).toArray();
             RankingThreads together = batches;
-            MmlModel.FusedScores fused = together != null ? together.fusedScores(adapted, indices)
+            MmlModel.FusedScores fused = together != null ? together.rank(fusedBatch, indices)
                     : adapted.fusedScores(indices);
             scores = fused.scores();
             parts = fused.contributions();

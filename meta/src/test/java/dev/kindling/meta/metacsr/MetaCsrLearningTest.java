@@ -10,6 +10,7 @@ import java.util.Random;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,31 @@ class MetaCsrLearningTest {
             try (MetaCsrRecommender r = new MetaCsrRecommender(model, p, o.tasks(), o.innerSteps(), o.innerRate(),
                     o.negatives(), s, m)) {
                 return auc(ranking.score(r));
+            }
+        }
+    }
+
+    /** Serving ranks concurrent users in one batch: each must get what it gets alone (its own negatives, its own theta). */
+    @Test
+    void aUserRankedInABatchGetsTheScoresItGetsAlone() {
+        try (NDManager m = manager.newSubManager()) {
+            Scalars s = new Scalars(m, DataType.FLOAT32);
+            MetaCsrModel model = new MetaCsrModel(new MetaCsrModel.Config(32, 1, DiffusionRepresenter.Pooling.MEAN,
+                    16, true), graph, m, DataType.FLOAT32);
+            MetaCsrTraining.Options o = MetaCsrTraining.Options.defaults(1).withSteps(20);
+            Params p = MetaCsrTraining.train(model, split.regular(), split.itemCount(), o, s, m, LOG::info);
+            try (MetaCsrRecommender r = new MetaCsrRecommender(model, p, o.tasks(), o.innerSteps(), o.innerRate(),
+                    o.negatives(), s, m)) {
+                List<int[]> users = split.cold().stream().limit(5).map(ColdUser::support).toList();
+                List<float[]> together = r.scores(users);
+                for (int u = 0; u < users.size(); u++) {
+                    float[] alone = r.scores(users.get(u));
+                    assertThat(alone).as("the same user twice").containsExactly(r.scores(users.get(u)));
+                    for (int i = 1; i < alone.length; i++) {
+                        assertThat(together.get(u)[i]).as("user %d, item %d", u, i).isCloseTo(alone[i],
+                                Offset.offset(1e-4f));
+                    }
+                }
             }
         }
     }

@@ -30,7 +30,8 @@ class RankingThreadsTest {
     }
 
     /** Records each batch it ranks; the first batch waits until released (keeps the one thread busy). */
-    private static final class Recording implements MmlModel.FusedRecommender {
+    private static final class Recording implements MmlModel.FusedRecommender,
+            RankingThreads.Batched<MmlModel.FusedScores> {
         final float mark;
         final List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch started = new CountDownLatch(1);
@@ -39,6 +40,11 @@ class RankingThreadsTest {
         Recording(float mark, CountDownLatch release) {
             this.mark = mark;
             this.release = release;
+        }
+
+        @Override
+        public List<MmlModel.FusedScores> rank(List<int[]> sequences) {
+            return fusedScores(sequences);
         }
 
         @Override
@@ -70,14 +76,14 @@ class RankingThreadsTest {
             // the one thread ranks user 0 of model a and waits; meanwhile users of a and b (a model that replaced a)
             // queue up alternately
             CompletableFuture<MmlModel.FusedScores> first = CompletableFuture.supplyAsync(
-                    () -> threads.fusedScores(a, new int[] {0}));
+                    () -> threads.rank(a, new int[] {0}));
             assertThat(a.started.await(10, TimeUnit.SECONDS))
                     .as(() -> first.isDone() ? first.handle((r, e) -> String.valueOf(e)).join() : "not done").isTrue();
             List<CompletableFuture<MmlModel.FusedScores>> queued = new ArrayList<>();
             for (int user = 1; user <= 8; user++) {
                 Recording model = user % 2 == 1 ? a : b;
                 int[] sequence = {user};
-                queued.add(CompletableFuture.supplyAsync(() -> threads.fusedScores(model, sequence)));
+                queued.add(CompletableFuture.supplyAsync(() -> threads.rank(model, sequence)));
                 Thread.sleep(20); // queued in this order
             }
             release.countDown();
