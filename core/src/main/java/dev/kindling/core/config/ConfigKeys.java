@@ -108,9 +108,9 @@ public final class ConfigKeys {
     public static final ConfigKey SERVER_MODEL_POLL_SECONDS = new ConfigKey("server.modelPollSeconds", "10",
             "int 0..86400", "How often the server checks <home>/models/current and loads a version trained elsewhere (another replica sharing the models directory, or ./kindling train); 0: never.");
     public static final ConfigKey SERVER_RANKING_BATCH = new ConfigKey("server.rankingBatch", "8", "int 1..64",
-            "Most new users whose adaptations are ranked together as one batch when their requests arrive at the same time (MML's learners): under load a batch of 8 costs about a third of the CPU per user of one ranked alone; a request alone is never held back to wait for others. Rankings in a batch match the ranking alone, scores to about 1e-6; 1 ranks every request alone (identical to the bit under any load).");
+            "Most new users whose adaptations are ranked together as one batch when their requests arrive at the same time (MML's learners, metaCSR): under load a batch of 8 costs about a third of the CPU per user of one ranked alone; a request alone is never held back to wait for others. Rankings in a batch match the ranking alone, scores to about 1e-6; 1 ranks every request alone (identical to the bit under any load).");
     public static final ConfigKey SERVER_RANKING_THREADS = new ConfigKey("server.rankingThreads", "0", "int 0..256",
-            "Threads that rank new users' adaptations (MML's learners), each one batch at a time; 0: half the cores, at least one (the rest serve HTTP, JSON, the garbage collector and the JIT).");
+            "Threads that rank new users' adaptations (MML's learners, metaCSR), each one batch at a time, for the server's life (model versions share them); 0: half the cores, at least one (the rest serve HTTP, JSON, the garbage collector and the JIT).");
 
     /** All keys, in documentation order. */
     public static final List<ConfigKey> ALL = List.of(HOME, STORE_BACKEND, STORE_PATH, STORE_SYNCHRONOUS,
