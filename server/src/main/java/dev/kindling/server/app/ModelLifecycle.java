@@ -77,7 +77,9 @@ public final class ModelLifecycle implements AutoCloseable {
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong heapTrims = new AtomicLong();
     private final AtomicLong heapTrimNanos = new AtomicLong();
+    /** When the native heap was last trimmed, and whether a trim waits; both read and written on the refresher only. */
     private long lastTrim;
+    private boolean trimScheduled;
     private static final DateTimeFormatter VERSION_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
     /** What {@code models/current} named when the serving model was loaded. */
     private volatile String loadedPointer;
@@ -222,11 +224,23 @@ public final class ModelLifecycle implements AutoCloseable {
 
     /**
      * Gives the native memory of freed models back to the system, at most every {@link #TRIM_INTERVAL_MS}: without it
-     * glibc keeps it, and the 10-minute mixed load grew the server's resident memory by 27% (refresher thread only).
+     * glibc keeps it, and the 10-minute mixed load grew the server's resident memory by 27%. Runs on the refresher.
      */
     private void trimNativeHeap() {
+        if (!NativeHeap.available()) {
+            return;
+        }
         long now = System.nanoTime();
-        if (!NativeHeap.available() || (lastTrim != 0 && now - lastTrim < TRIM_INTERVAL_MS * 1_000_000)) {
+        long wait = lastTrim == 0 ? 0 : TRIM_INTERVAL_MS - (now - lastTrim) / 1_000_000;
+        if (wait > 0) {
+            // too soon: once, later, so that the last model freed in a burst of changes is given back too
+            if (!trimScheduled) {
+                trimScheduled = true;
+                refresher.schedule(() -> {
+                    trimScheduled = false;
+                    trimNativeHeap();
+                }, wait, TimeUnit.MILLISECONDS);
+            }
             return;
         }
         NativeHeap.trim();
