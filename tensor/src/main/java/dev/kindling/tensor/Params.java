@@ -83,6 +83,21 @@ public final class Params {
         return new Params(out);
     }
 
+    /**
+     * {@code rows} copies of each tensor stacked along a new leading axis ([rows, ...]), detached from any graph, owned
+     * by the manager, each a fresh leaf that records gradients: one copy per task or user, adapted on its own loss.
+     */
+    public Params repeatedLeaves(int rows, NDManager manager) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> {
+            NDArray c = v.stopGradient().expandDims(0).repeat(0, rows); // repeat makes the copy
+            c.attach(manager);
+            c.setRequiresGradient(true);
+            out.put(k, c);
+        });
+        return new Params(out);
+    }
+
     /** Copies owned by the manager, cut from any graph (for a model that outlives the one it was copied from). */
     public Params copy(NDManager manager) {
         Map<String, NDArray> out = new LinkedHashMap<>();

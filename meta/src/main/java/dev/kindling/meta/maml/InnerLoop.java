@@ -176,17 +176,7 @@ public final class InnerLoop {
      * rows the repeat is the copy (a ranking's batch made a second copy of every adapted tensor before).
      */
     static Params perRowLeaves(Params theta, int rows, NDManager manager) {
-        if (rows == 1) {
-            return theta.leafCopy(manager);
-        }
-        Params out = new Params();
-        for (String name : theta.names()) {
-            NDArray copy = theta.get(name).stopGradient().expandDims(0).repeat(0, rows);
-            copy.attach(manager);
-            copy.setRequiresGradient(true);
-            out.put(name, copy);
-        }
-        return out;
+        return rows == 1 ? theta.leafCopy(manager) : theta.repeatedLeaves(rows, manager);
     }
 
     /** A rate as given (scalar) or as one value per row [rows]. */

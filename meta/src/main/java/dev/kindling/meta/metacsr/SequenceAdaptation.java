@@ -27,13 +27,7 @@ final class SequenceAdaptation {
                         Scalars s, NDManager m) {
         Params theta = p.select(UserEncoder::owns);
         int tasks = support.tasks();
-        Params current = new Params();
-        for (String name : theta.names()) {
-            NDArray copy = theta.get(name).stopGradient().expandDims(0).repeat(0, tasks);
-            copy.attach(m);
-            copy.setRequiresGradient(true);
-            current.put(name, copy);
-        }
+        Params current = theta.repeatedLeaves(tasks, m);
         NDArray rateScalar = s.of(rate);
         for (int j = 0; j < steps; j++) {
             NDArray loss = model.taskLosses(p.with(current), support, vectors, s).sum();
