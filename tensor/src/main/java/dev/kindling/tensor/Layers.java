@@ -91,4 +91,13 @@ public final class Layers {
         NDArray logProbs = logits.logSoftmax(-1);
         return logProbs.gather(targets.reshape(-1, 1), 1).neg().mean();
     }
+
+    /**
+     * Cross-entropy of several targets per row: logits [b, c], targets [b, W] (item indices), weights [b, W] (1 for a
+     * target, 0 for padding); the weighted mean of -log softmax over the targets.
+     */
+    public static NDArray crossEntropy(NDArray logits, NDArray targets, NDArray weights) {
+        NDArray logProbs = logits.logSoftmax(-1).gather(targets, 1);
+        return logProbs.mul(weights).sum().neg().div(weights.sum());
+    }
 }

@@ -72,6 +72,11 @@ class LayersTest {
         NDArray targets = manager.create(new long[] {1, 0});
         double ce = (-Math.log(0.75) - Math.log(0.5)) / 2;
         assertThat(Layers.crossEntropy(logits, targets).getDouble()).isCloseTo(ce, within(1e-12));
+        // several targets a row, padding weighted 0: row 0 scores items 1 and 0, row 1 item 0 (its second slot padding)
+        NDArray many = manager.create(new long[] {1, 0, 0, 1}, new Shape(2, 2));
+        NDArray weights = of(new double[] {1, 1, 1, 0}, 2, 2);
+        double multi = (-Math.log(0.75) - Math.log(0.25) - Math.log(0.5)) / 3;
+        assertThat(Layers.crossEntropy(logits, many, weights).getDouble()).isCloseTo(multi, within(1e-12));
     }
 
     @Test

@@ -3,8 +3,10 @@ package dev.kindling.meta.mml;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,6 +18,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,10 +62,32 @@ import dev.kindling.tensor.Scalars;
 public final class MmlTraining {
     private static final Logger LOG = LoggerFactory.getLogger(MmlTraining.class);
 
-    /** Generator training and fusion training settings. */
+    /**
+     * Generator training and fusion training settings.
+     *
+     * @param fusionTargets how many of a fusion example's next items the fusion layer is trained to score (the mean of
+     *                      their cross-entropies): 1 is the paper's next item; more (beyond the paper) trains it on
+     *                      what a new user consumes next rather than on the one item that follows
+     */
     public record Stages(int generatorEpochs, int fusionEpochs, double forgetRate, int neighbours, double generatorRate,
-                         double fusionRate) {
-        public static final Stages DEFAULT = new Stages(3, 10, 0.1, 5, 1e-3, 1e-3);
+                         double fusionRate, int fusionTargets) {
+        public static final Stages DEFAULT = new Stages(3, 10, 0.1, 5, 1e-3, 1e-3, 1);
+
+        public Stages {
+            if (fusionTargets < 1) {
+                throw new IllegalArgumentException("fusionTargets must be at least 1, was " + fusionTargets);
+            }
+        }
+
+        /** The paper's fusion target, the next item. */
+        public Stages(int generatorEpochs, int fusionEpochs, double forgetRate, int neighbours, double generatorRate,
+                      double fusionRate) {
+            this(generatorEpochs, fusionEpochs, forgetRate, neighbours, generatorRate, fusionRate, 1);
+        }
+
+        public Stages withFusionTargets(int targets) {
+            return new Stages(generatorEpochs, fusionEpochs, forgetRate, neighbours, generatorRate, fusionRate, targets);
+        }
     }
 
     /** Fits a collaborative learner's item-item weights on some users' interactions. */
@@ -314,28 +339,28 @@ public final class MmlTraining {
         }
         boolean heldOut = !data.fusionUsers().isEmpty();
         Random random = new Random(seed + 6);
-        List<int[]> examples = new ArrayList<>();
+        List<FusionExample> examples = new ArrayList<>();
         if (heldOut) {
             for (UserSequence u : data.fusionUsers()) {
                 for (int c = 0; c < FUSION_CUTS && u.length() > Training.MIN_SUPPORT; c++) {
                     int support = Training.MIN_SUPPORT + random.nextInt(
                             Math.min(Training.MAX_SUPPORT, u.length() - 1) - Training.MIN_SUPPORT + 1);
-                    examples.add(Arrays.copyOf(u.items(), support + 1));
+                    examples.add(FusionExample.cut(u.items(), support, stages.fusionTargets()));
                 }
             }
         } else {
             for (int[] w : Training.windows(data.oldUsers(), config.maxLength(), random)) {
-                examples.add(Arrays.copyOf(w, 2 + random.nextInt(w.length - 1)));
+                examples.add(FusionExample.cut(w, 1 + random.nextInt(w.length - 1), stages.fusionTargets()));
             }
         }
         Collections.shuffle(examples, random);
         try (NDManager cache = manager.newSubManager()) {
             List<CachedBatch> train = new ArrayList<>();
             for (int from = 0; from < examples.size(); from += 32) {
-                List<int[]> part = examples.subList(from, Math.min(examples.size(), from + 32));
-                List<int[]> supports = part.stream().map(e -> Arrays.copyOf(e, e.length - 1)).toList();
-                long[] targets = part.stream().mapToLong(e -> e[e.length - 1]).toArray();
-                train.add(cached(supports, heldOut ? maml.innerSteps() : 0, maml.innerRate(), targets, cache));
+                List<FusionExample> part = examples.subList(from, Math.min(examples.size(), from + 32));
+                List<int[]> supports = part.stream().map(FusionExample::support).toList();
+                train.add(cached(supports, heldOut ? maml.innerSteps() : 0, maml.innerRate(),
+                        FusionExample.targets(part, stages.fusionTargets()), cache));
             }
             List<CachedBatch> checks = new ArrayList<>();
             if (options.validation() != null) {
@@ -359,10 +384,10 @@ public final class MmlTraining {
                 for (CachedBatch b : train) {
                     try (NDScope scope = new NDScope()) {
                         if (goOn) {
-                            total += fusionStep(model.fusionParams, adam, b.three(), b.targets());
+                            total += fusionStep(model.fusionParams, adam, b.three(), b.targets(), b.weights());
                         }
                         if (goOnCf) {
-                            totalCf += fusionStep(model.cfFusionParams, adamCf, b.four(), b.targets());
+                            totalCf += fusionStep(model.cfFusionParams, adamCf, b.four(), b.targets(), b.weights());
                         }
                     }
                 }
@@ -388,16 +413,57 @@ public final class MmlTraining {
         }
     }
 
-    /** A batch of users' frozen learner outputs (three learners, and four with the collaborative one), kept. */
-    private record CachedBatch(LearnerOutputs three, LearnerOutputs four, NDArray targets) {
+    /**
+     * A fusion example: a support and the items after it that the fused scores are trained on (the next item, or the
+     * next W distinct items not in the support).
+     */
+    private record FusionExample(int[] support, int[] targets) {
+        static FusionExample cut(int[] items, int support, int window) {
+            int[] head = Arrays.copyOf(items, support);
+            Set<Integer> seen = new HashSet<>();
+            for (int i : head) {
+                seen.add(i);
+            }
+            List<Integer> next = new ArrayList<>();
+            for (int i = support; i < items.length && next.size() < window; i++) {
+                if (window == 1 || seen.add(items[i])) {
+                    next.add(items[i]);
+                }
+            }
+            if (next.isEmpty()) {
+                next.add(items[support]); // everything after the support repeats it: the next item as it is
+            }
+            return new FusionExample(head, next.stream().mapToInt(Integer::intValue).toArray());
+        }
+
+        /** The examples' targets [n, W] (a row padded with its first target) and their weights [n, W] (0: padding). */
+        static long[][] targets(List<FusionExample> part, int window) {
+            long[] ids = new long[part.size() * window];
+            long[] weights = new long[part.size() * window];
+            for (int r = 0; r < part.size(); r++) {
+                int[] t = part.get(r).targets();
+                for (int j = 0; j < window; j++) {
+                    ids[r * window + j] = t[Math.min(j, t.length - 1)];
+                    weights[r * window + j] = j < t.length ? 1 : 0;
+                }
+            }
+            return new long[][] {ids, weights};
+        }
     }
 
-    private CachedBatch cached(List<int[]> supports, int steps, double rate, long[] targets, NDManager cache) {
+    /** A batch of users' frozen learner outputs (three learners, and four with the collaborative one), kept. */
+    private record CachedBatch(LearnerOutputs three, LearnerOutputs four, NDArray targets, NDArray weights) {
+    }
+
+    private CachedBatch cached(List<int[]> supports, int steps, double rate, long[][] targets, NDManager cache) {
         try (NDScope scope = new NDScope()) {
             LearnerOutputs three = model.learnerOutputs(supports, steps, rate, true, cache);
             LearnerOutputs four = model.cfFusionParams == null ? null
                     : three.withCollaborative(model.collaborative, supports, cache);
-            NDArray target = targets == null ? null : cache.create(targets);
+            int rows = supports.size();
+            NDArray target = targets == null ? null : cache.create(targets[0], new Shape(rows, targets[0].length / rows));
+            NDArray weight = targets == null ? null : cache.create(targets[1], new Shape(rows, targets[1].length / rows))
+                    .toType(three.scores()[0].getDataType(), false);
             for (LearnerOutputs o : four == null ? List.of(three) : List.of(three, four)) {
                 for (NDArray a : o.scores()) {
                     keep(a, cache);
@@ -408,8 +474,9 @@ public final class MmlTraining {
             }
             if (target != null) {
                 keep(target, cache);
+                keep(weight, cache);
             }
-            return new CachedBatch(three, four, target);
+            return new CachedBatch(three, four, target, weight);
         }
     }
 
@@ -419,11 +486,12 @@ public final class MmlTraining {
         NDScope.unregister(a);
     }
 
-    /** One Adam step of a fusion layer on a cached batch; returns its cross-entropy. */
-    private double fusionStep(Params params, Adam adam, LearnerOutputs outputs, NDArray targets) {
+    /** One Adam step of a fusion layer on a cached batch; returns its cross-entropy (the mean over the targets). */
+    private double fusionStep(Params params, Adam adam, LearnerOutputs outputs, NDArray targets, NDArray weights) {
         int count = outputs.scores().length;
-        NDArray loss = Layers.crossEntropy(fusion.forward(params, outputs.scores(count), outputs.encoded(count), s)
-                .get(0), targets);
+        NDArray fused = fusion.forward(params, outputs.scores(count), outputs.encoded(count), s).get(0);
+        NDArray loss = targets.getShape().get(1) == 1 ? Layers.crossEntropy(fused, targets)
+                : Layers.crossEntropy(fused, targets, weights);
         Autograd.backward(loss, false, false);
         double value = loss.toType(DataType.FLOAT64, false).getDouble();
         try (NDManager step = manager.newSubManager()) {

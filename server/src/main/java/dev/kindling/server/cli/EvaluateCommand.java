@@ -111,6 +111,11 @@ final class EvaluateCommand implements Callable<Integer> {
                     + LearnerConfig.DEFAULT_FUTURE_WINDOW + ").")
     Integer futureWindow;
 
+    @Option(names = "--fusion-targets", paramLabel = "W",
+            description = "Beyond the paper: train the fusion layer to score each of a fusion user's next W distinct "
+                    + "items instead of the next one (default 1, the paper's).")
+    Integer fusionTargets;
+
     @Option(names = "--episodes", paramLabel = "prefix|cold-start",
             description = "Override how meta-training tasks are cut from old users' sequences: prefix (the paper's) or "
                     + "cold-start (3-20 support items, the next 10 as the query).")
@@ -342,7 +347,8 @@ final class EvaluateCommand implements Callable<Integer> {
             learner = learner.withDropout(dropout);
         }
         return new ColdStartEvaluation.Settings(base.supportSizes(), seeds != null ? seeds : base.seeds(),
-                learner, pretrainEpochs != null ? pretrainEpochs : base.pretrainEpochs(), maml, base.stages(),
+                learner, pretrainEpochs != null ? pretrainEpochs : base.pretrainEpochs(), maml,
+                fusionTargets != null ? base.stages().withFusionTargets(fusionTargets) : base.stages(),
                 base.methods(), base.patience(), base.rateGrid(), base.regPaml(), base.pretrainInit(), base.protocol(),
                 base.baselines());
     }
