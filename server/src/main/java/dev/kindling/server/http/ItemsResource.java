@@ -226,6 +226,16 @@ final class ItemsResource {
                    Map<String, Double> byModality) {
     }
 
+    /** A modality the index holds item vectors of, and how many items have one. */
+    record ModalityInfo(String key, boolean builtIn, long items) {
+    }
+
+    /** The modalities similar items can be asked by ({@code by=}): built-in first, then imported ones by name. */
+    void modalities(Context ctx) {
+        ctx.json(Map.of("modalities", services.catalogue().similar().modalities().stream()
+                .map(m -> new ModalityInfo(m.key(), m.isBuiltIn(), services.index().count(m.collection()))).toList()));
+    }
+
     void similar(Context ctx) {
         String id = ctx.pathParam("id");
         String by = ctx.queryParamAsClass("by", String.class).getOrDefault("fused");

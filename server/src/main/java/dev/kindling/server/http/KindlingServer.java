@@ -115,6 +115,7 @@ public final class KindlingServer implements AutoCloseable {
         RatingsResource ratings = new RatingsResource(services);
         route(HandlerType.POST, "/v1/ratings/predict", read(timed(ratings::predict)));
         route(HandlerType.GET, "/v1/items/{id}/similar", read(timed(items::similar)));
+        route(HandlerType.GET, "/v1/modalities", read(timed(items::modalities)));
         route(HandlerType.GET, "/v1/items", read(timed(items::search)));
         route(HandlerType.GET, "/v1/items/{id}", read(timed(items::get)));
         route(HandlerType.GET, "/v1/items/{id}/image", read(items::image));

@@ -132,6 +132,16 @@ class ImportedVectorsTest {
             assertThat(notImported.statusCode()).isEqualTo(400);
             assertThat(JSON.readTree(notImported.body()).get("field").asText()).isEqualTo("by");
             assertThat(notImported.body()).contains("[text, genres]");
+            // the modalities one can ask by, built-in first, each with its number of items (what the demo page lists)
+            JsonNode modalities = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/modalities"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body()).get("modalities");
+            assertThat(modalities).hasSize(2);
+            assertThat(modalities.get(0).get("key").asText()).isEqualTo("text");
+            assertThat(modalities.get(0).get("builtIn").asBoolean()).isTrue();
+            assertThat(modalities.get(1).get("key").asText()).isEqualTo("genres");
+            assertThat(modalities.get(1).get("builtIn").asBoolean()).isFalse();
+            assertThat(modalities.get(1).get("items").asLong()).isEqualTo(t.index().count(Modality.parse("genres").collection()));
+            assertThat(modalities.get(1).get("items").asLong()).isPositive();
 
             // the meta-learners rank with them
             HttpResponse<String> recommended = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/recommendations"))
