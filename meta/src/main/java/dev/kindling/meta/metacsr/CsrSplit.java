@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 import org.slf4j.Logger;
@@ -43,6 +45,17 @@ public record CsrSplit(List<String> itemIds, List<UserSequence> regular, List<Co
 
     public int itemCount() {
         return itemIds.size() - 1;
+    }
+
+    /**
+     * The protocol on the regular users alone: {@link #cut} of the interactions of the users {@code cut} makes regular,
+     * so the 20% of them with the fewest positives become new. Settings are chosen on this split; the real new users
+     * are then only measured.
+     */
+    public static CsrSplit validation(List<Interaction> interactions, Options options) {
+        Set<String> regular = new HashSet<>();
+        cut(interactions, options).regular().forEach(u -> regular.add(u.userId()));
+        return cut(interactions.stream().filter(i -> regular.contains(i.userId())).toList(), options);
     }
 
     /** Cuts interactions (any order; unrated ones count as touched, never as positives). */

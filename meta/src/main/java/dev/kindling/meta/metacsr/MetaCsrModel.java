@@ -25,21 +25,32 @@ public final class MetaCsrModel {
      * @param pooling       the representer's AGG
      * @param neighbours    the most neighbours a graph node keeps
      * @param sequenceModel the Sequential Recommender (false: the mean of the run, the ablation without it)
+     * @param readout       how the Sequential Recommender's Eq. 8 reads [E^fw, E^bw] (a model saved before this was
+     *                      chosen has none: it read the mean)
      */
     public record Config(int dimension, int hops, DiffusionRepresenter.Pooling pooling, int neighbours,
-                         boolean sequenceModel) {
-        public static final Config DEFAULT = new Config(128, 1, DiffusionRepresenter.Pooling.MEAN, 32, true);
+                         boolean sequenceModel, SelfAttentionEncoder.Readout readout) {
+        public static final Config DEFAULT = new Config(128, 1, DiffusionRepresenter.Pooling.MEAN, 32, true,
+                SelfAttentionEncoder.Readout.POSITIONS);
+
+        public Config {
+            readout = readout == null ? SelfAttentionEncoder.Readout.MEAN : readout;
+        }
 
         public Config withHops(int h) {
-            return new Config(dimension, h, pooling, neighbours, sequenceModel);
+            return new Config(dimension, h, pooling, neighbours, sequenceModel, readout);
         }
 
         public Config withPooling(DiffusionRepresenter.Pooling p) {
-            return new Config(dimension, hops, p, neighbours, sequenceModel);
+            return new Config(dimension, hops, p, neighbours, sequenceModel, readout);
         }
 
         public Config withSequenceModel(boolean on) {
-            return new Config(dimension, hops, pooling, neighbours, on);
+            return new Config(dimension, hops, pooling, neighbours, on, readout);
+        }
+
+        public Config withReadout(SelfAttentionEncoder.Readout r) {
+            return new Config(dimension, hops, pooling, neighbours, sequenceModel, r);
         }
     }
 
@@ -56,8 +67,8 @@ public final class MetaCsrModel {
     public MetaCsrModel(Config config, InteractionGraph graph, NDManager manager, DataType type) {
         this.config = config;
         this.representer = new DiffusionRepresenter(graph, config.dimension(), config.hops(), config.pooling());
-        this.encoder = config.sequenceModel() ? new SelfAttentionEncoder(config.dimension())
-                : new MeanEncoder(config.dimension());
+        this.encoder = config.sequenceModel() ? new SelfAttentionEncoder(config.dimension(), config.readout(),
+                CsrTasks.PAPER.maxLength()) : new MeanEncoder(config.dimension());
         this.manager = manager;
         this.type = type;
     }

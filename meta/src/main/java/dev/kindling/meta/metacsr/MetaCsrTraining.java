@@ -26,42 +26,60 @@ import dev.kindling.tensor.Scalars;
  */
 public final class MetaCsrTraining {
     /**
-     * @param steps         outer steps
+     * @param steps         outer steps (the paper does not say how many)
      * @param tasksPerBatch tasks an outer step (the paper's batch size 16)
+     * @param tasks         how tasks are cut from a user's positives
      * @param negatives     sampled negatives per run (the paper's Eq. 10 sums over every other item; sampled here)
      * @param innerSteps    J, the inner loop's steps
      * @param innerRate     alpha. The paper's 1e-4 (grid-searched on its data) barely moves a model in a few SGD steps
-     *                      on 5 runs; the default was measured on this data (meta/README.md)
-     * @param outerRate     beta, Adam's rate (the paper's 1e-2)
+     *                      on 5 runs; the default was chosen on the validation users (meta/README.md)
+     * @param outerRate     beta, Adam's rate (the paper's 1e-2), at the first step
+     * @param cosineDecay   beta decays along a half cosine to 0 at the last step (the paper is silent on a schedule;
+     *                      at a constant 1e-2 the last step's model is one point of a wide noise ball, and longer
+     *                      training did not help: meta/README.md); false: constant
      * @param weightDecay   the paper's 5e-4
      * @param meta          the inner loop on (false: the ablation without the meta-learner)
      * @param seed          seeds initialisation, tasks and negatives
      */
     public record Options(int steps, int tasksPerBatch, CsrTasks tasks, int negatives, int innerSteps, double innerRate,
-                          double outerRate, double weightDecay, boolean meta, long seed) {
+                          double outerRate, boolean cosineDecay, double weightDecay, boolean meta, long seed) {
         public static Options defaults(long seed) {
-            return new Options(400, 16, CsrTasks.PAPER, 5, 3, 0.5, 1e-2, 5e-4, true, seed);
+            return new Options(1200, 16, CsrTasks.PAPER, 5, 3, INNER_RATE, 1e-2, true, 5e-4, true, seed);
         }
 
         public Options withMeta(boolean on) {
-            return new Options(steps, tasksPerBatch, tasks, negatives, innerSteps, innerRate, outerRate, weightDecay,
-                    on, seed);
+            return new Options(steps, tasksPerBatch, tasks, negatives, innerSteps, innerRate, outerRate, cosineDecay,
+                    weightDecay, on, seed);
         }
 
         public Options withSteps(int n) {
-            return new Options(n, tasksPerBatch, tasks, negatives, innerSteps, innerRate, outerRate, weightDecay, meta,
-                    seed);
+            return new Options(n, tasksPerBatch, tasks, negatives, innerSteps, innerRate, outerRate, cosineDecay,
+                    weightDecay, meta, seed);
         }
 
         public Options withSeed(long s) {
-            return new Options(steps, tasksPerBatch, tasks, negatives, innerSteps, innerRate, outerRate, weightDecay,
-                    meta, s);
+            return new Options(steps, tasksPerBatch, tasks, negatives, innerSteps, innerRate, outerRate, cosineDecay,
+                    weightDecay, meta, s);
         }
 
         public Options withInner(int j, double rate) {
-            return new Options(steps, tasksPerBatch, tasks, negatives, j, rate, outerRate, weightDecay, meta, seed);
+            return new Options(steps, tasksPerBatch, tasks, negatives, j, rate, outerRate, cosineDecay, weightDecay,
+                    meta, seed);
+        }
+
+        public Options withCosineDecay(boolean on) {
+            return new Options(steps, tasksPerBatch, tasks, negatives, innerSteps, innerRate, outerRate, on,
+                    weightDecay, meta, seed);
+        }
+
+        /** beta at an outer step (1-based). */
+        double outerRate(int step) {
+            return cosineDecay ? outerRate * 0.5 * (1 + Math.cos(Math.PI * (step - 1) / steps)) : outerRate;
         }
     }
+
+    /** alpha's default (see {@link Options#innerRate}). */
+    static final double INNER_RATE = 2.0;
 
     private MetaCsrTraining() {
     }
@@ -116,7 +134,7 @@ public final class MetaCsrTraining {
                 Params decayed = new Params();
                 Autograd.withoutRecording(() -> g.names().forEach(n ->
                         decayed.put(n, g.get(n).add(p.get(n).stopGradient().mul(decay)))));
-                adam.step(p, decayed);
+                adam.step(p, decayed, o.outerRate(step));
             }
             if (step % every == 0 || step == o.steps()) {
                 progress.accept(String.format("metaCSR (%s, hops %d, %s) step %d/%d: query loss %.4f (mean of the last "

@@ -43,7 +43,7 @@ public final class MetaCsrModelTraining {
     public record Plan(MetaCsrModel.Config model, MetaCsrTraining.Options training, int neighbours) {
         static final long SEED = 42;
 
-        /** The protocol's settings (meta/README.md, metaCSR): 400 meta-steps of 16 tasks. */
+        /** The protocol's settings (meta/README.md, metaCSR): 1,200 meta-steps of 16 tasks. */
         public static Plan defaults() {
             return new Plan(MetaCsrModel.Config.DEFAULT, MetaCsrTraining.Options.defaults(SEED), 5);
         }

@@ -54,7 +54,8 @@ class DiffusionGradientTest {
     @ParameterizedTest
     @CsvSource({"1, MEAN", "2, MEAN", "1, MAX", "2, MAX"})
     void representerGradientsMatchFiniteDifferences(int hops, DiffusionRepresenter.Pooling pooling) {
-        MetaCsrModel model = new MetaCsrModel(new MetaCsrModel.Config(4, hops, pooling, 3, true), graph, manager,
+        MetaCsrModel model = new MetaCsrModel(new MetaCsrModel.Config(4, hops, pooling, 3, true,
+                SelfAttentionEncoder.Readout.POSITIONS), graph, manager,
                 DataType.FLOAT64);
         Params p = model.initialise(11);
         int[] ids = {1, 4, 4, 9, 10, 0, 2};
@@ -65,10 +66,11 @@ class DiffusionGradientTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1, true", "2, true", "1, false"})
-    void modelLossGradientsMatchFiniteDifferences(int hops, boolean sequenceModel) {
+    @CsvSource({"1, true, POSITIONS", "2, true, POSITIONS", "1, true, MEAN", "1, false, MEAN"})
+    void modelLossGradientsMatchFiniteDifferences(int hops, boolean sequenceModel,
+                                                  SelfAttentionEncoder.Readout readout) {
         MetaCsrModel model = new MetaCsrModel(new MetaCsrModel.Config(4, hops, DiffusionRepresenter.Pooling.MEAN, 3,
-                sequenceModel), graph, manager, DataType.FLOAT64);
+                sequenceModel, readout), graph, manager, DataType.FLOAT64);
         Params p = model.initialise(13);
         List<List<Run>> runs = List.of(List.of(new Run(new int[] {1, 2, 3}, 4), new Run(new int[] {5}, 6)),
                 List.of(new Run(new int[] {7, 8, 9, 3, 1}, 2)));

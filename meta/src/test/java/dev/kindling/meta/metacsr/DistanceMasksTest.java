@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.kindling.meta.UserSequence;
 import dev.kindling.tensor.DjlRuntime;
@@ -50,16 +52,17 @@ class DistanceMasksTest {
         }
     }
 
-    /** Left padding changes nothing: padded positions are never attended nor pooled. */
-    @Test
-    void paddingDoesNotChangeTheUserEmbedding() {
+    /** Left padding changes nothing: padded positions are never attended nor read (by either readout). */
+    @ParameterizedTest
+    @EnumSource(SelfAttentionEncoder.Readout.class)
+    void paddingDoesNotChangeTheUserEmbedding(SelfAttentionEncoder.Readout readout) {
         DjlRuntime.ensureOffline();
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             Scalars s = new Scalars(m, DataType.FLOAT64);
             InteractionGraph graph = InteractionGraph.build(List.of(new UserSequence("u", new int[] {1, 2, 3},
                     new long[3])), 6, 4, 1);
             MetaCsrModel model = new MetaCsrModel(new MetaCsrModel.Config(8, 1, DiffusionRepresenter.Pooling.MEAN, 4,
-                    true), graph, m, DataType.FLOAT64);
+                    true, readout), graph, m, DataType.FLOAT64);
             Params p = model.initialise(3);
             Run shortRun = new Run(new int[] {4, 2, 5}, 0);
             Run longRun = new Run(new int[] {1, 6, 3, 2, 2}, 0);

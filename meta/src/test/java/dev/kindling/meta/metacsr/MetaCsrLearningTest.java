@@ -82,7 +82,7 @@ class MetaCsrLearningTest {
         try (NDManager m = manager.newSubManager()) {
             Scalars s = new Scalars(m, DataType.FLOAT32);
             MetaCsrModel model = new MetaCsrModel(new MetaCsrModel.Config(32, 1, DiffusionRepresenter.Pooling.MEAN,
-                    16, true), graph, m, DataType.FLOAT32);
+                    16, true, SelfAttentionEncoder.Readout.POSITIONS), graph, m, DataType.FLOAT32);
             MetaCsrTraining.Options o = MetaCsrTraining.Options.defaults(1).withSteps(steps);
             Params p = MetaCsrTraining.train(model, split.regular(), split.itemCount(), o, s, m, LOG::info);
             try (MetaCsrRecommender r = new MetaCsrRecommender(model, p, o.tasks(), o.innerSteps(), o.innerRate(),
@@ -98,7 +98,7 @@ class MetaCsrLearningTest {
         try (NDManager m = manager.newSubManager()) {
             Scalars s = new Scalars(m, DataType.FLOAT32);
             MetaCsrModel model = new MetaCsrModel(new MetaCsrModel.Config(32, 1, DiffusionRepresenter.Pooling.MEAN,
-                    16, true), graph, m, DataType.FLOAT32);
+                    16, true, SelfAttentionEncoder.Readout.POSITIONS), graph, m, DataType.FLOAT32);
             MetaCsrTraining.Options o = MetaCsrTraining.Options.defaults(1).withSteps(20);
             Params p = MetaCsrTraining.train(model, split.regular(), split.itemCount(), o, s, m, LOG::info);
             try (MetaCsrRecommender r = new MetaCsrRecommender(model, p, o.tasks(), o.innerSteps(), o.innerRate(),

@@ -48,6 +48,7 @@ import dev.kindling.meta.metacsr.CsrComparison;
 import dev.kindling.meta.metacsr.DiffusionRepresenter;
 import dev.kindling.meta.metacsr.MetaCsrModel;
 import dev.kindling.meta.metacsr.MetaCsrTraining;
+import dev.kindling.meta.metacsr.SelfAttentionEncoder;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.meta.serving.ModelTraining;
 import dev.kindling.tensor.DjlRuntime;
@@ -89,6 +90,22 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--pooling", paramLabel = "mean|max",
             description = "With --protocol metacsr: the Diffusion Representer's aggregator (default mean).")
     String pooling;
+
+    @Option(names = "--readout", paramLabel = "positions|mean",
+            description = "With --protocol metacsr: how the Sequential Recommender's Eq. 8 reads the T x 2d matrix "
+                    + "[E_fw, E_bw] (default positions: each of the last 10 positions its own weights; mean: the "
+                    + "positions' mean).")
+    String readout;
+
+    @Option(names = "--constant-rate",
+            description = "With --protocol metacsr: keep Adam's rate constant (default: it decays along a half cosine "
+                    + "to 0 over the outer steps).")
+    boolean constantRate;
+
+    @Option(names = "--validation",
+            description = "With --protocol metacsr: run the protocol on the regular users only (the 20% of them with the "
+                    + "fewest positives are the new users), so settings can be chosen without the real new users.")
+    boolean validation;
 
     @Option(names = "--backbones", split = ",", paramLabel = "B,...",
             description = "With --protocol melo: the backbones (sasrec, gru4rec).")
@@ -133,7 +150,7 @@ final class EvaluateCommand implements Callable<Integer> {
     double quantile;
 
     @Option(names = "--meta-epochs", paramLabel = "N", description = "Override the profile's meta-training epochs (with --protocol metacsr: metaCSR's outer steps, "
-                    + "default 400).")
+                    + "default 1200).")
     Integer metaEpochs;
 
     @Option(names = "--pretrain-epochs", paramLabel = "N", description = "Override the profile's pre-training epochs.")
@@ -303,11 +320,18 @@ final class EvaluateCommand implements Callable<Integer> {
             settings = new CsrComparison.Settings(settings.model(), t, settings.sasrec(), settings.sasrecEpochs(),
                     settings.easeLambda(), settings.knn());
         }
-        if (hops != null || pooling != null) {
+        if (constantRate) {
+            settings = new CsrComparison.Settings(settings.model(), settings.training().withCosineDecay(false),
+                    settings.sasrec(), settings.sasrecEpochs(), settings.easeLambda(), settings.knn());
+        }
+        if (hops != null || pooling != null || readout != null) {
             MetaCsrModel.Config c = settings.model();
             c = c.withHops(hops != null ? hops : c.hops());
             if (pooling != null) {
                 c = c.withPooling(DiffusionRepresenter.Pooling.of(pooling));
+            }
+            if (readout != null) {
+                c = c.withReadout(SelfAttentionEncoder.Readout.of(readout));
             }
             settings = new CsrComparison.Settings(c, settings.training(), settings.sasrec(), settings.sasrecEpochs(),
                     settings.easeLambda(), settings.knn());
@@ -317,7 +341,7 @@ final class EvaluateCommand implements Callable<Integer> {
         MetaCsrProtocolRun run;
         List<CsrComparison.MethodRun> runs;
         try (Store store = Stores.open(config.store()); NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            run = new MetaCsrProtocolRun(store, chosenSeeds, chosenMethods, settings);
+            run = new MetaCsrProtocolRun(store, chosenSeeds, chosenMethods, settings, validation);
             runs = run.run(manager, LOG::info);
         }
         var out = spec.commandLine().getOut();

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 
 import ai.djl.ndarray.NDManager;
 
+import dev.kindling.core.domain.Interaction;
 import dev.kindling.core.store.Store;
 import dev.kindling.meta.evaluation.Bootstrap;
 import dev.kindling.meta.evaluation.PerUser;
@@ -34,20 +35,27 @@ final class MetaCsrProtocolRun {
     private final List<Long> seeds;
     private final List<String> methods;
     private final CsrComparison.Settings settings;
+    private final boolean validation;
     private CsrSplit split;
 
-    MetaCsrProtocolRun(Store store, List<Long> seeds, List<String> methods, CsrComparison.Settings settings) {
+    /** @param validation the protocol on the regular users only ({@link CsrSplit#validation}) */
+    MetaCsrProtocolRun(Store store, List<Long> seeds, List<String> methods, CsrComparison.Settings settings,
+                       boolean validation) {
         this.store = store;
         this.seeds = List.copyOf(seeds);
         this.methods = List.copyOf(methods);
         this.settings = settings;
+        this.validation = validation;
     }
 
     /** Runs every seed; the runs of all seeds, seed by seed. */
     List<CsrComparison.MethodRun> run(NDManager manager, Consumer<String> progress) {
-        split = CsrSplit.cut(RatingModelTraining.ratings(store), CsrSplit.Options.PAPER);
-        progress.accept(String.format(Locale.ROOT, "metaCSR protocol: %d items, %d regular users, %d new users",
-                split.itemCount(), split.regular().size(), split.cold().size()));
+        List<Interaction> ratings = RatingModelTraining.ratings(store);
+        split = validation ? CsrSplit.validation(ratings, CsrSplit.Options.PAPER)
+                : CsrSplit.cut(ratings, CsrSplit.Options.PAPER);
+        progress.accept(String.format(Locale.ROOT, "metaCSR protocol%s: %d items, %d regular users, %d new users",
+                validation ? " (validation: the regular users only)" : "", split.itemCount(), split.regular().size(),
+                split.cold().size()));
         List<CsrComparison.MethodRun> out = new ArrayList<>();
         for (long seed : seeds) {
             long start = System.nanoTime();
@@ -95,7 +103,8 @@ final class MetaCsrProtocolRun {
 
     void print(List<CsrComparison.MethodRun> runs, PrintWriter out) {
         out.printf(Locale.ROOT, "metaCSR protocol (held-out last of the new users' 10 earliest positives vs %d sampled "
-                + "negatives), seeds %s%n", SampledRanking.NEGATIVES, seeds);
+                + "negatives), seeds %s%s%n", SampledRanking.NEGATIVES, seeds,
+                validation ? ", validation split (the regular users only)" : "");
         out.println("mean +- sd over seeds [95% bootstrap interval over the users of all seeds]; the last column is "
                 + "metaCSR's AUC minus the method's, paired, [95% interval]");
         StringBuilder head = new StringBuilder("| method | users | train s |");
@@ -123,6 +132,7 @@ final class MetaCsrProtocolRun {
     Map<String, Object> json(List<CsrComparison.MethodRun> runs) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("protocol", "metacsr");
+        doc.put("split", validation ? "validation (the regular users only)" : "test (the new users)");
         doc.put("seeds", seeds);
         doc.put("negatives", SampledRanking.NEGATIVES);
         if (split != null) {

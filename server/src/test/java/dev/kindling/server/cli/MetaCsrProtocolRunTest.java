@@ -26,7 +26,7 @@ class MetaCsrProtocolRunTest {
     @Test
     void poolsTheSeedsUsersAndPairsMetaCsrUserByUser() {
         MetaCsrProtocolRun protocol = new MetaCsrProtocolRun(null, List.of(1L, 2L), List.of("metacsr", "popularity"),
-                CsrComparison.Settings.defaults());
+                CsrComparison.Settings.defaults(), false);
         List<CsrComparison.MethodRun> runs = List.of(run("metacsr", 1, 1.0, 0.8), run("popularity", 1, 0.9, 0.7),
                 run("metacsr", 2, 0.6, 0.6, 0.6), run("popularity", 2, 0.5, 0.5, 0.5));
         List<MetaCsrProtocolRun.Pooled> pooled = protocol.pooled(runs);

@@ -67,7 +67,7 @@ class MetaCsrServingTest {
     void servesMetaCsrToNewUsers() throws Exception {
         long start = System.nanoTime();
         var saved = MetaCsrModelTraining.train(t.store(), t.home().resolve("models"),
-                MetaCsrModelTraining.Plan.defaults().withSteps(60), Device.cpu(), LOG::info);
+                MetaCsrModelTraining.Plan.defaults().withSteps(120), Device.cpu(), LOG::info);
         LOG.info("trained a short metaCSR in {} s", String.format("%.1f", (System.nanoTime() - start) / 1e9));
         JsonNode manifest = JSON.readTree(saved.resolve("model.json").toFile());
         assertThat(manifest.get("method").asText()).isEqualTo("metacsr");
