@@ -61,6 +61,15 @@ public final class Adam {
         });
     }
 
+    /**
+     * A rate decaying along a half cosine from {@code rate} at step 0 to {@code endShare * rate} at step {@code steps}
+     * (the schedule for {@link #step(Params, Params, double)}).
+     */
+    public static double cosine(double rate, long step, long steps, double endShare) {
+        double end = rate * endShare;
+        return end + (rate - end) * 0.5 * (1 + Math.cos(Math.PI * step / steps));
+    }
+
     private NDArray state(NDArray like) {
         NDArray a = like.zerosLike().stopGradient();
         a.attach(manager);

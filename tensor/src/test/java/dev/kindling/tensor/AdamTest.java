@@ -54,4 +54,12 @@ class AdamTest {
             assertThat(params.get("w").toDoubleArray()).containsExactly(new double[] {0.5, 2.0}, within(1e-2));
         }
     }
+
+    @Test
+    void theCosineScheduleRunsFromTheRateToItsEndShare() {
+        assertThat(Adam.cosine(0.01, 0, 100, 0.1)).isCloseTo(0.01, within(1e-15));
+        assertThat(Adam.cosine(0.01, 50, 100, 0.1)).isCloseTo(0.0055, within(1e-15));
+        assertThat(Adam.cosine(0.01, 100, 100, 0.1)).isCloseTo(0.001, within(1e-15));
+        assertThat(Adam.cosine(0.01, 100, 100, 0)).isCloseTo(0, within(1e-15));
+    }
 }

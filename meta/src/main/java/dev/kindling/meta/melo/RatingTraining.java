@@ -222,8 +222,7 @@ public final class RatingTraining {
 
     /** Cosine decay from {@code rate} to a tenth of it over the run. */
     static double cosine(double rate, int step, int steps) {
-        double end = rate / 10;
-        return end + (rate - end) * 0.5 * (1 + Math.cos(Math.PI * step / steps));
+        return Adam.cosine(rate, step, steps, 0.1);
     }
 
     /** Scales the gradients so that their joint norm is at most {@code clipNorm}. */

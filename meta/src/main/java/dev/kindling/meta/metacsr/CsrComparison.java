@@ -50,6 +50,14 @@ public final class CsrComparison {
             return new Settings(MetaCsrModel.Config.DEFAULT, MetaCsrTraining.Options.defaults(1),
                     LearnerConfig.DEFAULT.withLoss(NextItemLoss.SOFTMAX), 20, 200.0, 100);
         }
+
+        public Settings withModel(MetaCsrModel.Config c) {
+            return new Settings(c, training, sasrec, sasrecEpochs, easeLambda, knn);
+        }
+
+        public Settings withTraining(MetaCsrTraining.Options o) {
+            return new Settings(model, o, sasrec, sasrecEpochs, easeLambda, knn);
+        }
     }
 
     /** One method's per-user metrics on one seed. */

@@ -74,7 +74,7 @@ public final class MetaCsrTraining {
 
         /** beta at an outer step (1-based). */
         double outerRate(int step) {
-            return cosineDecay ? outerRate * 0.5 * (1 + Math.cos(Math.PI * (step - 1) / steps)) : outerRate;
+            return cosineDecay ? Adam.cosine(outerRate, step - 1, steps, 0) : outerRate;
         }
     }
 

@@ -310,32 +310,20 @@ final class EvaluateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--methods: each one of " + CsrComparison.METHODS + ", was " + m);
             }
         });
-        CsrComparison.Settings settings = CsrComparison.Settings.defaults();
-        if (metaEpochs != null || innerSteps != null || innerRate != null) {
-            MetaCsrTraining.Options t = settings.training();
-            t = t.withInner(innerSteps != null ? innerSteps : t.innerSteps(), innerRate != null ? innerRate : t.innerRate());
-            if (metaEpochs != null) {
-                t = t.withSteps(metaEpochs); // with this protocol: outer steps
-            }
-            settings = new CsrComparison.Settings(settings.model(), t, settings.sasrec(), settings.sasrecEpochs(),
-                    settings.easeLambda(), settings.knn());
+        CsrComparison.Settings defaults = CsrComparison.Settings.defaults();
+        MetaCsrTraining.Options t = defaults.training();
+        t = t.withInner(innerSteps != null ? innerSteps : t.innerSteps(), innerRate != null ? innerRate : t.innerRate())
+                .withSteps(metaEpochs != null ? metaEpochs : t.steps()) // with this protocol: outer steps
+                .withCosineDecay(!constantRate);
+        MetaCsrModel.Config c = defaults.model();
+        c = c.withHops(hops != null ? hops : c.hops());
+        if (pooling != null) {
+            c = c.withPooling(DiffusionRepresenter.Pooling.of(pooling));
         }
-        if (constantRate) {
-            settings = new CsrComparison.Settings(settings.model(), settings.training().withCosineDecay(false),
-                    settings.sasrec(), settings.sasrecEpochs(), settings.easeLambda(), settings.knn());
+        if (readout != null) {
+            c = c.withReadout(SelfAttentionEncoder.Readout.of(readout));
         }
-        if (hops != null || pooling != null || readout != null) {
-            MetaCsrModel.Config c = settings.model();
-            c = c.withHops(hops != null ? hops : c.hops());
-            if (pooling != null) {
-                c = c.withPooling(DiffusionRepresenter.Pooling.of(pooling));
-            }
-            if (readout != null) {
-                c = c.withReadout(SelfAttentionEncoder.Readout.of(readout));
-            }
-            settings = new CsrComparison.Settings(c, settings.training(), settings.sasrec(), settings.sasrecEpochs(),
-                    settings.easeLambda(), settings.knn());
-        }
+        CsrComparison.Settings settings = defaults.withModel(c).withTraining(t);
         DjlRuntime.ensureOffline();
         DjlRuntime.singleThreadedOps();
         MetaCsrProtocolRun run;
