@@ -45,6 +45,8 @@ import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.melo.LossWeights;
 import dev.kindling.meta.melo.NextItemMelo;
 import dev.kindling.meta.melo.NextItemWeights;
+import dev.kindling.meta.mml.AdaptationTuning;
+import dev.kindling.meta.mml.BlendWeights;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.paml.UserRateMemory;
@@ -338,14 +340,22 @@ public final class ColdStartEvaluation {
                             if (settings.methods().contains(Method.MML_CF)) {
                                 double lambda = easeLambda(chosenLambda, tuning, seedManager, coOccurrence);
                                 int maxItems = settings.baselines().easeMaxItems();
-                                options = options.withCollaborative(users -> EaseRecommender.fit(new CoOccurrence(users,
-                                        data.itemCount()), lambda, maxItems, seedManager).sparsify(NeighbourLists.SERVED));
+                                CoOccurrence co = coOccurrence[0];
+                                options = options.withCollaborative(() -> EaseRecommender.fit(co, lambda, maxItems,
+                                        seedManager).sparsify(NeighbourLists.SERVED));
                             }
                             new MmlTraining(mml, options).train(settings.maml(), settings.stages(), seed, progress);
                         }
                         MmlModel trained = mml;
-                        bySetting = rate -> trained.recommender(method.variant(), settings.maml().innerSteps(),
-                                rate);
+                        int steps = settings.maml().innerSteps();
+                        if (method == Method.MML_CF) {
+                            // each rate with its blend, chosen on the validation half (AdaptationTuning)
+                            Map<Double, BlendWeights> blends = new HashMap<>();
+                            bySetting = rate -> trained.recommender(method.variant(), steps, rate, blends.computeIfAbsent(
+                                    rate, r -> logged(AdaptationTuning.chooseBlend(trained, tuning, steps, r), r)));
+                        } else {
+                            bySetting = rate -> trained.recommender(method.variant(), steps, rate);
+                        }
                     } else if (method.collaborative()) {
                         if (coOccurrence[0] == null) {
                             coOccurrence[0] = new CoOccurrence(data.oldUsers(), data.itemCount());
@@ -390,6 +400,11 @@ public final class ColdStartEvaluation {
             }
         }
         return result;
+    }
+
+    private static BlendWeights logged(BlendWeights blend, double rate) {
+        LOG.info("mml-cf: at rate {} the validation half chooses the blend {}", rate, blend);
+        return blend;
     }
 
     /** A seed's split of the new users: the validation half (tuning) and the test half (reported). */

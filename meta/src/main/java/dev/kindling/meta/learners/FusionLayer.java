@@ -48,8 +48,7 @@ public final class FusionLayer {
      *         scores p' [batch, learners, c] (Eq. 9), so that a learner's part of an item's fused score is a_l p'_l
      */
     public NDList forward(Params p, NDArray[] scores, NDArray[] outputs, Scalars s) {
-        NDArray stackedScores = stack(scores);              // [batch, L, c]
-        NDArray pPrime = standardise(stackedScores, s);               // Eq. 9
+        NDArray pPrime = standardisedScores(scores, s);               // Eq. 9: [batch, L, c]
         NDArray[] flat = new NDArray[outputs.length];
         for (int i = 0; i < outputs.length; i++) {
             flat[i] = padTo(outputs[i]).reshape(outputs[i].getShape().get(0), -1);
@@ -60,6 +59,11 @@ public final class FusionLayer {
         NDArray a = logits.squeeze(-1).softmax(-1);                   // [batch, L]
         NDArray fused = a.expandDims(1).matMul(pPrime).squeeze(1);    // Eq. 13: [batch, c]
         return new NDList(fused, a, pPrime);
+    }
+
+    /** Eq. 9: each learner's scores standardised over the c candidates, P' [batch, learners, c]. */
+    public NDArray standardisedScores(NDArray[] scores, Scalars s) {
+        return standardise(stack(scores), s);
     }
 
     private NDArray padTo(NDArray out) {

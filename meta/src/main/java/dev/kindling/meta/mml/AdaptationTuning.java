@@ -14,6 +14,10 @@ import dev.kindling.meta.evaluation.RankingMetrics;
  * NDCG@10 of a user's k-th interaction after adapting on the first k - 1, as the evaluation measures it. The choice is
  * the cheapest setting (fewest steps, then the best) whose mean is within one standard error of the best mean: fewer
  * steps answer faster, and a difference below the noise of a few hundred users is no reason to pay for more.
+ *
+ * <p>For {@link MmlModel.Variant#CF} each setting also gets its {@link BlendWeights}: the weights of its grid with the
+ * best mean uncut NDCG (every relevant item counted by its rank: steadier over a few dozen users than NDCG@10, as in
+ * early stopping), from the same adaptation.
  */
 public final class AdaptationTuning {
     /** The grid {@code kindling train} searches (ascending steps). */
@@ -34,10 +38,13 @@ public final class AdaptationTuning {
      * @param standardError of that mean
      * @param best          the best mean of the grid (the chosen one is within a standard error of it)
      * @param users         held-out users it was measured on (0: not measured, the defaults)
+     * @param blend         how {@link MmlModel.Variant#CF} weighs its members (null for the other variants, and in
+     *                      models saved before it)
      */
-    public record Choice(int steps, double rate, double ndcg10, double standardError, double best, int users) {
+    public record Choice(int steps, double rate, double ndcg10, double standardError, double best, int users,
+                         BlendWeights blend) {
         /** What serving uses when a model has no choice recorded: the MML authors' 5 steps, rate 0.05. */
-        public static final Choice DEFAULT = new Choice(5, 0.05, Double.NaN, Double.NaN, Double.NaN, 0);
+        public static final Choice DEFAULT = new Choice(5, 0.05, Double.NaN, Double.NaN, Double.NaN, 0, null);
     }
 
     /**
@@ -60,8 +67,20 @@ public final class AdaptationTuning {
         }
         // ndcg[s][r][u]: user u's NDCG@10 with steps[s] at rates[r]. One adaptation per user and rate gives every J
         // (the steps are checkpoints of the same inner loop).
-        double[][][] ndcg = new double[steps.length][rates.length][eligible.size()];
+        double[][][] ndcg = new double[steps.length][rates.length][];
+        BlendWeights[][] blends = new BlendWeights[steps.length][rates.length];
         for (int r = 0; r < rates.length; r++) {
+            if (variant == MmlModel.Variant.CF) {
+                BlendSearch[] search = blendSearch(model, eligible, steps, rates[r]);
+                for (int s = 0; s < steps.length; s++) {
+                    blends[s][r] = search[s].best();
+                    ndcg[s][r] = search[s].ndcg10(blends[s][r]);
+                }
+                continue;
+            }
+            for (int s = 0; s < steps.length; s++) {
+                ndcg[s][r] = new double[eligible.size()];
+            }
             for (int from = 0; from < eligible.size(); from += BATCH) {
                 List<EvaluationCase> part = eligible.subList(from, Math.min(eligible.size(), from + BATCH));
                 List<List<MmlModel.FusedScores>> byStep = model.fusedScoresAtSteps(
@@ -98,11 +117,87 @@ public final class AdaptationTuning {
             }
         }
         Choice choice = new Choice(steps[cs], rates[cr], mean(ndcg[cs][cr]), standardError(ndcg[cs][cr]), best,
-                eligible.size());
-        progress.accept(String.format("adaptation: %d steps at rate %s (held-out NDCG@10 %.4f +- %.4f; best of the grid "
-                + "%.4f; %d users)", choice.steps(), choice.rate(), choice.ndcg10(), choice.standardError(), best,
-                choice.users()));
+                eligible.size(), blends[cs][cr]);
+        progress.accept(String.format("adaptation: %d steps at rate %s%s (held-out NDCG@10 %.4f +- %.4f; best of the "
+                + "grid %.4f; %d users)", choice.steps(), choice.rate(), choice.blend() == null ? ""
+                : ", blend " + choice.blend(), choice.ndcg10(), choice.standardError(), best, choice.users()));
         return choice;
+    }
+
+    /**
+     * The blend of {@link MmlModel.Variant#CF} for one adaptation setting: the best of {@link BlendWeights#grid()} on
+     * these users, or {@link BlendWeights#EQUAL} with fewer than {@link #MIN_USERS} of them.
+     */
+    public static BlendWeights chooseBlend(MmlModel model, HeldOutUsers users, int steps, double rate) {
+        if (users.size() < MIN_USERS) {
+            return BlendWeights.EQUAL;
+        }
+        return blendSearch(model, users.cases(), new int[] {steps}, rate)[0].best();
+    }
+
+    /** Every blend of the grid scored on every user, after each of the step counts at one rate. */
+    private static BlendSearch[] blendSearch(MmlModel model, List<EvaluationCase> cases, int[] steps, double rate) {
+        BlendSearch[] out = new BlendSearch[steps.length];
+        for (int s = 0; s < steps.length; s++) {
+            out[s] = new BlendSearch(BlendWeights.grid(), cases.size());
+        }
+        for (int from = 0; from < cases.size(); from += BATCH) {
+            List<EvaluationCase> part = cases.subList(from, Math.min(cases.size(), from + BATCH));
+            List<List<float[][]>> byStep = model.standardisedMembersAtSteps(
+                    part.stream().map(EvaluationCase::support).toList(), steps, rate);
+            for (int s = 0; s < steps.length; s++) {
+                for (int u = 0; u < part.size(); u++) {
+                    out[s].add(from + u, byStep.get(s).get(u), part.get(u));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Per-user NDCG@10 and uncut NDCG of each blend of a grid, from the members' standardised scores. */
+    static final class BlendSearch {
+        private final List<BlendWeights> grid;
+        private final double[][] ndcg10;
+        private final double[][] uncut;
+
+        BlendSearch(List<BlendWeights> grid, int users) {
+            this.grid = grid;
+            this.ndcg10 = new double[grid.size()][users];
+            this.uncut = new double[grid.size()][users];
+        }
+
+        /** User {@code u}'s members' p' [member][item] (ID, text, image, collaborative) and query. */
+        void add(int u, float[][] members, EvaluationCase query) {
+            float[] blended = new float[members[0].length];
+            for (int g = 0; g < grid.size(); g++) {
+                double[] w = grid.get(g).normalised();
+                for (int i = 0; i < blended.length; i++) {
+                    double v = 0;
+                    for (int l = 0; l < members.length; l++) {
+                        v += w[l] * members[l][i];
+                    }
+                    blended[i] = (float) v;
+                }
+                var metrics = RankingMetrics.score(blended, query);
+                ndcg10[g][u] = metrics.get("ndcg@10");
+                uncut[g][u] = metrics.get("ndcg");
+            }
+        }
+
+        /** The blend with the best mean uncut NDCG (the earliest of the grid on a tie). */
+        BlendWeights best() {
+            int best = 0;
+            for (int g = 1; g < grid.size(); g++) {
+                if (mean(uncut[g]) > mean(uncut[best])) {
+                    best = g;
+                }
+            }
+            return grid.get(best);
+        }
+
+        double[] ndcg10(BlendWeights blend) {
+            return ndcg10[grid.indexOf(blend)];
+        }
     }
 
     private static double mean(double[] v) {

@@ -44,7 +44,8 @@ import dev.kindling.tensor.Scalars;
  * cold-start item embedding generator (Eq. 14-17) and the fusion layer (Eq. 9-13), and ranking with them (adapt each
  * learner to the user's support, fuse). {@link MmlTraining} trains it; {@link #restore} puts saved parameters back.
  * Beyond the paper, and measured as its own variant ({@link Variant#CF}), a collaborative learner (EASE or item-kNN
- * scores over the old users' interactions) can join the fusion as a fourth learner, with a fusion layer of its own.
+ * scores over the old users' interactions) joins the learners as a fourth member, weighed by {@link BlendWeights}
+ * chosen on held-out new users (models saved before 2026-12-02 fuse it with an attention layer of its own).
  *
  * <p>The parameter groups are package-private fields because {@link MmlTraining} sets them, stage by stage.
  */
@@ -80,7 +81,7 @@ public final class MmlModel {
         NO_FUSION("mml-no-fusion"),
         /** MML with PAML's per-user rates for the main learner (a model trained with PAML). */
         PAML("mml-paml"),
-        /** Beyond the paper: MML with a collaborative learner as a fourth member of the fusion. */
+        /** Beyond the paper: MML's learners and a collaborative learner, blended ({@link BlendWeights}). */
         CF("mml-cf");
 
         private final String label;
@@ -132,9 +133,10 @@ public final class MmlModel {
     /** Saved with the generator: 1 for the items whose ID embeddings were trained (the others are generated). */
     private static final String TRAINED_ITEMS = "gen.trained";
 
-    /** The collaborative learner for serving (fitted on every old user) and its fusion layer; null without. */
+    /** The collaborative learner for serving (fitted on every old user); null without. */
     NeighbourLists collaborative;
-    Params cfFusionParams;
+    /** The attention fusion of the collaborative variant in models saved before its blend; null in newer ones. */
+    private Params cfFusionParams;
     PamlRates pamlRates;
 
     private final Setup setup;
@@ -224,8 +226,10 @@ public final class MmlModel {
             out.put("paml", pamlRates.params());
         }
         if (collaborative != null) {
-            out.put("fusion-cf", cfFusionParams);
             out.put("collaborative", CollaborativeLists.toParams(collaborative, manager));
+            if (cfFusionParams != null) {
+                out.put("fusion-cf", cfFusionParams);
+            }
         }
         return out;
     }
@@ -402,8 +406,8 @@ public final class MmlModel {
         }
 
         /**
-         * With the collaborative learner's scores as a fourth member; it has no sequence output, so its F is zero and
-         * its attention logit is the fusion MLP's bias: one learned weight for it, adjusted per user by the others'.
+         * With the collaborative learner's scores as a fourth member. It has no sequence output, so its F is zero
+         * (in the attention fusion of models saved before {@link BlendWeights}, its logit is the fusion MLP's bias).
          */
         LearnerOutputs withCollaborative(NeighbourLists cf, List<int[]> users,
                                          NDManager manager) {
@@ -482,6 +486,14 @@ public final class MmlModel {
      * so the same user always gets the same scores.
      */
     public FusedRecommender recommender(Variant variant, int steps, double rate) {
+        return recommender(variant, steps, rate, null);
+    }
+
+    /**
+     * @param blend how {@link Variant#CF} weighs its members (null: the attention layer of a model saved with one,
+     *              else {@link BlendWeights#EQUAL}); the other variants ignore it
+     */
+    public FusedRecommender recommender(Variant variant, int steps, double rate, BlendWeights blend) {
         if (variant == Variant.PAML && pamlRates == null) {
             throw new IllegalStateException("mml-paml needs a model trained with PAML");
         }
@@ -491,12 +503,12 @@ public final class MmlModel {
         return new FusedRecommender() {
             @Override
             public FusedScores fusedScores(int[] sequence) {
-                return rankAt(List.of(sequence), new int[] {steps}, rate, variant).get(0).get(0);
+                return rankAt(List.of(sequence), new int[] {steps}, rate, variant, blend).get(0).get(0);
             }
 
             @Override
             public List<FusedScores> fusedScores(List<int[]> sequences) {
-                return rankAt(sequences, new int[] {steps}, rate, variant).get(0);
+                return rankAt(sequences, new int[] {steps}, rate, variant, blend).get(0);
             }
         };
     }
@@ -524,11 +536,37 @@ public final class MmlModel {
     /** {@link #fusedScoresAtSteps} of several users in one batch: [checkpoint][user]. */
     public List<List<FusedScores>> fusedScoresAtSteps(List<int[]> users, int[] stepCounts, double rate,
                                                       Variant variant) {
-        return rankAt(users, stepCounts, rate, variant);
+        return rankAt(users, stepCounts, rate, variant, null);
+    }
+
+    /**
+     * The members of {@link Variant#CF} for a batch of users after each of the step counts (ascending), from one
+     * adaptation: each member's standardised scores p' (Eq. 9) in the order ID, text, image, collaborative,
+     * [checkpoint][user][member][item]. A blend of them is {@link BlendWeights}' weighted sum (what
+     * {@link AdaptationTuning} searches).
+     */
+    public List<List<float[][]>> standardisedMembersAtSteps(List<int[]> users, int[] stepCounts, double rate) {
+        if (collaborative == null) {
+            throw new IllegalStateException("mml-cf needs a model trained with the collaborative learner");
+        }
+        try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
+            List<List<float[][]>> out = new ArrayList<>();
+            for (LearnerOutputs outputs : learnerOutputs(users, stepCounts, rate, true, true, null, sub)) {
+                NDArray pPrime = fusion.standardisedScores(outputs.withCollaborative(collaborative, users, sub)
+                        .scores(4), s);
+                List<float[][]> row = new ArrayList<>();
+                for (int u = 0; u < users.size(); u++) {
+                    row.add(rowsOf(pPrime.get(u)));
+                }
+                out.add(row);
+            }
+            return out;
+        }
     }
 
     /** Scores of a batch of users after each of the step counts (ascending), [checkpoint][user]. */
-    private List<List<FusedScores>> rankAt(List<int[]> users, int[] stepCounts, double rate, Variant variant) {
+    private List<List<FusedScores>> rankAt(List<int[]> users, int[] stepCounts, double rate, Variant variant,
+                                           BlendWeights blend) {
         try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
             boolean generated = variant != Variant.NO_GEN;
             boolean fused = variant != Variant.NO_FUSION;
@@ -555,14 +593,29 @@ public final class MmlModel {
                 if (!fused) {
                     scores = rowsOf(outputs.scores()[0]);
                 } else {
-                    LearnerOutputs in = variant == Variant.CF ? outputs.withCollaborative(collaborative, users, sub)
-                            : outputs;
-                    int count = variant == Variant.CF ? 4 : 3;
-                    NDList f = fusion.forward(variant == Variant.CF ? cfFusionParams : fusionParams, in.scores(count),
-                            in.encoded(count), s);
-                    scores = rowsOf(f.get(0));
-                    weights = rowsOf(f.get(1));
-                    parts = f.get(1).expandDims(2).mul(f.get(2)); // Eq. 13 term by term: a_l p'_l [users, L, c]
+                    NDArray a;
+                    NDArray pPrime;
+                    NDArray fusedScores;
+                    if (variant == Variant.CF && (blend != null || cfFusionParams == null)) {
+                        // Eq. 13 with fixed weights: b_l p'_l summed over the four members
+                        pPrime = fusion.standardisedScores(outputs.withCollaborative(collaborative, users, sub)
+                                .scores(4), s);
+                        double[] b = (blend == null ? BlendWeights.EQUAL : blend).normalised();
+                        a = sub.create(b).toType(s.type(), false).expandDims(0).repeat(0, users.size());
+                        fusedScores = a.expandDims(1).matMul(pPrime).squeeze(1);
+                    } else {
+                        LearnerOutputs in = variant == Variant.CF
+                                ? outputs.withCollaborative(collaborative, users, sub) : outputs;
+                        int count = variant == Variant.CF ? 4 : 3;
+                        NDList f = fusion.forward(variant == Variant.CF ? cfFusionParams : fusionParams,
+                                in.scores(count), in.encoded(count), s);
+                        a = f.get(1);
+                        pPrime = f.get(2);
+                        fusedScores = f.get(0);
+                    }
+                    scores = rowsOf(fusedScores);
+                    weights = rowsOf(a);
+                    parts = a.expandDims(2).mul(pPrime); // Eq. 13 term by term: a_l p'_l [users, L, c]
                 }
                 List<FusedScores> row = new ArrayList<>();
                 for (int u = 0; u < users.size(); u++) {

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.LongStream;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -90,12 +91,6 @@ public final class MmlTraining {
         }
     }
 
-    /** Fits a collaborative learner's item-item weights on some users' interactions. */
-    @FunctionalInterface
-    public interface CollaborativeFit {
-        NeighbourLists fit(List<UserSequence> users);
-    }
-
     /**
      * What training adds to the paper's three stages.
      *
@@ -105,12 +100,12 @@ public final class MmlTraining {
      * @param validation     the users every stage is early-stopped on (NDCG@10 of their queries after adaptation on
      *                       their support); null: no early stopping
      * @param patience       epochs without improvement before a stage stops
-     * @param collaborative  the collaborative learner of {@link MmlModel.Variant#CF}, or null: the fusion users' scores
-     *                       come from a fit on the learner users only, so the fusion sees what it will see for a new
-     *                       user; serving uses a fit on every old user
+     * @param collaborative  the collaborative learner of {@link MmlModel.Variant#CF} (fitted on every old user, as
+     *                       served), or null: none. Nothing is trained for it: its blend with the learners is chosen
+     *                       on held-out new users ({@link AdaptationTuning})
      * @param progress       told of every epoch of every stage (a progress bar's)
      */
-    public record Options(int pretrainEpochs, HeldOutUsers validation, int patience, CollaborativeFit collaborative,
+    public record Options(int pretrainEpochs, HeldOutUsers validation, int patience, Supplier<NeighbourLists> collaborative,
                           TrainingProgress progress) {
         public static final Options NONE = new Options(0, null, 0, null, TrainingProgress.NONE);
 
@@ -122,7 +117,7 @@ public final class MmlTraining {
             return new Options(pretrainEpochs, users, patience, collaborative, progress);
         }
 
-        public Options withCollaborative(CollaborativeFit fit) {
+        public Options withCollaborative(Supplier<NeighbourLists> fit) {
             return new Options(pretrainEpochs, validation, patience, fit, progress);
         }
 
@@ -264,16 +259,12 @@ public final class MmlTraining {
         model.warmTable = model.warmTable().stopGradient();
         model.freezeFeatureVectors();
         model.fusionParams = fusion.initialise(manager, s.type(), seed + 4);
-        if (options.collaborative() != null) {
-            model.cfFusionParams = fusion.initialise(manager, s.type(), seed + 8);
-        }
         trainFusion(stages, seed, maml);
         bar.finish("training the fusion");
+        progress.accept("stage 3: fusion trained");
         if (options.collaborative() != null) {
-            model.collaborative = options.collaborative().fit(data.oldUsers()); // serving: every old user
+            model.collaborative = options.collaborative().get();
         }
-        progress.accept("stage 3: fusion trained" + (options.collaborative() == null ? "" : " (with and without the "
-                + "collaborative learner)"));
     }
 
     /**
@@ -330,13 +321,6 @@ public final class MmlTraining {
         Autograd.record(true);
         model.fusionParams.requireGradients();
         Adam adam = new Adam(manager, stages.fusionRate());
-        Adam adamCf = null;
-        if (model.cfFusionParams != null) {
-            model.cfFusionParams.requireGradients();
-            adamCf = new Adam(manager, stages.fusionRate());
-            // the fusion users' collaborative scores come from the learner users only (as a new user's will)
-            model.collaborative = options.collaborative().fit(data.learnerUsers());
-        }
         boolean heldOut = !data.fusionUsers().isEmpty();
         Random random = new Random(seed + 6);
         List<FusionExample> examples = new ArrayList<>();
@@ -371,44 +355,27 @@ public final class MmlTraining {
                 }
             }
             EarlyStopping stop = checks.isEmpty() ? null : new EarlyStopping("fusion",
-                    p -> fusionCheck(Variant.MML, model.fusionParams, checks), options.patience(), manager);
-            EarlyStopping stopCf = checks.isEmpty() || model.cfFusionParams == null ? null : new EarlyStopping(
-                    "fusion with the collaborative learner", p -> fusionCheck(Variant.CF, model.cfFusionParams, checks),
-                    options.patience(), manager);
+                    p -> fusionCheck(model.fusionParams, checks), options.patience(), manager);
             boolean goOn = true;
-            boolean goOnCf = model.cfFusionParams != null;
-            for (int epoch = 0; epoch < stages.fusionEpochs() && (goOn || goOnCf); epoch++) {
+            for (int epoch = 0; epoch < stages.fusionEpochs() && goOn; epoch++) {
                 Collections.shuffle(train, random);
                 double total = 0;
-                double totalCf = 0;
                 for (CachedBatch b : train) {
                     try (NDScope scope = new NDScope()) {
-                        if (goOn) {
-                            total += fusionStep(model.fusionParams, adam, b.three(), b.targets(), b.weights());
-                        }
-                        if (goOnCf) {
-                            totalCf += fusionStep(model.cfFusionParams, adamCf, b.four(), b.targets(), b.weights());
-                        }
+                        total += fusionStep(model.fusionParams, adam, b.outputs(), b.targets(), b.weights());
                     }
                 }
                 options.progress().advance("training the fusion");
-                LOG.info("fusion epoch {}: cross-entropy {}{} ({} examples{})", epoch + 1,
-                        String.format("%.4f", total / Math.max(1, train.size())),
-                        model.cfFusionParams == null ? "" : String.format(", with the collaborative learner %.4f",
-                                totalCf / Math.max(1, train.size())), examples.size(),
+                LOG.info("fusion epoch {}: cross-entropy {} ({} examples{})", epoch + 1,
+                        String.format("%.4f", total / Math.max(1, train.size())), examples.size(),
                         heldOut ? " of " + data.fusionUsers().size() + " held-out users, adapted" : "");
-                if (stop != null && goOn) {
+                if (stop != null) {
                     goOn = stop.afterEpoch(epoch + 1, model.fusionParams);
                 }
-                if (stopCf != null && goOnCf) {
-                    goOnCf = stopCf.afterEpoch(epoch + 1, model.cfFusionParams);
-                }
             }
-            for (EarlyStopping e : new EarlyStopping[] {stop, stopCf}) {
-                if (e != null) {
-                    e.restoreBest(e == stop ? model.fusionParams : model.cfFusionParams);
-                    e.close();
-                }
+            if (stop != null) {
+                stop.restoreBest(model.fusionParams);
+                stop.close();
             }
         }
     }
@@ -451,32 +418,28 @@ public final class MmlTraining {
         }
     }
 
-    /** A batch of users' frozen learner outputs (three learners, and four with the collaborative one), kept. */
-    private record CachedBatch(LearnerOutputs three, LearnerOutputs four, NDArray targets, NDArray weights) {
+    /** A batch of users' frozen learner outputs, kept. */
+    private record CachedBatch(LearnerOutputs outputs, NDArray targets, NDArray weights) {
     }
 
     private CachedBatch cached(List<int[]> supports, int steps, double rate, long[][] targets, NDManager cache) {
         try (NDScope scope = new NDScope()) {
             LearnerOutputs three = model.learnerOutputs(supports, steps, rate, true, cache);
-            LearnerOutputs four = model.cfFusionParams == null ? null
-                    : three.withCollaborative(model.collaborative, supports, cache);
             int rows = supports.size();
             NDArray target = targets == null ? null : cache.create(targets[0], new Shape(rows, targets[0].length / rows));
             NDArray weight = targets == null ? null : cache.create(targets[1], new Shape(rows, targets[1].length / rows))
                     .toType(three.scores()[0].getDataType(), false);
-            for (LearnerOutputs o : four == null ? List.of(three) : List.of(three, four)) {
-                for (NDArray a : o.scores()) {
-                    keep(a, cache);
-                }
-                for (NDArray a : o.encoded()) {
-                    keep(a, cache);
-                }
+            for (NDArray a : three.scores()) {
+                keep(a, cache);
+            }
+            for (NDArray a : three.encoded()) {
+                keep(a, cache);
             }
             if (target != null) {
                 keep(target, cache);
                 keep(weight, cache);
             }
-            return new CachedBatch(three, four, target, weight);
+            return new CachedBatch(three, target, weight);
         }
     }
 
@@ -502,18 +465,17 @@ public final class MmlTraining {
     }
 
     /** The validation users' uncut NDCG with a fusion layer over their cached learner outputs (early stopping). */
-    private double fusionCheck(Variant variant, Params params, List<CachedBatch> checks) {
+    private double fusionCheck(Params params, List<CachedBatch> checks) {
         List<float[]> scores = new ArrayList<>();
         try (NDScope scope = new NDScope()) {
             for (CachedBatch b : checks) {
-                LearnerOutputs o = variant == Variant.CF ? b.four() : b.three();
-                int count = o.scores().length;
-                scores.addAll(AdaptedRecommender.rows(fusion.forward(params.detached(), o.scores(count),
-                        o.encoded(count), s).get(0)));
+                LearnerOutputs o = b.outputs();
+                scores.addAll(AdaptedRecommender.rows(fusion.forward(params.detached(), o.scores(), o.encoded(), s)
+                        .get(0)));
             }
         }
         HeldOutUsers.Check check = options.validation().check(scores);
-        LOG.info("{}: validation NDCG@10 {}, uncut NDCG {}", variant.label(), String.format("%.4f", check.ndcg10()),
+        LOG.info("{}: validation NDCG@10 {}, uncut NDCG {}", Variant.MML.label(), String.format("%.4f", check.ndcg10()),
                 String.format("%.4f", check.ndcg()));
         return check.ndcg();
     }

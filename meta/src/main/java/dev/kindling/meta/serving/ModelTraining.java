@@ -211,13 +211,8 @@ public final class ModelTraining {
                     options = options.withValidation(heldOut, PATIENCE);
                 }
                 if (withCf) {
-                    double l = lambda;
-                    var served = lists.get(ServedMethod.EASE);
-                    // the fusion users' scores from a fit without them; serving's is the one chosen above
-                    options = options.withCollaborative(users -> users.equals(data.oldUsers()) && served != null ? served
-                            : EaseRecommender.fit(new CoOccurrence(
-                                    users, data.itemCount()), l, EASE_MAX_ITEMS, manager)
-                                    .sparsify(NeighbourLists.SERVED));
+                    NeighbourLists ease = lists.get(ServedMethod.EASE); // fitted above whenever mml-cf is trained
+                    options = options.withCollaborative(() -> ease);
                 }
                 new MmlTraining(mml, options).train(maml, plan.stages(), SEED, timed);
                 for (ServedMethod m : withCf ? List.of(ServedMethod.MML, ServedMethod.MML_CF) : List.of(only)) {

@@ -312,8 +312,9 @@ public final class ServingModel implements AutoCloseable {
                 model.restoreAfter(restored, reuse.before(), reuse.changed());
             }
             MmlModel.Variant variant = method.isMml() ? method.variant() : MmlModel.Variant.MML;
-            adapted = method.isMml() ? model.recommender(variant, adaptation.steps(), adaptation.rate()) : null;
-            forwardOnly = model.recommender(variant, 0, adaptation.rate());
+            adapted = method.isMml() ? model.recommender(variant, adaptation.steps(), adaptation.rate(),
+                    adaptation.blend()) : null;
+            forwardOnly = model.recommender(variant, 0, adaptation.rate(), adaptation.blend());
         } else if (method.isMml()) {
             throw new IllegalArgumentException("model " + manifest.version() + " serves " + method.label()
                     + " but has no learners");
@@ -500,7 +501,9 @@ public final class ServingModel implements AutoCloseable {
             throw new IllegalArgumentException("this model ranks with " + method.label() + " and MML's variants only"
                     + (model == null ? " (it has no learners)" : ""));
         }
-        MmlModel.FusedRecommender r = model.recommender(other.variant(), adaptation.steps(), adaptation.rate());
+        // the blend chosen for mml-cf when it is served (else its default)
+        MmlModel.FusedRecommender r = model.recommender(other.variant(), adaptation.steps(), adaptation.rate(),
+                adaptation.blend());
         return history -> {
             lock.readLock().lock();
             try {

@@ -25,11 +25,15 @@ import dev.kindling.meta.UserCollection;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.SyntheticWalks;
 import dev.kindling.meta.UserSequence;
+import dev.kindling.meta.baseline.CoOccurrence;
+import dev.kindling.meta.baseline.EaseRecommender;
+import dev.kindling.meta.baseline.NeighbourLists;
 import dev.kindling.meta.evaluation.HeldOutUsers;
 import dev.kindling.meta.evaluation.Protocol;
 import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.maml.Training;
 import dev.kindling.meta.mml.AdaptationTuning;
+import dev.kindling.meta.mml.BlendWeights;
 import dev.kindling.meta.mml.MmlModel;
 import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.paml.PamlRates;
@@ -207,6 +211,54 @@ class ModelDirectoryTest {
                     new HeldOutUsers(heldOut.subList(0, 5), 6, Protocol.NEXT_ITEM), new int[] {1},
                     new double[] {0.1}, lines::add);
             assertThat(few).as("too few users to choose from").isEqualTo(AdaptationTuning.Choice.DEFAULT);
+        }
+    }
+
+    /**
+     * mml-cf's blend is chosen with its adaptation, ranks as the search scored it, and is saved with the model; the
+     * saved model keeps no attention layer for it.
+     */
+    @Test
+    void theBlendOfTheCollaborativeVariantIsChosenAndSaved() throws Exception {
+        DjlRuntime.ensureOffline();
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            Scalars s = new Scalars(m, DataType.FLOAT32);
+            MetaDataset data = SyntheticWalks.dataset(30, 60, 1);
+            ItemFeatures f = ItemFeatures.random(m, 30, 6, 5, 0.3, 2, DataType.FLOAT32);
+            MmlModel model = new MmlModel(data, f, SMALL, s, m);
+            NeighbourLists ease = EaseRecommender.fit(new CoOccurrence(data.oldUsers(), data.itemCount()), 10, 1000, m)
+                    .sparsify(NeighbourLists.SERVED);
+            new MmlTraining(model, MmlTraining.Options.NONE.withCollaborative(() -> ease)).train(
+                    new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false), new MmlTraining.Stages(1, 1, 0.2, 3, 1e-3,
+                            1e-3), 7, msg -> { });
+            assertThat(model.parameters()).containsKey("collaborative").doesNotContainKey("fusion-cf");
+            List<UserSequence> heldOut = new ArrayList<>(data.oldUsers());
+            heldOut.addAll(data.newUsers());
+            AdaptationTuning.Choice choice = AdaptationTuning.choose(model, MmlModel.Variant.CF,
+                    new HeldOutUsers(heldOut, 6, Protocol.NEXT_N), new int[] {1}, new double[] {0.5}, msg -> { });
+            assertThat(choice.blend()).isIn(BlendWeights.grid());
+
+            int[] user = heldOut.get(0).items();
+            float[][] members = model.standardisedMembersAtSteps(List.of(user), new int[] {1}, 0.5).get(0).get(0);
+            double[] w = choice.blend().normalised();
+            MmlModel.FusedScores served = model.recommender(MmlModel.Variant.CF, 1, 0.5, choice.blend())
+                    .fusedScores(user);
+            for (int i = 1; i < members[0].length; i++) {
+                double blended = 0;
+                for (int l = 0; l < 4; l++) {
+                    blended += w[l] * members[l][i];
+                }
+                assertThat((double) served.scores()[i]).as("item %d", i).isCloseTo(blended, Offset.offset(1e-4));
+            }
+            assertThat(served.weights()).containsExactly((float) w[0], (float) w[1], (float) w[2], (float) w[3]);
+
+            Path saved = ModelDirectory.save(home.resolve("cf"), SMALL, data, Map.of(), model.parameters(), choice);
+            ModelDirectory.Loaded loaded = ModelDirectory.load(saved, m);
+            assertThat(loaded.manifest().servingAdaptation()).isEqualTo(choice);
+            MmlModel restored = new MmlModel(data, f, SMALL, s, m);
+            restored.restore(loaded.groups(), 3);
+            assertThat(restored.recommender(MmlModel.Variant.CF, 1, 0.5, choice.blend()).scores(user))
+                    .containsExactly(served.scores(), Offset.offset(1e-5f));
         }
     }
 }

@@ -1,0 +1,55 @@
+package dev.kindling.meta.mml;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How {@link MmlModel.Variant#CF} (beyond the paper) weighs its members: Eq. 13's sum over the learners' standardised
+ * scores (Eq. 9) with fixed weights chosen on held-out new users, in place of the attention of Eq. 11-12. The
+ * attention is trained on the fusion users, old users whose time the learners know; on new users, who arrive later,
+ * it kept trusting the ID learner (0.6-0.7 of the weight on two data sets) that ranked no better than EASE alone for
+ * them (meta README, issue 12).
+ *
+ * <p>Weights are relative; {@link #normalised()} makes them sum to 1, so a member's part of an item's score is
+ * its weight times its standardised score, as with the attention's weights.
+ */
+public record BlendWeights(double id, double text, double image, double collaborative) {
+    /** Without evidence to choose by, every member alike. */
+    public static final BlendWeights EQUAL = new BlendWeights(1, 1, 1, 1);
+    /** The values each learner's weight is chosen from, against the collaborative learner's 1. */
+    private static final double[] LEARNER_WEIGHTS = {0, 0.5, 1};
+
+    public BlendWeights {
+        for (double w : new double[] {id, text, image, collaborative}) {
+            if (!(w >= 0) || Double.isInfinite(w)) {
+                throw new IllegalArgumentException("blend weights are finite and >= 0, got " + w);
+            }
+        }
+        if (id + text + image + collaborative == 0) {
+            throw new IllegalArgumentException("at least one blend weight must be above 0");
+        }
+    }
+
+    /**
+     * The weights searched on held-out users: the collaborative learner at 1 and each learner at 0, 1/2 or 1 (27;
+     * the first is the collaborative learner alone). A small grid on purpose: with 61 validation users a finer one
+     * chose worse weights for the test half on one of two data sets.
+     */
+    public static List<BlendWeights> grid() {
+        List<BlendWeights> out = new ArrayList<>();
+        for (double id : LEARNER_WEIGHTS) {
+            for (double text : LEARNER_WEIGHTS) {
+                for (double image : LEARNER_WEIGHTS) {
+                    out.add(new BlendWeights(id, text, image, 1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The weights in member order (ID, text, image, collaborative), summing to 1. */
+    public double[] normalised() {
+        double sum = id + text + image + collaborative;
+        return new double[] {id / sum, text / sum, image / sum, collaborative / sum};
+    }
+}
