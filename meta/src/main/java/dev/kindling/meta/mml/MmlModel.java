@@ -552,8 +552,7 @@ public final class MmlModel {
         try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
             List<List<float[][]>> out = new ArrayList<>();
             for (LearnerOutputs outputs : learnerOutputs(users, stepCounts, rate, true, true, null, sub)) {
-                NDArray pPrime = fusion.standardisedScores(outputs.withCollaborative(collaborative, users, sub)
-                        .scores(4), s);
+                NDArray pPrime = standardisedMembers(outputs, users, sub);
                 List<float[][]> row = new ArrayList<>();
                 for (int u = 0; u < users.size(); u++) {
                     row.add(rowsOf(pPrime.get(u)));
@@ -562,6 +561,11 @@ public final class MmlModel {
             }
             return out;
         }
+    }
+
+    /** Eq. 9 over the four members of {@link Variant#CF}: p' [users, 4, items + 1]. */
+    private NDArray standardisedMembers(LearnerOutputs outputs, List<int[]> users, NDManager sub) {
+        return fusion.standardisedScores(outputs.withCollaborative(collaborative, users, sub).scores(4), s);
     }
 
     /** Scores of a batch of users after each of the step counts (ascending), [checkpoint][user]. */
@@ -598,8 +602,7 @@ public final class MmlModel {
                     NDArray fusedScores;
                     if (variant == Variant.CF && (blend != null || cfFusionParams == null)) {
                         // Eq. 13 with fixed weights: b_l p'_l summed over the four members
-                        pPrime = fusion.standardisedScores(outputs.withCollaborative(collaborative, users, sub)
-                                .scores(4), s);
+                        pPrime = standardisedMembers(outputs, users, sub);
                         double[] b = (blend == null ? BlendWeights.EQUAL : blend).normalised();
                         a = sub.create(b).toType(s.type(), false).expandDims(0).repeat(0, users.size());
                         fusedScores = a.expandDims(1).matMul(pPrime).squeeze(1);

@@ -51,7 +51,11 @@ class ModelDirectoryTest {
 
     /** All three stages, briefly: enough to have every parameter group trained. */
     private static void trainSmall(MmlModel model) {
-        new MmlTraining(model, MmlTraining.Options.NONE).train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
+        trainSmall(model, MmlTraining.Options.NONE);
+    }
+
+    private static void trainSmall(MmlModel model, MmlTraining.Options options) {
+        new MmlTraining(model, options).train(new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false),
                 new MmlTraining.Stages(1, 1, 0.2, 3, 1e-3, 1e-3), 7, msg -> { });
     }
 
@@ -228,9 +232,7 @@ class ModelDirectoryTest {
             MmlModel model = new MmlModel(data, f, SMALL, s, m);
             NeighbourLists ease = EaseRecommender.fit(new CoOccurrence(data.oldUsers(), data.itemCount()), 10, 1000, m)
                     .sparsify(NeighbourLists.SERVED);
-            new MmlTraining(model, MmlTraining.Options.NONE.withCollaborative(() -> ease)).train(
-                    new Training.MamlSettings(1, 8, 2, 0.1, 1e-3, false), new MmlTraining.Stages(1, 1, 0.2, 3, 1e-3,
-                            1e-3), 7, msg -> { });
+            trainSmall(model, MmlTraining.Options.NONE.withCollaborative(() -> ease));
             assertThat(model.parameters()).containsKey("collaborative").doesNotContainKey("fusion-cf");
             List<UserSequence> heldOut = new ArrayList<>(data.oldUsers());
             heldOut.addAll(data.newUsers());
