@@ -5,18 +5,22 @@ import dev.kindling.meta.Recommender;
 
 /**
  * A content baseline: an item's score is the mean cosine between its text vector (the catalogue's MiniLM encoding)
- * and the text vectors of the user's items. Needs no interactions at all, so it ranks items nobody has seen too.
+ * and the text vectors of the user's items, after centring the vectors on the catalogue's mean. Needs no interactions
+ * at all, so it ranks items nobody has seen too. Also the content member of MML's collaborative variant
+ * ({@code mml.BlendWeights}).
+ *
+ * <p>Centring: sentence encoders put every text in a narrow cone (one large common direction), so raw cosines mostly
+ * measure that direction. Subtracting the mean vector first leaves what tells items apart. Measured on
+ * ml-latest-small (next-n NDCG@10, test halves of seeds 1-3): raw cosine 0.014, centred 0.051; on the dense MovieLens
+ * variant 0.071 and 0.073 (meta README, issue 12).
  */
 public final class ContentKnnRecommender implements Recommender {
-    private final float[][] vectors;
+    /** Per item index, the centred unit vector; null for row 0 and items without text. */
+    private final float[][] centred;
+    private final int dimension;
 
-    /** @param vectors unit text vectors per item index (row 0 and items without text: null) */
+    /** @param vectors text vectors per item index (row 0 and items without text: null) */
     public ContentKnnRecommender(float[][] vectors) {
-        this.vectors = vectors;
-    }
-
-    @Override
-    public float[] scores(int[] sequence) {
         int d = 0;
         for (float[] v : vectors) {
             if (v != null) {
@@ -24,34 +28,84 @@ public final class ContentKnnRecommender implements Recommender {
                 break;
             }
         }
-        float[] mean = new float[d];
+        this.dimension = d;
+        double[] mean = new double[d];
+        int count = 0;
+        for (float[] v : vectors) {
+            if (v == null) {
+                continue;
+            }
+            double norm = norm(v);
+            for (int c = 0; c < d; c++) {
+                mean[c] += v[c] / norm;
+            }
+            count++;
+        }
+        for (int c = 0; c < d; c++) {
+            mean[c] /= Math.max(1, count);
+        }
+        this.centred = new float[vectors.length][];
+        for (int i = 0; i < vectors.length; i++) {
+            float[] v = vectors[i];
+            if (v == null) {
+                continue;
+            }
+            double norm = norm(v);
+            float[] c = new float[d];
+            for (int k = 0; k < d; k++) {
+                c[k] = (float) (v[k] / norm - mean[k]);
+            }
+            double cn = norm(c);
+            if (cn > 1e-9) { // an item whose text is the mean direction itself tells nothing apart: left out
+                for (int k = 0; k < d; k++) {
+                    c[k] = (float) (c[k] / cn);
+                }
+                centred[i] = c;
+            }
+        }
+    }
+
+    /**
+     * Per item, the mean centred cosine to the sequence's items that have a text. Items without a text, and every item
+     * when no sequence item has one, score 0: no evidence either way (the middle of the cosines).
+     */
+    @Override
+    public float[] scores(int[] sequence) {
+        float[] mean = new float[dimension];
         int known = 0;
         for (int i : sequence) {
-            float[] v = i < vectors.length ? vectors[i] : null;
+            float[] v = i > 0 && i < centred.length ? centred[i] : null;
             if (v == null) {
                 continue;
             }
             known++;
-            for (int c = 0; c < d; c++) {
+            for (int c = 0; c < dimension; c++) {
                 mean[c] += v[c];
             }
         }
-        float[] out = new float[vectors.length];
+        float[] out = new float[centred.length];
         if (known == 0) {
             return out;
         }
-        for (int j = 1; j < vectors.length; j++) {
-            float[] v = vectors[j];
+        for (int j = 1; j < centred.length; j++) {
+            float[] v = centred[j];
             if (v == null) {
-                out[j] = -1f; // below every item that has a text
                 continue;
             }
             float dot = 0;
-            for (int c = 0; c < d; c++) {
+            for (int c = 0; c < dimension; c++) {
                 dot += v[c] * mean[c];
             }
             out[j] = dot / known; // mean of the cosines = cosine with the sum, over the count
         }
         return out;
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x * x;
+        }
+        return Math.sqrt(s);
     }
 }

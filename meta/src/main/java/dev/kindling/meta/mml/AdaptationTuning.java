@@ -166,7 +166,7 @@ public final class AdaptationTuning {
             this.uncut = new double[grid.size()][users];
         }
 
-        /** User {@code u}'s members' p' [member][item] (ID, text, image, collaborative) and query. */
+        /** User {@code u}'s members' p' [member][item] (ID, text, image, collaborative, content) and query. */
         void add(int u, float[][] members, EvaluationCase query) {
             float[] blended = new float[members[0].length];
             for (int g = 0; g < grid.size(); g++) {

@@ -22,6 +22,7 @@ import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.Recommender;
 import dev.kindling.meta.UserSequence;
 import dev.kindling.meta.baseline.CollaborativeLists;
+import dev.kindling.meta.baseline.ContentKnnRecommender;
 import dev.kindling.meta.baseline.NeighbourLists;
 import dev.kindling.meta.learners.FeatureLearner;
 import dev.kindling.meta.learners.FusionLayer;
@@ -44,8 +45,9 @@ import dev.kindling.tensor.Scalars;
  * cold-start item embedding generator (Eq. 14-17) and the fusion layer (Eq. 9-13), and ranking with them (adapt each
  * learner to the user's support, fuse). {@link MmlTraining} trains it; {@link #restore} puts saved parameters back.
  * Beyond the paper, and measured as its own variant ({@link Variant#CF}), a collaborative learner (EASE or item-kNN
- * scores over the old users' interactions) joins the learners as a fourth member, weighed by {@link BlendWeights}
- * chosen on held-out new users (models saved before 2026-12-02 fuse it with an attention layer of its own).
+ * scores over the old users' interactions) and content similarity ({@link ContentKnnRecommender} over the text vectors)
+ * join the learners as fourth and fifth members, weighed by {@link BlendWeights} chosen on held-out new users (models
+ * saved before 2026-12-02 fuse the first four with an attention layer of their own).
  *
  * <p>The parameter groups are package-private fields because {@link MmlTraining} sets them, stage by stage.
  */
@@ -135,6 +137,8 @@ public final class MmlModel {
 
     /** The collaborative learner for serving (fitted on every old user); null without. */
     NeighbourLists collaborative;
+    /** Content similarity over this model's text vectors, made on first use by {@link Variant#CF}. */
+    private volatile ContentKnnRecommender content;
     /** The attention fusion of the collaborative variant in models saved before its blend; null in newer ones. */
     private Params cfFusionParams;
     PamlRates pamlRates;
@@ -406,25 +410,33 @@ public final class MmlModel {
         }
 
         /**
-         * With the collaborative learner's scores as a fourth member. It has no sequence output, so its F is zero
-         * (in the attention fusion of models saved before {@link BlendWeights}, its logit is the fusion MLP's bias).
+         * With the collaborative learner's scores as a fourth member and, when {@code content} is given, content
+         * similarity's as a fifth. Neither has a sequence output, so their F is zero (in the attention fusion of
+         * models saved before {@link BlendWeights}, the collaborative learner's logit is the fusion MLP's bias).
          */
-        LearnerOutputs withCollaborative(NeighbourLists cf, List<int[]> users,
+        LearnerOutputs withCollaborative(NeighbourLists cf, ContentKnnRecommender content, List<int[]> users,
                                          NDManager manager) {
-            List<float[]> rows = cf.scores(users);
+            NDArray none = manager.zeros(new Shape(users.size(), 1, encoded[0].getShape().get(2)),
+                    encoded[0].getDataType());
+            int members = content == null ? 4 : 5;
+            NDArray[] s5 = Arrays.copyOf(scores, members);
+            NDArray[] e5 = Arrays.copyOf(encoded, members);
+            s5[3] = matrix(cf.scores(users), manager);
+            e5[3] = none;
+            if (content != null) {
+                s5[4] = matrix(content.scores(users), manager);
+                e5[4] = none;
+            }
+            return new LearnerOutputs(e5, s5);
+        }
+
+        private NDArray matrix(List<float[]> rows, NDManager manager) {
             int width = rows.get(0).length;
             float[] flat = new float[rows.size() * width];
             for (int u = 0; u < rows.size(); u++) {
                 System.arraycopy(rows.get(u), 0, flat, u * width, width);
             }
-            NDArray cfScores = manager.create(flat, new Shape(rows.size(), width)).toType(scores[0].getDataType(), false);
-            NDArray none = manager.zeros(new Shape(rows.size(), 1, encoded[0].getShape().get(2)),
-                    encoded[0].getDataType());
-            NDArray[] s4 = Arrays.copyOf(scores, 4);
-            NDArray[] e4 = Arrays.copyOf(encoded, 4);
-            s4[3] = cfScores;
-            e4[3] = none;
-            return new LearnerOutputs(e4, s4);
+            return manager.create(flat, new Shape(rows.size(), width)).toType(scores[0].getDataType(), false);
         }
     }
 
@@ -541,7 +553,7 @@ public final class MmlModel {
 
     /**
      * The members of {@link Variant#CF} for a batch of users after each of the step counts (ascending), from one
-     * adaptation: each member's standardised scores p' (Eq. 9) in the order ID, text, image, collaborative,
+     * adaptation: each member's standardised scores p' (Eq. 9) in the order ID, text, image, collaborative, content,
      * [checkpoint][user][member][item]. A blend of them is {@link BlendWeights}' weighted sum (what
      * {@link AdaptationTuning} searches).
      */
@@ -563,9 +575,24 @@ public final class MmlModel {
         }
     }
 
-    /** Eq. 9 over the four members of {@link Variant#CF}: p' [users, 4, items + 1]. */
+    /** Eq. 9 over the five members of {@link Variant#CF}: p' [users, 5, items + 1]. */
     private NDArray standardisedMembers(LearnerOutputs outputs, List<int[]> users, NDManager sub) {
-        return fusion.standardisedScores(outputs.withCollaborative(collaborative, users, sub).scores(4), s);
+        return fusion.standardisedScores(outputs.withCollaborative(collaborative, contentSimilarity(), users, sub)
+                .scores(BlendWeights.MEMBERS), s);
+    }
+
+    /** Content similarity over the text vectors, made once (the text rows are copied out of the tensor). */
+    private ContentKnnRecommender contentSimilarity() {
+        ContentKnnRecommender c = content;
+        if (c == null) {
+            synchronized (this) {
+                if (content == null) {
+                    content = new ContentKnnRecommender(features.textRows());
+                }
+                c = content;
+            }
+        }
+        return c;
     }
 
     /** Scores of a batch of users after each of the step counts (ascending), [checkpoint][user]. */
@@ -601,14 +628,14 @@ public final class MmlModel {
                     NDArray pPrime;
                     NDArray fusedScores;
                     if (variant == Variant.CF && (blend != null || cfFusionParams == null)) {
-                        // Eq. 13 with fixed weights: b_l p'_l summed over the four members
+                        // Eq. 13 with fixed weights: b_l p'_l summed over the five members
                         pPrime = standardisedMembers(outputs, users, sub);
                         double[] b = (blend == null ? BlendWeights.EQUAL : blend).normalised();
                         a = sub.create(b).toType(s.type(), false).expandDims(0).repeat(0, users.size());
                         fusedScores = a.expandDims(1).matMul(pPrime).squeeze(1);
                     } else {
                         LearnerOutputs in = variant == Variant.CF
-                                ? outputs.withCollaborative(collaborative, users, sub) : outputs;
+                                ? outputs.withCollaborative(collaborative, null, users, sub) : outputs;
                         int count = variant == Variant.CF ? 4 : 3;
                         NDList f = fusion.forward(variant == Variant.CF ? cfFusionParams : fusionParams,
                                 in.scores(count), in.encoded(count), s);
