@@ -55,34 +55,7 @@ public final class RankingMetrics {
     /** One user's values without recording them. */
     public static Map<String, Double> score(float[] scores, EvaluationCase query) {
         int[] relevant = query.relevant();
-        boolean[] skip = new boolean[scores.length];
-        for (int e : query.support()) {
-            skip[e] = true;
-        }
-        boolean[] isRelevant = new boolean[scores.length];
-        for (int r : relevant) {
-            isRelevant[r] = true;
-            skip[r] = false;
-        }
-        // For each relevant item: the non-relevant items strictly above it, plus half of those tied with it.
-        double[] above = new double[relevant.length];
-        for (int j = 0; j < relevant.length; j++) {
-            float t = scores[relevant[j]];
-            int better = 0;
-            int ties = 0;
-            for (int i = 1; i < scores.length; i++) {
-                if (skip[i] || isRelevant[i]) {
-                    continue;
-                }
-                if (scores[i] > t || Float.isNaN(t)) {
-                    better++;
-                } else if (scores[i] == t) {
-                    ties++;
-                }
-            }
-            above[j] = better + ties / 2;
-        }
-        Arrays.sort(above);
+        double[] above = new PreparedQuery(query, scores.length).above(scores);
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("ndcg", uncutNdcg(above, query.anyHit()));
         for (int c : CUTOFFS) {
@@ -125,6 +98,88 @@ public final class RankingMetrics {
     }
 
     /** NDCG over the whole ranking (no cut-off): every relevant item counts by its rank. */
+    /**
+     * A query prepared once for scoring many rankings of the same user (a blend search scores a hundred): the items
+     * that compete with the relevant ones (all but the support and the relevant items themselves).
+     */
+    public static final class PreparedQuery {
+        private final int[] relevant;
+        private final int[] others;
+        private final boolean anyHit;
+
+        /** @param length the length of the score arrays to come (items + 1; index 0 is never ranked) */
+        public PreparedQuery(EvaluationCase query, int length) {
+            this.relevant = query.relevant();
+            this.anyHit = query.anyHit();
+            boolean[] skip = new boolean[length];
+            skip[0] = true;
+            for (int e : query.support()) {
+                skip[e] = true;
+            }
+            for (int r : relevant) {
+                skip[r] = true;
+            }
+            int[] o = new int[length];
+            int n = 0;
+            for (int i = 1; i < length; i++) {
+                if (!skip[i]) {
+                    o[n++] = i;
+                }
+            }
+            this.others = Arrays.copyOf(o, n);
+        }
+
+        /**
+         * For each relevant item, the competing items strictly above it plus half of those tied with it (a NaN score
+         * of a relevant item puts every competitor above it), ascending.
+         */
+        public double[] above(float[] scores) {
+            double[] above = new double[relevant.length];
+            for (int j = 0; j < relevant.length; j++) {
+                float t = scores[relevant[j]];
+                int better = 0;
+                int ties = 0;
+                if (Float.isNaN(t)) {
+                    better = others.length;
+                } else {
+                    for (int i : others) {
+                        float x = scores[i];
+                        if (x > t) {
+                            better++;
+                        } else if (x == t) {
+                            ties++;
+                        }
+                    }
+                }
+                above[j] = better + ties / 2;
+            }
+            Arrays.sort(above);
+            return above;
+        }
+
+        /** NDCG@{@code cutoff} from {@link #above} ({@code Integer.MAX_VALUE}: uncut NDCG), as {@link #score}. */
+        public double ndcg(double[] above, int cutoff) {
+            if (cutoff == Integer.MAX_VALUE) {
+                return uncutNdcg(above, anyHit);
+            }
+            if (anyHit) {
+                return above[0] < cutoff ? 1.0 / log2(above[0] + 2) : 0;
+            }
+            double dcg = 0;
+            for (int j = 0; j < above.length; j++) {
+                double rank = above[j] + j;
+                if (rank < cutoff) {
+                    dcg += 1.0 / log2(rank + 2);
+                }
+            }
+            double idcg = 0;
+            for (int j = 0; j < Math.min(cutoff, above.length); j++) {
+                idcg += 1.0 / log2(j + 2);
+            }
+            return dcg / idcg;
+        }
+    }
+
     private static double uncutNdcg(double[] above, boolean anyHit) {
         if (anyHit) {
             return 1.0 / log2(above[0] + 2);

@@ -168,19 +168,24 @@ public final class AdaptationTuning {
 
         /** User {@code u}'s members' p' [member][item] (ID, text, image, collaborative, content) and query. */
         void add(int u, float[][] members, EvaluationCase query) {
+            RankingMetrics.PreparedQuery prepared = new RankingMetrics.PreparedQuery(query, members[0].length);
             float[] blended = new float[members[0].length];
             for (int g = 0; g < grid.size(); g++) {
                 double[] w = grid.get(g).normalised();
-                for (int i = 0; i < blended.length; i++) {
-                    double v = 0;
-                    for (int l = 0; l < members.length; l++) {
-                        v += w[l] * members[l][i];
+                Arrays.fill(blended, 0f);
+                for (int l = 0; l < members.length; l++) {
+                    float wl = (float) w[l];
+                    if (wl == 0) {
+                        continue;
                     }
-                    blended[i] = (float) v;
+                    float[] m = members[l];
+                    for (int i = 0; i < blended.length; i++) {
+                        blended[i] += wl * m[i];
+                    }
                 }
-                var metrics = RankingMetrics.score(blended, query);
-                ndcg10[g][u] = metrics.get("ndcg@10");
-                uncut[g][u] = metrics.get("ndcg");
+                double[] above = prepared.above(blended);
+                ndcg10[g][u] = prepared.ndcg(above, 10);
+                uncut[g][u] = prepared.ndcg(above, Integer.MAX_VALUE);
             }
         }
 

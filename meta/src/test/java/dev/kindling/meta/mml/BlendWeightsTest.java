@@ -10,6 +10,8 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.kindling.meta.evaluation.EvaluationCase;
 
 class BlendWeightsTest {
@@ -22,6 +24,15 @@ class BlendWeightsTest {
         assertThat(new HashSet<>(grid.stream().map(b -> Arrays.stream(b.normalised()).boxed().toList()).toList()))
                 .hasSize(108);
         assertThat(grid).allMatch(b -> b.collaborative() == 1);
+    }
+
+    /** model.json of models saved before content similarity joined: its weight reads as 0, the blend as it was. */
+    @Test
+    void aBlendSavedWithFourMembersReadsWithoutContentSimilarity() throws Exception {
+        BlendWeights old = new ObjectMapper().readValue("{\"id\":0.5,\"text\":1.0,\"image\":0.0,"
+                + "\"collaborative\":1.0}", BlendWeights.class);
+        assertThat(old).isEqualTo(new BlendWeights(0.5, 1, 0, 1, 0));
+        assertThat(old.normalised()).containsExactly(0.2, 0.4, 0, 0.4, 0);
     }
 
     @Test
