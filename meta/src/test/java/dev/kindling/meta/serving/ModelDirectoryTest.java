@@ -242,17 +242,23 @@ class ModelDirectoryTest {
 
             int[] user = heldOut.get(0).items();
             float[][] members = model.standardisedMembersAtSteps(List.of(user), new int[] {1}, 0.5).get(0).get(0);
-            double[] w = choice.blend().normalised();
-            MmlModel.FusedScores served = model.recommender(MmlModel.Variant.CF, 1, 0.5, choice.blend())
-                    .fusedScores(user);
-            for (int i = 1; i < members[0].length; i++) {
-                double blended = 0;
-                for (int l = 0; l < 4; l++) {
-                    blended += w[l] * members[l][i];
+            assertThat(members).hasNumberOfRows(BlendWeights.MEMBERS);
+            MmlModel.FusedScores served = null;
+            // the chosen blend and one that gives every member a part: served scores are the searched sums
+            for (BlendWeights blend : List.of(choice.blend(), new BlendWeights(0.5, 1, 0.5, 1, 2))) {
+                double[] w = blend.normalised();
+                MmlModel.FusedScores scores = model.recommender(MmlModel.Variant.CF, 1, 0.5, blend).fusedScores(user);
+                for (int i = 1; i < members[0].length; i++) {
+                    double blended = 0;
+                    for (int l = 0; l < BlendWeights.MEMBERS; l++) {
+                        blended += w[l] * members[l][i];
+                    }
+                    assertThat((double) scores.scores()[i]).as("item %d", i).isCloseTo(blended, Offset.offset(1e-4));
                 }
-                assertThat((double) served.scores()[i]).as("item %d", i).isCloseTo(blended, Offset.offset(1e-4));
+                assertThat(scores.weights()).containsExactly((float) w[0], (float) w[1], (float) w[2], (float) w[3],
+                        (float) w[4]);
+                served = served == null ? scores : served;
             }
-            assertThat(served.weights()).containsExactly((float) w[0], (float) w[1], (float) w[2], (float) w[3]);
 
             Path saved = ModelDirectory.save(home.resolve("cf"), SMALL, data, Map.of(), model.parameters(), choice);
             ModelDirectory.Loaded loaded = ModelDirectory.load(saved, m);
