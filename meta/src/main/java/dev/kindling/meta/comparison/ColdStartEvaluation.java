@@ -134,7 +134,7 @@ public final class ColdStartEvaluation {
     /** What {@code evaluate} runs when not told: every method but the main learner alone. */
     public static final List<Method> METHODS = List.of(Method.POPULARITY, Method.ITEM_KNN, Method.EASE,
             Method.CONTENT_KNN, Method.SASREC, Method.PT_FT, Method.MAML_ID, Method.MML_MAIN, Method.MML,
-            Method.MML_NO_GEN, Method.MML_NO_FUSION, Method.MML_PAML, Method.MML_CF);
+            Method.MML_NO_GEN, Method.MML_NO_FUSION, Method.MML_PAML, Method.MML_CF, Method.MML_CF_NO_LEARNERS);
 
     /** A difference to the reference method, paired over the same users: mean and 95% bootstrap interval. */
     public record Difference(double mean, double low, double high) {
@@ -337,7 +337,7 @@ public final class ColdStartEvaluation {
                         if (mml == null) {
                             mml = mmlModel(seedScalars, seedManager, null);
                             MmlTraining.Options options = trainingOptions(tuning);
-                            if (settings.methods().contains(Method.MML_CF)) {
+                            if (settings.methods().stream().anyMatch(Method::blended)) {
                                 double lambda = easeLambda(chosenLambda, tuning, seedManager, coOccurrence);
                                 int maxItems = settings.baselines().easeMaxItems();
                                 CoOccurrence co = coOccurrence[0];
@@ -348,11 +348,14 @@ public final class ColdStartEvaluation {
                         }
                         MmlModel trained = mml;
                         int steps = settings.maml().innerSteps();
-                        if (method == Method.MML_CF) {
+                        if (method.blended()) {
                             // each rate with its blend, chosen on the validation half (AdaptationTuning)
+                            List<BlendWeights> blendGrid = method == Method.MML_CF ? BlendWeights.grid()
+                                    : BlendWeights.gridWithoutLearners();
                             Map<Double, BlendWeights> blends = new HashMap<>();
                             bySetting = rate -> trained.recommender(method.variant(), steps, rate, blends.computeIfAbsent(
-                                    rate, r -> logged(AdaptationTuning.chooseBlend(trained, tuning, steps, r), r)));
+                                    rate, r -> logged(method, AdaptationTuning.chooseBlend(trained, tuning, steps, r,
+                                            blendGrid), r)));
                         } else {
                             bySetting = rate -> trained.recommender(method.variant(), steps, rate);
                         }
@@ -402,8 +405,8 @@ public final class ColdStartEvaluation {
         return result;
     }
 
-    private static BlendWeights logged(BlendWeights blend, double rate) {
-        LOG.info("mml-cf: at rate {} the validation half chooses the blend {}", rate, blend);
+    private static BlendWeights logged(Method method, BlendWeights blend, double rate) {
+        LOG.info("{}: at rate {} the validation half chooses the blend {}", method.label(), rate, blend);
         return blend;
     }
 

@@ -27,7 +27,12 @@ public enum Method {
     MML_NO_GEN("mml-no-gen", MmlModel.Variant.NO_GEN),
     MML_NO_FUSION("mml-no-fusion", MmlModel.Variant.NO_FUSION),
     MML_PAML("mml-paml", MmlModel.Variant.PAML),
-    MML_CF("mml-cf", MmlModel.Variant.CF);
+    MML_CF("mml-cf", MmlModel.Variant.CF),
+    /**
+     * The ablation of {@link #MML_CF} without its learners: the same trained model's blend searched with the ID, text
+     * and image learners' weights at 0 (EASE and content similarity alone), to measure what the meta-learners add.
+     */
+    MML_CF_NO_LEARNERS("mml-cf-no-learners", MmlModel.Variant.CF);
 
     private final String label;
     private final MmlModel.Variant variant;
@@ -49,6 +54,11 @@ public enum Method {
     /** Whether this method ranks with the MML model trained once per seed (every variant but PAML's, trained apart). */
     public boolean sharesMmlModel() {
         return variant != null && variant != MmlModel.Variant.PAML;
+    }
+
+    /** Whether this method ranks with the blend of {@link MmlModel.Variant#CF} (and so needs its members fitted). */
+    public boolean blended() {
+        return this == MML_CF || this == MML_CF_NO_LEARNERS;
     }
 
     /** The collaborative baselines, whose setting (EASE's lambda, item-kNN's neighbours) is chosen on validation. */

@@ -71,7 +71,7 @@ public final class AdaptationTuning {
         BlendWeights[][] blends = new BlendWeights[steps.length][rates.length];
         for (int r = 0; r < rates.length; r++) {
             if (variant == MmlModel.Variant.CF) {
-                BlendSearch[] search = blendSearch(model, eligible, steps, rates[r]);
+                BlendSearch[] search = blendSearch(model, eligible, steps, rates[r], BlendWeights.grid());
                 for (int s = 0; s < steps.length; s++) {
                     blends[s][r] = search[s].best();
                     ndcg[s][r] = search[s].ndcg10(blends[s][r]);
@@ -129,17 +129,24 @@ public final class AdaptationTuning {
      * these users, or {@link BlendWeights#EQUAL} with fewer than {@link #MIN_USERS} of them.
      */
     public static BlendWeights chooseBlend(MmlModel model, HeldOutUsers users, int steps, double rate) {
+        return chooseBlend(model, users, steps, rate, BlendWeights.grid());
+    }
+
+    /** {@link #chooseBlend} among the given blends (with too few users: the first of them). */
+    public static BlendWeights chooseBlend(MmlModel model, HeldOutUsers users, int steps, double rate,
+                                           List<BlendWeights> grid) {
         if (users.size() < MIN_USERS) {
-            return BlendWeights.EQUAL;
+            return grid.equals(BlendWeights.grid()) ? BlendWeights.EQUAL : grid.get(0);
         }
-        return blendSearch(model, users.cases(), new int[] {steps}, rate)[0].best();
+        return blendSearch(model, users.cases(), new int[] {steps}, rate, grid)[0].best();
     }
 
     /** Every blend of the grid scored on every user, after each of the step counts at one rate. */
-    private static BlendSearch[] blendSearch(MmlModel model, List<EvaluationCase> cases, int[] steps, double rate) {
+    private static BlendSearch[] blendSearch(MmlModel model, List<EvaluationCase> cases, int[] steps, double rate,
+                                             List<BlendWeights> grid) {
         BlendSearch[] out = new BlendSearch[steps.length];
         for (int s = 0; s < steps.length; s++) {
-            out[s] = new BlendSearch(BlendWeights.grid(), cases.size());
+            out[s] = new BlendSearch(grid, cases.size());
         }
         for (int from = 0; from < cases.size(); from += BATCH) {
             List<EvaluationCase> part = cases.subList(from, Math.min(cases.size(), from + BATCH));

@@ -63,6 +63,11 @@ public record BlendWeights(double id, double text, double image, double collabor
         return out;
     }
 
+    /** The blends of {@link #grid()} that give the ID, text and image learners no weight (EASE and content alone). */
+    public static List<BlendWeights> gridWithoutLearners() {
+        return grid().stream().filter(b -> b.id() + b.text() + b.image() == 0).toList();
+    }
+
     /** The weights in member order (ID, text, image, collaborative, content), summing to 1. */
     public double[] normalised() {
         double sum = id + text + image + collaborative + content;

@@ -26,6 +26,12 @@ class BlendWeightsTest {
         assertThat(grid).allMatch(b -> b.collaborative() == 1);
     }
 
+    @Test
+    void theGridWithoutLearnersWeighsOnlyEaseAndContentSimilarity() {
+        assertThat(BlendWeights.gridWithoutLearners()).containsExactly(new BlendWeights(0, 0, 0, 1, 0),
+                new BlendWeights(0, 0, 0, 1, 1), new BlendWeights(0, 0, 0, 1, 2), new BlendWeights(0, 0, 0, 1, 3));
+    }
+
     /** model.json of models saved before content similarity joined: its weight reads as 0, the blend as it was. */
     @Test
     void aBlendSavedWithFourMembersReadsWithoutContentSimilarity() throws Exception {
