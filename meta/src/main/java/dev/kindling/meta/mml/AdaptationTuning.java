@@ -3,6 +3,7 @@ package dev.kindling.meta.mml;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 import dev.kindling.meta.evaluation.EvaluationCase;
 import dev.kindling.meta.evaluation.HeldOutUsers;
@@ -152,11 +153,13 @@ public final class AdaptationTuning {
             List<EvaluationCase> part = cases.subList(from, Math.min(cases.size(), from + BATCH));
             List<List<float[][]>> byStep = model.standardisedMembersAtSteps(
                     part.stream().map(EvaluationCase::support).toList(), steps, rate);
-            for (int s = 0; s < steps.length; s++) {
-                for (int u = 0; u < part.size(); u++) {
-                    out[s].add(from + u, byStep.get(s).get(u), part.get(u));
-                }
-            }
+            int first = from;
+            // users in parallel: each fills only its own cells, so the result does not depend on the order
+            IntStream.range(0, steps.length * part.size()).parallel().forEach(i -> {
+                int s = i / part.size();
+                int u = i % part.size();
+                out[s].add(first + u, byStep.get(s).get(u), part.get(u));
+            });
         }
         return out;
     }
