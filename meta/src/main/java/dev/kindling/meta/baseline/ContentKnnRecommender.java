@@ -71,6 +71,28 @@ public final class ContentKnnRecommender implements Recommender {
      */
     @Override
     public float[] scores(int[] sequence) {
+        float[] mean = supportMean(sequence);
+        float[] out = new float[centred.length];
+        for (int j = 1; j < centred.length; j++) {
+            float[] v = centred[j];
+            if (v == null) {
+                continue;
+            }
+            float dot = 0;
+            for (int c = 0; c < dimension; c++) {
+                dot += v[c] * mean[c];
+            }
+            out[j] = dot;
+        }
+        return out;
+    }
+
+    /**
+     * The mean of the sequence's centred unit vectors (zeros when none has a text): an item's score is its centred unit
+     * vector's dot product with it (the mean of the cosines), so a batch of users is one matrix product with
+     * {@link #centredRows()}.
+     */
+    public float[] supportMean(int[] sequence) {
         float[] mean = new float[dimension];
         int known = 0;
         for (int i : sequence) {
@@ -83,22 +105,29 @@ public final class ContentKnnRecommender implements Recommender {
                 mean[c] += v[c];
             }
         }
-        float[] out = new float[centred.length];
-        if (known == 0) {
-            return out;
+        for (int c = 0; known > 0 && c < dimension; c++) {
+            mean[c] /= known;
         }
-        for (int j = 1; j < centred.length; j++) {
-            float[] v = centred[j];
-            if (v == null) {
-                continue;
+        return mean;
+    }
+
+    /** The centred unit vectors as one row-major [items + 1, dimension] array (zero rows: no text, and row 0). */
+    public float[] centredRows() {
+        float[] flat = new float[centred.length * dimension];
+        for (int i = 0; i < centred.length; i++) {
+            if (centred[i] != null) {
+                System.arraycopy(centred[i], 0, flat, i * dimension, dimension);
             }
-            float dot = 0;
-            for (int c = 0; c < dimension; c++) {
-                dot += v[c] * mean[c];
-            }
-            out[j] = dot / known; // mean of the cosines = cosine with the sum, over the count
         }
-        return out;
+        return flat;
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    public int rows() {
+        return centred.length;
     }
 
     private static double norm(float[] v) {

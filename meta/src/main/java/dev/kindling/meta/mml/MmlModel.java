@@ -139,6 +139,8 @@ public final class MmlModel {
     NeighbourLists collaborative;
     /** Content similarity over this model's text vectors, made on first use by {@link Variant#CF}. */
     private volatile ContentKnnRecommender content;
+    /** Its centred unit vectors [items + 1, d] as a tensor of the model's manager (a batch is one product). */
+    private NDArray contentTable;
     /** The attention fusion of the collaborative variant in models saved before its blend; null in newer ones. */
     private Params cfFusionParams;
     PamlRates pamlRates;
@@ -414,8 +416,7 @@ public final class MmlModel {
          * similarity's as a fifth. Neither has a sequence output, so their F is zero (in the attention fusion of
          * models saved before {@link BlendWeights}, the collaborative learner's logit is the fusion MLP's bias).
          */
-        LearnerOutputs withCollaborative(NeighbourLists cf, ContentKnnRecommender content, List<int[]> users,
-                                         NDManager manager) {
+        LearnerOutputs withCollaborative(NeighbourLists cf, NDArray content, List<int[]> users, NDManager manager) {
             NDArray none = manager.zeros(new Shape(users.size(), 1, encoded[0].getShape().get(2)),
                     encoded[0].getDataType());
             int members = content == null ? 4 : 5;
@@ -424,7 +425,7 @@ public final class MmlModel {
             s5[3] = matrix(cf.scores(users), manager);
             e5[3] = none;
             if (content != null) {
-                s5[4] = matrix(content.scores(users), manager);
+                s5[4] = content.toType(scores[0].getDataType(), false);
                 e5[4] = none;
             }
             return new LearnerOutputs(e5, s5);
@@ -577,22 +578,44 @@ public final class MmlModel {
 
     /** Eq. 9 over the five members of {@link Variant#CF}: p' [users, 5, items + 1]. */
     private NDArray standardisedMembers(LearnerOutputs outputs, List<int[]> users, NDManager sub) {
-        return fusion.standardisedScores(outputs.withCollaborative(collaborative, contentSimilarity(), users, sub)
+        return fusion.standardisedScores(outputs.withCollaborative(collaborative, contentScores(users, sub), users, sub)
                 .scores(BlendWeights.MEMBERS), s);
     }
 
-    /** Content similarity over the text vectors, made once (the text rows are copied out of the tensor). */
-    private ContentKnnRecommender contentSimilarity() {
+    /**
+     * Content similarity's scores of a batch of users [users, items + 1]: each user's mean centred text vector times
+     * the centred table ({@link ContentKnnRecommender}; one matrix product instead of a loop per user and item).
+     */
+    private NDArray contentScores(List<int[]> users, NDManager sub) {
         ContentKnnRecommender c = content;
         if (c == null) {
             synchronized (this) {
                 if (content == null) {
-                    content = new ContentKnnRecommender(features.textRows());
+                    ContentKnnRecommender made = new ContentKnnRecommender(features.textRows());
+                    if (made.dimension() > 0) {
+                        // owned by the model, not by the scope of the ranking that first asks for it
+                        contentTable = manager.create(made.centredRows(), new Shape(made.rows(), made.dimension()))
+                                .toType(s.type(), true);
+                        NDScope.unregister(contentTable);
+                    }
+                    content = made;
                 }
                 c = content;
             }
         }
-        return c;
+        int d = c.dimension();
+        if (d == 0) { // no item has a text: no evidence for any
+            return sub.zeros(new Shape(users.size(), c.rows()), s.type());
+        }
+        float[] means = new float[users.size() * d];
+        for (int u = 0; u < users.size(); u++) {
+            System.arraycopy(c.supportMean(users.get(u)), 0, means, u * d, d);
+        }
+        NDArray table;
+        synchronized (this) {
+            table = contentTable;
+        }
+        return sub.create(means, new Shape(users.size(), d)).toType(s.type(), false).matMul(table.transpose());
     }
 
     /** Scores of a batch of users after each of the step counts (ascending), [checkpoint][user]. */

@@ -26,6 +26,7 @@ import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.SyntheticWalks;
 import dev.kindling.meta.UserSequence;
 import dev.kindling.meta.baseline.CoOccurrence;
+import dev.kindling.meta.baseline.ContentKnnRecommender;
 import dev.kindling.meta.baseline.EaseRecommender;
 import dev.kindling.meta.baseline.NeighbourLists;
 import dev.kindling.meta.evaluation.HeldOutUsers;
@@ -243,6 +244,20 @@ class ModelDirectoryTest {
             int[] user = heldOut.get(0).items();
             float[][] members = model.standardisedMembersAtSteps(List.of(user), new int[] {1}, 0.5).get(0).get(0);
             assertThat(members).hasNumberOfRows(BlendWeights.MEMBERS);
+            // the fifth member is content similarity (one matrix product in the model), standardised (Eq. 9)
+            float[] content = new ContentKnnRecommender(f.textRows()).scores(user);
+            double mean = 0;
+            for (float x : content) {
+                mean += x / content.length;
+            }
+            double var = 0;
+            for (float x : content) {
+                var += (x - mean) * (x - mean) / content.length;
+            }
+            for (int i = 0; i < content.length; i++) {
+                assertThat((double) members[4][i]).as("content, item %d", i)
+                        .isCloseTo((content[i] - mean) / Math.sqrt(var + 1e-5), Offset.offset(1e-3));
+            }
             MmlModel.FusedScores served = null;
             // the chosen blend and one that gives every member a part: served scores are the searched sums
             for (BlendWeights blend : List.of(choice.blend(), new BlendWeights(0.5, 1, 0.5, 1, 2))) {
