@@ -139,7 +139,7 @@ public final class MmlModel {
     NeighbourLists collaborative;
     /** Content similarity over this model's text vectors, made on first use by {@link Variant#CF}. */
     private volatile ContentKnnRecommender content;
-    /** Its centred unit vectors [items + 1, d] as a tensor of the model's manager (a batch is one product). */
+    /** Its centred unit vectors, transposed [d, items + 1], a tensor of the model's manager (a batch is one product). */
     private NDArray contentTable;
     /** The attention fusion of the collaborative variant in models saved before its blend; null in newer ones. */
     private Params cfFusionParams;
@@ -594,8 +594,16 @@ public final class MmlModel {
                     ContentKnnRecommender made = new ContentKnnRecommender(features.textRows());
                     if (made.dimension() > 0) {
                         // owned by the model, not by the scope of the ranking that first asks for it
-                        contentTable = manager.create(made.centredRows(), new Shape(made.rows(), made.dimension()))
-                                .toType(s.type(), true);
+                        float[] rows = made.centredRows();
+                        int n = made.rows();
+                        int d = made.dimension();
+                        float[] columns = new float[rows.length]; // [d, items + 1], so the product reads it in order
+                        for (int i = 0; i < n; i++) {
+                            for (int k = 0; k < d; k++) {
+                                columns[k * n + i] = rows[i * d + k];
+                            }
+                        }
+                        contentTable = manager.create(columns, new Shape(d, n)).toType(s.type(), true);
                         NDScope.unregister(contentTable);
                     }
                     content = made;
@@ -615,7 +623,7 @@ public final class MmlModel {
         synchronized (this) {
             table = contentTable;
         }
-        return sub.create(means, new Shape(users.size(), d)).toType(s.type(), false).matMul(table.transpose());
+        return sub.create(means, new Shape(users.size(), d)).toType(s.type(), false).matMul(table);
     }
 
     /** Scores of a batch of users after each of the step counts (ascending), [checkpoint][user]. */
