@@ -90,7 +90,7 @@ public final class ContentKnnRecommender implements Recommender {
     /**
      * The mean of the sequence's centred unit vectors (zeros when none has a text): an item's score is its centred unit
      * vector's dot product with it (the mean of the cosines), so a batch of users is one matrix product with
-     * {@link #centredRows()}.
+     * {@link #centredColumns()}.
      */
     public float[] supportMean(int[] sequence) {
         float[] mean = new float[dimension];
@@ -111,15 +111,21 @@ public final class ContentKnnRecommender implements Recommender {
         return mean;
     }
 
-    /** The centred unit vectors as one row-major [items + 1, dimension] array (zero rows: no text, and row 0). */
-    public float[] centredRows() {
-        float[] flat = new float[centred.length * dimension];
-        for (int i = 0; i < centred.length; i++) {
+    /**
+     * The centred unit vectors as one row-major [dimension, items + 1] array, each column an item (zero columns: no
+     * text, and column 0): a batch of {@link #supportMean}s times it gives the batch's scores.
+     */
+    public float[] centredColumns() {
+        int n = centred.length;
+        float[] columns = new float[n * dimension];
+        for (int i = 0; i < n; i++) {
             if (centred[i] != null) {
-                System.arraycopy(centred[i], 0, flat, i * dimension, dimension);
+                for (int k = 0; k < dimension; k++) {
+                    columns[k * n + i] = centred[i][k];
+                }
             }
         }
-        return flat;
+        return columns;
     }
 
     public int dimension() {

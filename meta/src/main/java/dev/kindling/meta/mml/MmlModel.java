@@ -594,16 +594,8 @@ public final class MmlModel {
                     ContentKnnRecommender made = new ContentKnnRecommender(features.textRows());
                     if (made.dimension() > 0) {
                         // owned by the model, not by the scope of the ranking that first asks for it
-                        float[] rows = made.centredRows();
-                        int n = made.rows();
-                        int d = made.dimension();
-                        float[] columns = new float[rows.length]; // [d, items + 1], so the product reads it in order
-                        for (int i = 0; i < n; i++) {
-                            for (int k = 0; k < d; k++) {
-                                columns[k * n + i] = rows[i * d + k];
-                            }
-                        }
-                        contentTable = manager.create(columns, new Shape(d, n)).toType(s.type(), true);
+                        contentTable = manager.create(made.centredColumns(), new Shape(made.dimension(), made.rows()))
+                                .toType(s.type(), true);
                         NDScope.unregister(contentTable);
                     }
                     content = made;

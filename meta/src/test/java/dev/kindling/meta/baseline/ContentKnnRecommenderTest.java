@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Random;
 
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 class ContentKnnRecommenderTest {
@@ -44,6 +45,31 @@ class ContentKnnRecommenderTest {
         assertThat(scores[3]).isZero();
         assertThat(scores[2]).isGreaterThan(scores[4]);
         assertThat(new ContentKnnRecommender(vectors).scores(new int[] {3})).containsOnly(0f);
+    }
+
+    /** What the model computes as one matrix product (support mean times the columns) is what scores gives. */
+    @Test
+    void theSupportMeanTimesTheColumnsIsTheScores() {
+        Random random = new Random(5);
+        float[][] vectors = new float[9][];
+        for (int i = 1; i < 9; i++) {
+            if (i != 4) {
+                vectors[i] = new float[] {(float) random.nextGaussian(), (float) random.nextGaussian(), 3};
+            }
+        }
+        ContentKnnRecommender content = new ContentKnnRecommender(vectors);
+        int[] support = {2, 4, 7};
+        float[] mean = content.supportMean(support);
+        float[] columns = content.centredColumns();
+        float[] scores = content.scores(support);
+        int n = content.rows();
+        for (int j = 0; j < n; j++) {
+            float dot = 0;
+            for (int k = 0; k < content.dimension(); k++) {
+                dot += mean[k] * columns[k * n + j];
+            }
+            assertThat(dot).as("item %d", j).isCloseTo(scores[j], Offset.offset(1e-6f));
+        }
     }
 
     private static double cosine(float[] a, float[] b) {
