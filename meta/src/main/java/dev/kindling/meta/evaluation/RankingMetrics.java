@@ -54,50 +54,35 @@ public final class RankingMetrics {
 
     /** One user's values without recording them. */
     public static Map<String, Double> score(float[] scores, EvaluationCase query) {
-        int[] relevant = query.relevant();
-        double[] above = new PreparedQuery(query, scores.length).above(scores);
+        PreparedQuery prepared = new PreparedQuery(query, scores.length);
+        double[] above = prepared.above(scores);
         Map<String, Double> out = new LinkedHashMap<>();
-        out.put("ndcg", uncutNdcg(above, query.anyHit()));
+        out.put("ndcg", prepared.ndcg(above, Integer.MAX_VALUE));
         for (int c : CUTOFFS) {
             double recall;
             double mrr;
-            double ndcg;
             if (query.anyHit()) {
                 double rank = above[0]; // the best-placed relevant item is the hit
                 boolean hit = rank < c;
                 recall = hit ? 1 : 0;
                 mrr = hit ? 1.0 / (rank + 1) : 0;
-                ndcg = hit ? 1.0 / log2(rank + 2) : 0;
             } else {
-                double dcg = 0;
                 int hits = 0;
-                mrr = 0;
                 for (int j = 0; j < above.length; j++) {
-                    double rank = above[j] + j; // relevant items placed above this one push it down too
-                    if (rank < c) {
-                        dcg += 1.0 / log2(rank + 2);
+                    if (above[j] + j < c) { // relevant items placed above this one push it down too
                         hits++;
-                        if (j == 0) {
-                            mrr = 1.0 / (rank + 1);
-                        }
                     }
                 }
-                int ideal = Math.min(c, relevant.length);
-                double idcg = 0;
-                for (int j = 0; j < ideal; j++) {
-                    idcg += 1.0 / log2(j + 2);
-                }
-                recall = (double) hits / ideal;
-                ndcg = dcg / idcg;
+                mrr = above[0] < c ? 1.0 / (above[0] + 1) : 0;
+                recall = (double) hits / Math.min(c, above.length);
             }
             out.put("recall@" + c, recall);
             out.put("mrr@" + c, mrr);
-            out.put("ndcg@" + c, ndcg);
+            out.put("ndcg@" + c, prepared.ndcg(above, c));
         }
         return out;
     }
 
-    /** NDCG over the whole ranking (no cut-off): every relevant item counts by its rank. */
     /**
      * A query prepared once for scoring many rankings of the same user (a blend search scores a hundred): the items
      * that compete with the relevant ones (all but the support and the relevant items themselves).
@@ -180,6 +165,7 @@ public final class RankingMetrics {
         }
     }
 
+    /** NDCG over the whole ranking (no cut-off): every relevant item counts by its rank. */
     private static double uncutNdcg(double[] above, boolean anyHit) {
         if (anyHit) {
             return 1.0 / log2(above[0] + 2);

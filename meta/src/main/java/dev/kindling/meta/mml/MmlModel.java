@@ -137,10 +137,8 @@ public final class MmlModel {
 
     /** The collaborative learner for serving (fitted on every old user); null without. */
     NeighbourLists collaborative;
-    /** Content similarity over this model's text vectors, made on first use by {@link Variant#CF}. */
-    private volatile ContentKnnRecommender content;
-    /** Its centred unit vectors, transposed [d, items + 1], a tensor of the model's manager (a batch is one product). */
-    private NDArray contentTable;
+    /** Content similarity over this model's text vectors, made when restored or on first use by {@link Variant#CF}. */
+    private volatile ContentMember content;
     /** The attention fusion of the collaborative variant in models saved before its blend; null in newer ones. */
     private Params cfFusionParams;
     PamlRates pamlRates;
@@ -303,6 +301,7 @@ public final class MmlModel {
                     ? previous.collaborative.withItemCount(data.itemCount())
                     : CollaborativeLists.fromParams(groups.get("collaborative"), data.itemCount());
             cfFusionParams = groups.get("fusion-cf");
+            contentMember(); // now, not in the first ranking after a load or a catalogue change
         }
         // Serving generates embeddings only for items never seen in D_old: only their rows are needed.
         useNeighbours(setup.neighbours() != null ? setup.neighbours()
@@ -583,39 +582,44 @@ public final class MmlModel {
     }
 
     /**
-     * Content similarity's scores of a batch of users [users, items + 1]: each user's mean centred text vector times
-     * the centred table ({@link ContentKnnRecommender}; one matrix product instead of a loop per user and item).
+     * Content similarity ({@link ContentKnnRecommender}) with its centred unit vectors as a tensor of the model's manager,
+     * [d, items + 1] (null when no item has a text), so that a batch of users is one matrix product.
      */
-    private NDArray contentScores(List<int[]> users, NDManager sub) {
-        ContentKnnRecommender c = content;
+    private record ContentMember(ContentKnnRecommender similarity, NDArray columns) {
+    }
+
+    private ContentMember contentMember() {
+        ContentMember c = content;
         if (c == null) {
             synchronized (this) {
                 if (content == null) {
                     ContentKnnRecommender made = new ContentKnnRecommender(features.textRows());
+                    NDArray columns = null;
                     if (made.dimension() > 0) {
-                        // owned by the model, not by the scope of the ranking that first asks for it
-                        contentTable = manager.create(made.centredColumns(), new Shape(made.dimension(), made.rows()))
+                        columns = manager.create(made.centredColumns(), new Shape(made.dimension(), made.rows()))
                                 .toType(s.type(), true);
-                        NDScope.unregister(contentTable);
+                        NDScope.unregister(columns); // owned by the model, not by the scope that first asks for it
                     }
-                    content = made;
+                    content = new ContentMember(made, columns);
                 }
                 c = content;
             }
         }
-        int d = c.dimension();
-        if (d == 0) { // no item has a text: no evidence for any
-            return sub.zeros(new Shape(users.size(), c.rows()), s.type());
+        return c;
+    }
+
+    /** Content similarity's scores of a batch of users [users, items + 1]: their mean centred vectors times the table. */
+    private NDArray contentScores(List<int[]> users, NDManager sub) {
+        ContentMember c = contentMember();
+        if (c.columns() == null) { // no item has a text: no evidence for any
+            return sub.zeros(new Shape(users.size(), c.similarity().rows()), s.type());
         }
+        int d = c.similarity().dimension();
         float[] means = new float[users.size() * d];
         for (int u = 0; u < users.size(); u++) {
-            System.arraycopy(c.supportMean(users.get(u)), 0, means, u * d, d);
+            System.arraycopy(c.similarity().supportMean(users.get(u)), 0, means, u * d, d);
         }
-        NDArray table;
-        synchronized (this) {
-            table = contentTable;
-        }
-        return sub.create(means, new Shape(users.size(), d)).toType(s.type(), false).matMul(table);
+        return sub.create(means, new Shape(users.size(), d)).toType(s.type(), false).matMul(c.columns());
     }
 
     /** Scores of a batch of users after each of the step counts (ascending), [checkpoint][user]. */
