@@ -2,8 +2,13 @@ package dev.kindling.meta.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
@@ -32,7 +37,51 @@ class RankingMetricsTest {
             assertThat(prepared.ndcg(above, 10)).isCloseTo(expected.get("ndcg@10"), Offset.offset(1e-12));
             assertThat(prepared.ndcg(above, 5)).isCloseTo(expected.get("ndcg@5"), Offset.offset(1e-12));
             assertThat(prepared.ndcg(above, Integer.MAX_VALUE)).isCloseTo(expected.get("ndcg"), Offset.offset(1e-12));
+            if (!query.anyHit() && !Float.isNaN(scores[7])) {
+                assertThat(expected.get("ndcg@10")).as("against a direct count").isCloseTo(
+                        directNdcg(scores, query, 10), Offset.offset(1e-12));
+            }
         }
+    }
+
+    /**
+     * NDCG@K written out from the definition, independently of {@code RankingMetrics}: a relevant item's rank is the
+     * competitors above it plus half of those tied (rounded down), plus the relevant items placed before it.
+     */
+    private static double directNdcg(float[] scores, EvaluationCase query, int k) {
+        Set<Integer> support = new HashSet<>();
+        for (int e : query.support()) {
+            support.add(e);
+        }
+        Set<Integer> relevant = new HashSet<>();
+        for (int r : query.relevant()) {
+            relevant.add(r);
+        }
+        List<Integer> above = new ArrayList<>();
+        for (int r : relevant) {
+            int better = 0;
+            int ties = 0;
+            for (int i = 1; i < scores.length; i++) {
+                if (relevant.contains(i) || support.contains(i)) {
+                    continue;
+                }
+                better += scores[i] > scores[r] ? 1 : 0;
+                ties += scores[i] == scores[r] ? 1 : 0;
+            }
+            above.add(better + ties / 2);
+        }
+        Collections.sort(above);
+        double dcg = 0;
+        for (int j = 0; j < above.size(); j++) {
+            if (above.get(j) + j < k) {
+                dcg += 1 / (Math.log(above.get(j) + j + 2) / Math.log(2));
+            }
+        }
+        double idcg = 0;
+        for (int j = 0; j < Math.min(k, relevant.size()); j++) {
+            idcg += 1 / (Math.log(j + 2) / Math.log(2));
+        }
+        return dcg / idcg;
     }
 
     /** Relevant items placed first give 1; a relevant item below every other, with one relevant item, 1/log2(n+1). */
