@@ -288,9 +288,6 @@ public final class MmlTraining {
 
             @Override
             public GeneratorTraining.Batch batch(int b, Random random, NDManager step) {
-                // uniform candidates, not stage 1's popularity proposal (Tasks.sampledBy): the generator's embeddings
-                // serve items no old user has, and trained through the logQ correction they broke mml-cf's ranking
-                // (test NDCG@10 0 on one seed of T at the 0.7 quantile; see meta/README.md)
                 SequenceBatch batch = tasks.training(epochBatches.get(b), random, step);
                 long[] items = LongStream.concat(LongStream.of(batch.items().toLongArray()),
                         LongStream.of(batch.positives().toLongArray())).toArray();
