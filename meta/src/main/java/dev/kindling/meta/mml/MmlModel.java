@@ -598,9 +598,13 @@ public final class MmlModel {
                     if (made.dimension() > 0) {
                         // a copy that owns its memory: create() views a Java buffer that the scope asking first
                         // closes, and toType to the same type returns a view of it (read after the buffer was freed,
-                        // mml-cf's content scores turned to garbage and its NDCG to 0 within an evaluation)
-                        columns = manager.create(made.centredColumns(), new Shape(made.dimension(), made.rows()))
-                                .toType(s.type(), false).duplicate();
+                        // mml-cf's content scores turned to garbage and its NDCG to 0 within an evaluation); the
+                        // buffer's array and its typed view go with the temporary manager
+                        try (NDManager temporary = manager.newSubManager()) {
+                            columns = temporary.create(made.centredColumns(), new Shape(made.dimension(), made.rows()))
+                                    .toType(s.type(), false).duplicate();
+                            columns.attach(manager);
+                        }
                         NDScope.unregister(columns); // owned by the model, not by the scope that first asks for it
                     }
                     content = new ContentMember(made, columns);
