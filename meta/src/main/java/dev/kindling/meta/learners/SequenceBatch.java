@@ -18,9 +18,12 @@ import ai.djl.ndarray.NDArray;
  *                   after each position [batch, n, W], int64 (column 0 the next item; 0 = none); null otherwise
  * @param textGram   cosine Gram matrix of the items' text vectors [batch, n, n] (0 for padding)
  * @param imageGram  cosine Gram matrix of the items' image vectors [batch, n, n] (0 where either item has no picture)
+ * @param logQ       with a sample of candidates drawn from a non-uniform proposal q ({@code PopularityProposal}), log(s
+ *                   q_i) for every item index [items + 1]: the sampled softmax subtracts it from each logit (the target's
+ *                   and the sampled items'); null for a uniform sample or none
  */
 public record SequenceBatch(NDArray items, NDArray positives, NDArray negatives, NDArray candidates, NDArray weights,
-                            NDArray futures, NDArray textGram, NDArray imageGram) {
+                            NDArray futures, NDArray textGram, NDArray imageGram, NDArray logQ) {
 
     public long batchSize() {
         return items.getShape().get(0);
@@ -34,14 +37,22 @@ public record SequenceBatch(NDArray items, NDArray positives, NDArray negatives,
     public SequenceBatch withTargets(NDArray newPositives, NDArray newNegatives, NDArray newCandidates,
                                      NDArray newWeights, NDArray newFutures) {
         return new SequenceBatch(items, newPositives, newNegatives, newCandidates, newWeights, newFutures, textGram,
-                imageGram);
+                imageGram, null);
+    }
+
+    /** The same batch with its sampled candidates' correction (see {@code logQ}). */
+    public SequenceBatch withLogQ(NDArray newLogQ) {
+        return new SequenceBatch(items, positives, negatives, candidates, weights, futures, textGram, imageGram,
+                newLogQ);
     }
 
     public SequenceBatch withWeights(NDArray newWeights) {
-        return new SequenceBatch(items, positives, negatives, candidates, newWeights, futures, textGram, imageGram);
+        return new SequenceBatch(items, positives, negatives, candidates, newWeights, futures, textGram, imageGram,
+                logQ);
     }
 
     public SequenceBatch withFutures(NDArray newFutures) {
-        return new SequenceBatch(items, positives, negatives, candidates, weights, newFutures, textGram, imageGram);
+        return new SequenceBatch(items, positives, negatives, candidates, weights, newFutures, textGram, imageGram,
+                logQ);
     }
 }

@@ -97,6 +97,11 @@ public interface SequenceLearner {
             NDArray others = encoded.matMul(itemVectors(p, batch.candidates()).transpose());   // [b, n, s]
             NDArray hit = batch.candidates().reshape(1, 1, -1).eq(batch.positives().expandDims(2));
             others = others.add(hit.toType(s.type(), false).mul(s.of(AttentionMasks.BLOCKED)));
+            if (batch.logQ() != null) {
+                // sampled softmax with the logQ correction (Jean et al. 2015, Eq. 12): every logit minus log(s q_i)
+                pos = pos.sub(batch.logQ().get(batch.positives()));
+                others = others.sub(batch.logQ().get(batch.candidates()).reshape(1, 1, -1));
+            }
             perPosition = pos.expandDims(2).concat(others, 2).logSoftmax(2).get(":, :, 0").neg();
         }
         return perPosition;
@@ -121,6 +126,11 @@ public interface SequenceLearner {
             // copies of target k in the sample, log(exp(pos_k) + sum_j exp(o_j) - c_k exp(pos_k)), shifted by the max
             NDArray pos = encoded.expandDims(2).mul(itemVectors(p, futures)).sum(new int[] {-1});  // [b, n, W]
             NDArray others = encoded.matMul(itemVectors(p, batch.candidates()).transpose());   // [b, n, s]
+            if (batch.logQ() != null) {
+                // the logQ correction, as in the next-item loss
+                pos = pos.sub(batch.logQ().get(futures));
+                others = others.sub(batch.logQ().get(batch.candidates()).reshape(1, 1, -1));
+            }
             NDArray copies = futures.expandDims(3).eq(batch.candidates().reshape(1, 1, 1, -1))
                     .toType(s.type(), false).sum(new int[] {3});                                // [b, n, W]
             NDArray max = others.max(new int[] {2}, true).maximum(pos.max(new int[] {2}, true)).stopGradient();

@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import dev.kindling.meta.ItemFeatures;
+import dev.kindling.meta.UserSequence;
 import dev.kindling.meta.learners.LearnerConfig;
 import dev.kindling.meta.learners.NextItemLoss;
 import dev.kindling.meta.learners.SequenceBatch;
@@ -46,6 +47,8 @@ public final class Tasks {
      * (null: all) when the catalogue is not larger than that.
      */
     private final long[] scored;
+    /** Where training batches draw their sampled candidates from (null: uniformly); see {@link #sampledBy}. */
+    private final PopularityProposal proposal;
 
     /**
      * Tasks for the paper's BPR loss.
@@ -83,9 +86,10 @@ public final class Tasks {
         this.sampledCandidates = sampledCandidates;
         this.remaining = null;
         this.scored = scoredItems(null);
+        this.proposal = null;
     }
 
-    private Tasks(Tasks base, long[] remaining) {
+    private Tasks(Tasks base, long[] remaining, PopularityProposal proposal) {
         this.features = base.features;
         this.items = base.items;
         this.maxLength = base.maxLength;
@@ -95,6 +99,16 @@ public final class Tasks {
         this.sampledCandidates = base.sampledCandidates;
         this.remaining = remaining;
         this.scored = scoredItems(remaining);
+        this.proposal = proposal;
+    }
+
+    /**
+     * These tasks with training batches ({@link #training}) that draw their softmax's sampled candidates from the
+     * popularity of the items in these users' sequences, each logit corrected by its log expected count
+     * ({@link PopularityProposal}), instead of uniformly. Adaptation, MAML tasks and BPR are unchanged.
+     */
+    public Tasks sampledBy(List<UserSequence> users) {
+        return new Tasks(this, remaining, PopularityProposal.of(users, items));
     }
 
     /** See {@link #scored}; Floyd's sampling of distinct items, in index order. */
@@ -128,7 +142,7 @@ public final class Tasks {
             out[i] = true;
         }
         long[] kept = IntStream.rangeClosed(1, items).filter(i -> !out[i]).asLongStream().toArray();
-        return new Tasks(this, kept);
+        return new Tasks(this, kept, proposal);
     }
 
     public int maxLength() {
@@ -257,7 +271,7 @@ public final class Tasks {
         EVERY_ITEM,
         /** {@link #scored}: a fixed sample of the items, the same for every user (adaptation to a user). */
         FIXED_SAMPLE,
-        /** A uniform sample drawn for the batch (training windows). */
+        /** A sample drawn for the batch, uniform or from the {@link #proposal} (training windows). */
         BATCH_SAMPLE
     }
 
@@ -297,10 +311,17 @@ public final class Tasks {
             windows.add(window);
         }
         NDArray candidates = null;
+        NDArray logQ = null;
         if (loss.softmax() && scoring == Scoring.BATCH_SAMPLE && sampledCandidates > 0 && sampledCandidates < items) {
-            long[] sampled = new long[sampledCandidates];
-            for (int i = 0; i < sampled.length; i++) {
-                sampled[i] = 1 + random.nextInt(items);
+            long[] sampled;
+            if (proposal != null) {
+                sampled = proposal.sample(sampledCandidates, random);
+                logQ = manager.create(proposal.logExpectedCounts(sampledCandidates)).toType(type, false);
+            } else {
+                sampled = new long[sampledCandidates];
+                for (int i = 0; i < sampled.length; i++) {
+                    sampled[i] = 1 + random.nextInt(items);
+                }
             }
             candidates = manager.create(sampled);
         } else if (loss.softmax() && scoring == Scoring.FIXED_SAMPLE && scored != null) {
@@ -312,7 +333,8 @@ public final class Tasks {
         return batch(windows, manager).withTargets(manager.create(positives, shape),
                 negatives == null ? null : manager.create(negatives, shape), candidates,
                 manager.create(weights, shape).toType(type, false),
-                futures == null ? null : manager.create(futures, new Shape(sequences.size(), n, futureWindow)));
+                futures == null ? null : manager.create(futures, new Shape(sequences.size(), n, futureWindow)))
+                .withLogQ(logQ);
     }
 
     /** Right-aligned windows (padding 0 on the left) with their Gram matrices; targets left empty (zeros). */
@@ -328,7 +350,8 @@ public final class Tasks {
         NDArray zerosW = manager.zeros(new Shape(windows.size(), n), type);
         // Gram matrices only for learners that read them (feature-aware attention); null features: none
         return new SequenceBatch(itemIds, zerosL, null, null, zerosW, null,
-                features == null ? null : features.textGram(itemIds), features == null ? null : features.imageGram(itemIds));
+                features == null ? null : features.textGram(itemIds), features == null ? null : features.imageGram(itemIds),
+                null);
     }
 
     int negative(Set<Integer> exclude, Random random) {

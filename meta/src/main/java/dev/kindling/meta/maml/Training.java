@@ -32,7 +32,9 @@ public final class Training {
     }
 
     /**
-     * SASRec-style training: batches of whole sequences, every position predicting its next item (BPR), Adam.
+     * SASRec-style training: batches of whole sequences, every position predicting its next item, Adam. With the
+     * softmax loss each batch's sampled candidates are drawn by the items' popularity in {@code users}
+     * ({@link Tasks#sampledBy}).
      *
      * @param progress called with the epoch just finished
      */
@@ -50,6 +52,7 @@ public final class Training {
         params.requireGradients();
         Adam adam = new Adam(manager, learningRate);
         Random random = new Random(seed);
+        Tasks sampling = tasks.sampledBy(users);
         for (int epoch = 0; epoch < epochs; epoch++) {
             List<int[]> sequences = windows(users, tasks.maxLength(), random);
             Collections.shuffle(sequences, random);
@@ -57,7 +60,7 @@ public final class Training {
             int batches = 0;
             for (int from = 0; from < sequences.size(); from += batchSize) {
                 try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
-                    SequenceBatch batch = tasks.training(sequences.subList(from, Math.min(sequences.size(),
+                    SequenceBatch batch = sampling.training(sequences.subList(from, Math.min(sequences.size(),
                             from + batchSize)), random, step);
                     NDArray loss = learner.loss(params, batch, true, s);
                     Autograd.backward(loss, false, false);

@@ -274,6 +274,7 @@ public final class MmlTraining {
     private void trainGenerator(Stages stages, long seed) {
         Params frozen = model.mainParams.detached();
         List<List<int[]>> epochBatches = new ArrayList<>();
+        Tasks batches = tasks.sampledBy(data.learnerUsers()); // the candidates of stage 1's pre-training
         GeneratorTraining.FrozenLearner learner = new GeneratorTraining.FrozenLearner() {
             @Override
             public int startEpoch(Random random) {
@@ -288,7 +289,7 @@ public final class MmlTraining {
 
             @Override
             public GeneratorTraining.Batch batch(int b, Random random, NDManager step) {
-                SequenceBatch batch = tasks.training(epochBatches.get(b), random, step);
+                SequenceBatch batch = batches.training(epochBatches.get(b), random, step);
                 long[] items = LongStream.concat(LongStream.of(batch.items().toLongArray()),
                         LongStream.of(batch.positives().toLongArray())).toArray();
                 return new GeneratorTraining.Batch() {
