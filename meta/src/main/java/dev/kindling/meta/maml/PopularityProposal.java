@@ -1,10 +1,10 @@
 package dev.kindling.meta.maml;
 
-import dev.kindling.meta.UserSequence;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+
+import dev.kindling.meta.UserSequence;
 
 /**
  * The proposal distribution of the pre-training batches' sampled softmax (beyond the MML paper): item i is drawn with

@@ -49,6 +49,8 @@ public final class Tasks {
     private final long[] scored;
     /** Where training batches draw their sampled candidates from (null: uniformly); see {@link #sampledBy}. */
     private final PopularityProposal proposal;
+    /** The proposal's log(s q_i) for a sample of {@code sampledCandidates} (null without a proposal). */
+    private final float[] logQ;
 
     /**
      * Tasks for the paper's BPR loss.
@@ -87,6 +89,7 @@ public final class Tasks {
         this.remaining = null;
         this.scored = scoredItems(null);
         this.proposal = null;
+        this.logQ = null;
     }
 
     private Tasks(Tasks base, long[] remaining, PopularityProposal proposal) {
@@ -100,6 +103,7 @@ public final class Tasks {
         this.remaining = remaining;
         this.scored = scoredItems(remaining);
         this.proposal = proposal;
+        this.logQ = proposal == null ? null : proposal.logExpectedCounts(sampledCandidates);
     }
 
     /**
@@ -311,12 +315,12 @@ public final class Tasks {
             windows.add(window);
         }
         NDArray candidates = null;
-        NDArray logQ = null;
+        NDArray correction = null;
         if (loss.softmax() && scoring == Scoring.BATCH_SAMPLE && sampledCandidates > 0 && sampledCandidates < items) {
             long[] sampled;
             if (proposal != null) {
                 sampled = proposal.sample(sampledCandidates, random);
-                logQ = manager.create(proposal.logExpectedCounts(sampledCandidates)).toType(type, false);
+                correction = manager.create(logQ).toType(type, false);
             } else {
                 sampled = new long[sampledCandidates];
                 for (int i = 0; i < sampled.length; i++) {
@@ -334,7 +338,7 @@ public final class Tasks {
                 negatives == null ? null : manager.create(negatives, shape), candidates,
                 manager.create(weights, shape).toType(type, false),
                 futures == null ? null : manager.create(futures, new Shape(sequences.size(), n, futureWindow)))
-                .withLogQ(logQ);
+                .withLogQ(correction);
     }
 
     /** Right-aligned windows (padding 0 on the left) with their Gram matrices; targets left empty (zeros). */
