@@ -274,7 +274,6 @@ public final class MmlTraining {
     private void trainGenerator(Stages stages, long seed) {
         Params frozen = model.mainParams.detached();
         List<List<int[]>> epochBatches = new ArrayList<>();
-        Tasks batches = tasks.sampledBy(data.learnerUsers()); // the candidates of stage 1's pre-training
         GeneratorTraining.FrozenLearner learner = new GeneratorTraining.FrozenLearner() {
             @Override
             public int startEpoch(Random random) {
@@ -289,7 +288,10 @@ public final class MmlTraining {
 
             @Override
             public GeneratorTraining.Batch batch(int b, Random random, NDManager step) {
-                SequenceBatch batch = batches.training(epochBatches.get(b), random, step);
+                // uniform candidates, not stage 1's popularity proposal (Tasks.sampledBy): the generator's embeddings
+                // serve items no old user has, and trained through the logQ correction they broke mml-cf's ranking
+                // (test NDCG@10 0 on one seed of T at the 0.7 quantile; see meta/README.md)
+                SequenceBatch batch = tasks.training(epochBatches.get(b), random, step);
                 long[] items = LongStream.concat(LongStream.of(batch.items().toLongArray()),
                         LongStream.of(batch.positives().toLongArray())).toArray();
                 return new GeneratorTraining.Batch() {
