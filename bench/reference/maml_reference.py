@@ -3,9 +3,9 @@
 Trains the same learner as Kindling's `maml-id` method (a SASRec-style ID learner: item and position embeddings,
 post-norm self-attention blocks, dot-product scores) on the split that `./kindling evaluate --export-split DIR` writes,
 with the same procedure: next-item pre-training on windows of the old users' sequences (softmax against a shared sample
-of items), then first-order MAML over cold-start-shaped tasks (3-20 support items, the next 10 as the query, Theta =
-everything but the item embeddings adapted by J SGD steps), early stopping of both on the validation half, the
-adaptation rate chosen on the validation half, and NDCG@10 of the test half (next-item with ties counted as hits, and
+of items drawn by popularity, logQ-corrected), then first-order MAML over cold-start-shaped tasks (3-20 support items,
+the next 10 as the query, Theta = everything but the item embeddings adapted by J SGD steps), early stopping of both on
+the validation half, the adaptation rate chosen on the validation half, and NDCG@10 of the test half (next-item with ties counted as hits, and
 next-n). One task at a time, the usual way to write MAML in PyTorch (torch.func.functional_call + autograd.grad).
 
 Prints one JSON line: quality per seed and meta-training tasks per second. Test and benchmark infrastructure only:
@@ -94,14 +94,18 @@ def batch(windows, max_length):
     return torch.tensor(x), torch.tensor(y)
 
 
-def position_losses(encoded, item_table, targets, candidates=None):
-    """-log softmax of the next item against every item (or a shared sample), per position."""
+def position_losses(encoded, item_table, targets, candidates=None, log_q=None):
+    """-log softmax of the next item against every item (or a shared sample, each logit minus log_q when the sample
+    was drawn from a proposal q: log_q[i] = log(s q_i)), per position."""
     if candidates is None:
         logits = encoded @ item_table.T
         logits[..., 0] = -1e9
         return -torch.log_softmax(logits, -1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
     positive = (encoded * item_table[targets]).sum(-1, keepdim=True)
     others = encoded @ item_table[candidates].T
+    if log_q is not None:
+        positive = positive - log_q[targets].unsqueeze(-1)
+        others = others - log_q[candidates].view(1, 1, -1)
     others = others + (candidates.view(1, 1, -1) == targets.unsqueeze(-1)).float() * -1e9
     return -torch.log_softmax(torch.cat([positive, others], -1), -1)[..., 0]
 
@@ -216,6 +220,16 @@ class Trainer:
         args = self.args
         optimiser = torch.optim.Adam(self.model.parameters(), lr=1e-3)
         best, best_state, since = -1.0, None, 0
+        # candidates drawn with q_i proportional to (count_i + 1)^0.75, logits corrected by log(s q_i), as Kindling's
+        # PopularityProposal
+        counts = np.zeros(self.items + 1)
+        for items in sequences:
+            np.add.at(counts, items, 1)
+        q = (counts + 1) ** 0.75
+        q[0] = 0
+        q /= q.sum()
+        samples = min(1024, self.items)
+        log_q = torch.tensor(np.log(np.maximum(q, 1e-30) * samples), dtype=torch.float32)
         for epoch in range(1, args.pretrain_epochs + 1):
             self.model.train()
             windows = windows_of(sequences, args.max_length, rng)
@@ -223,8 +237,8 @@ class Trainer:
             for start in range(0, len(windows), 64):
                 x, y = batch(windows[start:start + 64], args.max_length)
                 encoded = self.model(x)
-                candidates = torch.tensor(rng.integers(1, self.items + 1, 1024)) if self.items > 1024 else None
-                losses = position_losses(encoded, self.model.item, y, candidates)
+                candidates = torch.tensor(rng.choice(self.items + 1, samples, p=q)) if self.items > 1024 else None
+                losses = position_losses(encoded, self.model.item, y, candidates, log_q)
                 w = (y > 0).float()
                 loss = (losses * w).sum() / w.sum()
                 optimiser.zero_grad()
