@@ -66,7 +66,8 @@ import dev.kindling.tensor.Scalars;
  *
  * <p>Reported per method and k: mean and standard deviation over seeds of the test halves' means, a 95% bootstrap
  * interval over the test users of all seeds pooled, and, paired user by user, the difference to the reference MML
- * variant ({@link #reference}) with its 95% interval.
+ * variant ({@link #reference}) with its 95% interval. The intervals resample users, not (user, seed) pairs: a user in
+ * the test halves of several seeds is drawn with all their values ({@link Bootstrap#clusteredMean95}).
  */
 public final class ColdStartEvaluation {
     private static final Logger LOG = LoggerFactory.getLogger(ColdStartEvaluation.class);
@@ -146,7 +147,8 @@ public final class ColdStartEvaluation {
      * @param testUsers      test users per seed (the last seed's; halves differ by at most one)
      * @param mean           mean over seeds of the test halves' means
      * @param std            standard deviation over seeds of the test halves' means
-     * @param ci95           95% bootstrap interval of the mean over every seed's test users pooled
+     * @param ci95           95% bootstrap interval of the mean over every seed's test users pooled, resampled by
+     *                       user (a user in several seeds' test halves is one draw)
      * @param validationMean the validation halves' mean (what the choices were made on)
      * @param chosenRates    the setting chosen on each seed's validation half (adaptation rate, EASE's lambda or
      *                       item-kNN's neighbourhood size)
@@ -248,9 +250,10 @@ public final class ColdStartEvaluation {
             String[] parts = key.split("@");
             List<Map<String, Map<String, Double>>> seeds = test.get(key);
             List<Map<String, Double>> seedMeans = seeds.stream().map(ColdStartEvaluation::meanOver).toList();
+            int[] users = pooledUsers(seeds);
             Map<String, Bootstrap.Interval> ci = new LinkedHashMap<>();
             for (String metric : RankingMetrics.names()) {
-                ci.put(metric, Bootstrap.mean95(pooled(seeds, metric, null)));
+                ci.put(metric, Bootstrap.clusteredMean95(pooled(seeds, metric, null), users));
             }
             Map<String, Difference> versus = new LinkedHashMap<>();
             String reference = reference() + "@" + parts[1];
@@ -258,7 +261,7 @@ public final class ColdStartEvaluation {
                 for (String metric : RankingMetrics.names()) {
                     double[] mine = pooled(seeds, metric, null);
                     double[] theirs = pooled(test.get(reference), metric, seeds);
-                    Bootstrap.Interval d = Bootstrap.difference95(mine, theirs);
+                    Bootstrap.Interval d = Bootstrap.clusteredDifference95(mine, theirs, users);
                     double mean = 0;
                     for (int i = 0; i < mine.length; i++) {
                         mean += (mine[i] - theirs[i]) / mine.length;
@@ -288,6 +291,21 @@ public final class ColdStartEvaluation {
             }
         }
         return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /**
+     * The user of each value {@link #pooled} gives (without {@code alignedTo}), as a cluster id: a user drawn into the
+     * test halves of several seeds is one cluster of the bootstrap, not several users.
+     */
+    private static int[] pooledUsers(List<Map<String, Map<String, Double>>> seeds) {
+        Map<String, Integer> ids = new HashMap<>();
+        List<Integer> users = new ArrayList<>();
+        for (Map<String, Map<String, Double>> seed : seeds) {
+            for (String user : seed.keySet()) {
+                users.add(ids.computeIfAbsent(user, u -> ids.size()));
+            }
+        }
+        return users.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static Map<String, Double> meanOver(Map<String, Map<String, Double>> users) {

@@ -1,6 +1,8 @@
 package dev.kindling.meta.evaluation;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -41,14 +43,71 @@ public final class Bootstrap {
             }
             means[b] = sum / values.length;
         }
+        return percentile(means, level);
+    }
+
+    private static Interval percentile(double[] means, double level) {
         Arrays.sort(means);
         double tail = (1 - level) / 2;
-        return new Interval(means[(int) Math.floor(tail * (RESAMPLES - 1))],
-                means[(int) Math.ceil((1 - tail) * (RESAMPLES - 1))]);
+        return new Interval(means[(int) Math.floor(tail * (means.length - 1))],
+                means[(int) Math.ceil((1 - tail) * (means.length - 1))]);
+    }
+
+    /**
+     * The 95% interval of the mean of values that come in clusters, for example one user's values in several seeds'
+     * test halves: whole clusters are resampled with replacement and each resample's mean is its values' sum over
+     * their count (the cluster bootstrap; Davison and Hinkley, Bootstrap Methods and their Application, 1997, 3.8).
+     * Values of the same user are alike, so resampling them one by one would narrow the interval as if they were
+     * different users. With every value its own cluster this is {@link #mean95}.
+     *
+     * @param values  the values
+     * @param cluster each value's cluster (any ids; values of one cluster need not be adjacent)
+     */
+    public static Interval clusteredMean95(double[] values, int[] cluster) {
+        if (values.length != cluster.length) {
+            throw new IllegalArgumentException("one cluster per value: " + values.length + " vs " + cluster.length);
+        }
+        if (values.length == 0) {
+            return new Interval(Double.NaN, Double.NaN);
+        }
+        Map<Integer, Integer> index = new LinkedHashMap<>();
+        for (int c : cluster) {
+            index.putIfAbsent(c, index.size());
+        }
+        int clusters = index.size();
+        double[] sums = new double[clusters];
+        int[] counts = new int[clusters];
+        for (int i = 0; i < values.length; i++) {
+            int c = index.get(cluster[i]);
+            sums[c] += values[i];
+            counts[c]++;
+        }
+        SplittableRandom random = new SplittableRandom(SEED);
+        double[] means = new double[RESAMPLES];
+        for (int b = 0; b < RESAMPLES; b++) {
+            double sum = 0;
+            long count = 0;
+            for (int i = 0; i < clusters; i++) {
+                int c = random.nextInt(clusters);
+                sum += sums[c];
+                count += counts[c];
+            }
+            means[b] = sum / count;
+        }
+        return percentile(means, 0.95);
+    }
+
+    /** The 95% interval of the mean difference a - b over paired values, resampled by {@code cluster} as above. */
+    public static Interval clusteredDifference95(double[] a, double[] b, int[] cluster) {
+        return clusteredMean95(differences(a, b), cluster);
     }
 
     /** The 95% interval of the mean difference a - b over paired values (the same users, in the same order). */
     public static Interval difference95(double[] a, double[] b) {
+        return mean95(differences(a, b));
+    }
+
+    private static double[] differences(double[] a, double[] b) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("paired values need the same users: " + a.length + " vs " + b.length);
         }
@@ -56,6 +115,6 @@ public final class Bootstrap {
         for (int i = 0; i < a.length; i++) {
             d[i] = a[i] - b[i];
         }
-        return mean95(d);
+        return d;
     }
 }

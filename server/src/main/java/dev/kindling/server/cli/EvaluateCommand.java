@@ -105,7 +105,7 @@ final class EvaluateCommand implements Callable<Integer> {
     boolean constantRate;
 
     @Option(names = "--validation",
-            description = "With --protocol metacsr: run the protocol on the regular users only (the 20% of them with the "
+            description = "With --protocol metacsr: run the protocol on the regular users only (the 20%% of them with the "
                     + "fewest positives are the new users), so settings can be chosen without the real new users.")
     boolean validation;
 
