@@ -298,14 +298,9 @@ public final class ColdStartEvaluation {
      * test halves of several seeds is one cluster of the bootstrap, not several users.
      */
     private static int[] pooledUsers(List<Map<String, Map<String, Double>>> seeds) {
-        Map<String, Integer> ids = new HashMap<>();
-        List<Integer> users = new ArrayList<>();
-        for (Map<String, Map<String, Double>> seed : seeds) {
-            for (String user : seed.keySet()) {
-                users.add(ids.computeIfAbsent(user, u -> ids.size()));
-            }
-        }
-        return users.stream().mapToInt(Integer::intValue).toArray();
+        List<String> users = new ArrayList<>();
+        seeds.forEach(seed -> users.addAll(seed.keySet()));
+        return Bootstrap.clusters(users);
     }
 
     private static Map<String, Double> meanOver(Map<String, Map<String, Double>> users) {

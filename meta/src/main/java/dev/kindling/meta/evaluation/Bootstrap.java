@@ -1,7 +1,9 @@
 package dev.kindling.meta.evaluation;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -95,6 +97,16 @@ public final class Bootstrap {
             means[b] = sum / count;
         }
         return percentile(means, 0.95);
+    }
+
+    /** Cluster ids for {@link #clusteredMean95} from the values' owners (equal ids, one cluster), in order. */
+    public static int[] clusters(List<String> owners) {
+        Map<String, Integer> index = new HashMap<>();
+        int[] out = new int[owners.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = index.computeIfAbsent(owners.get(i), o -> index.size());
+        }
+        return out;
     }
 
     /** The 95% interval of the mean difference a - b over paired values, resampled by {@code cluster} as above. */

@@ -23,8 +23,9 @@ import dev.kindling.meta.serving.RatingModelTraining;
  * {@code evaluate --protocol metacsr}: metaCSR's Table 3 / Table 5 protocol on the store's ratings. The split is fixed
  * by the data (the 20% of users with the fewest positives are new); each seed draws its own negatives, graph samples,
  * initialisation and tasks ({@link CsrComparison}). Per method and metric: the mean and standard deviation of the seeds'
- * means, and a bootstrap 95% interval over the users of all seeds; per method, the paired 95% interval of metaCSR's
- * AUC minus the method's (the same users and candidates, user by user).
+ * means, and a bootstrap 95% interval over the users, each drawn with their values in every seed (the seeds rank the
+ * same users: resampling (user, seed) pairs would count each user once per seed); per method, the paired 95% interval
+ * of metaCSR's AUC minus the method's (the same users and candidates, user by user).
  */
 final class MetaCsrProtocolRun {
     /** The metrics printed in the table (JSON carries every N from 1 to 20). */
@@ -88,12 +89,12 @@ final class MetaCsrProtocolRun {
                 }
                 mean.put(metric, m);
                 std.put(metric, perSeed.length > 1 ? Math.sqrt(var / (perSeed.length - 1)) : 0);
-                ci.put(metric, Bootstrap.mean95(concat(runs, method, metric)));
+                ci.put(metric, Bootstrap.clusteredMean95(concat(runs, method, metric), users(runs, method)));
             }
             double[] auc = concat(runs, method, "auc");
             double gap = reference == null ? Double.NaN : PerUser.mean(reference) - PerUser.mean(auc);
             Bootstrap.Interval gap95 = reference == null || method.equals(CsrComparison.METACSR) ? null
-                    : Bootstrap.difference95(reference, auc);
+                    : Bootstrap.clusteredDifference95(reference, auc, users(runs, method));
             double seconds = PerUser.mean(runs.stream().filter(r -> r.method().equals(method))
                     .mapToDouble(CsrComparison.MethodRun::trainSeconds).toArray());
             out.add(new Pooled(method, mean, std, ci, gap, gap95, seconds, auc.length));
@@ -105,7 +106,8 @@ final class MetaCsrProtocolRun {
         out.printf(Locale.ROOT, "metaCSR protocol (held-out last of the new users' 10 earliest positives vs %d sampled "
                 + "negatives), seeds %s%s%n", SampledRanking.NEGATIVES, seeds,
                 validation ? ", validation split (the regular users only)" : "");
-        out.println("mean +- sd over seeds [95% bootstrap interval over the users of all seeds]; the last column is "
+        out.println("mean +- sd over seeds [95% bootstrap interval over the users, each drawn with their values in "
+                + "every seed]; the last column is "
                 + "metaCSR's AUC minus the method's, paired, [95% interval]");
         StringBuilder head = new StringBuilder("| method | users | train s |");
         StringBuilder rule = new StringBuilder("|---|---|---|");
@@ -172,6 +174,23 @@ final class MetaCsrProtocolRun {
         }
         doc.put("methods", rows);
         return doc;
+    }
+
+    /**
+     * Which user each value of {@link #concat} belongs to: every seed ranks the same new users in the same order (the
+     * split does not depend on the seed), so a user is one cluster of the bootstrap across the seeds.
+     */
+    private static int[] users(List<CsrComparison.MethodRun> runs, String method) {
+        List<double[]> perSeed = runs.stream().filter(r -> r.method().equals(method))
+                .map(r -> r.perUser().get("auc")).toList();
+        int[] users = new int[perSeed.stream().mapToInt(v -> v.length).sum()];
+        int at = 0;
+        for (double[] seed : perSeed) {
+            for (int u = 0; u < seed.length; u++) {
+                users[at++] = u;
+            }
+        }
+        return users;
     }
 
     private static double[] concat(List<CsrComparison.MethodRun> runs, String method, String metric) {

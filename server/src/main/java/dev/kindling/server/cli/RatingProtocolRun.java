@@ -26,7 +26,8 @@ import dev.kindling.meta.melo.RatingTraining;
  * set of test users, the rest 85% training / 15% validation) and Basic, MAML and MELO trained per backbone
  * ({@link RatingComparison}); each is scored two ways from one training: the authors' metric (the last rating of each
  * test user's latest window) and every rating from the third on (many more predictions per user: narrower intervals).
- * Per method: RMSE and MAE pooled over the seeds' test users with bootstrap 95% intervals, the seeds' mean and
+ * Per method: RMSE and MAE pooled over the seeds' test users with bootstrap 95% intervals (resampling users: a user
+ * in several seeds' test users is one draw), the seeds' mean and
  * standard deviation, paired differences (MAML - Basic, MELO - Basic, MELO - MAML) on the users' squared errors, and
  * the paper's imbalanced-user analysis (RMSE by how far a user's mean rating sits from the training mean).
  */
@@ -96,7 +97,8 @@ final class RatingProtocolRun {
     private static Pooled pool(List<RatingResult> seeds) {
         double[] squared = PerUser.concat(seeds.stream().map(RatingResult::squaredErrors).toList());
         double[] absolute = PerUser.concat(seeds.stream().map(RatingResult::absoluteErrors).toList());
-        Bootstrap.Interval mse = Bootstrap.mean95(squared);
+        int[] users = users(seeds);
+        Bootstrap.Interval mse = Bootstrap.clusteredMean95(squared, users);
         double[] perSeed = seeds.stream().mapToDouble(RatingResult::rmse).toArray();
         double mean = PerUser.mean(perSeed);
         double var = 0;
@@ -124,7 +126,15 @@ final class RatingProtocolRun {
         double trainSeconds = PerUser.mean(seeds.stream().mapToDouble(RatingResult::trainSeconds).toArray());
         return new Pooled(any.backbone(), any.method(), Math.sqrt(PerUser.mean(squared)),
                 new Bootstrap.Interval(Math.sqrt(Math.max(0, mse.low())), Math.sqrt(mse.high())),
-                PerUser.mean(absolute), Bootstrap.mean95(absolute), mean, std, trainSeconds, squared.length, groupRows);
+                PerUser.mean(absolute), Bootstrap.clusteredMean95(absolute, users), mean, std, trainSeconds,
+                squared.length, groupRows);
+    }
+
+    /** Each pooled value's user: a user in the test users of several seeds' cuts is one draw of the bootstrap. */
+    private static int[] users(List<RatingResult> seeds) {
+        List<String> users = new ArrayList<>();
+        seeds.forEach(r -> users.addAll(r.userIds()));
+        return Bootstrap.clusters(users);
     }
 
     static List<PooledDifference> differences(List<List<RatingComparison.Report>> perSeed, int scope) {
@@ -133,15 +143,17 @@ final class RatingProtocolRun {
         for (RatingComparison.Difference d : first) {
             List<double[]> a = new ArrayList<>();
             List<double[]> b = new ArrayList<>();
+            List<RatingResult> owners = new ArrayList<>();
             for (List<RatingComparison.Report> reports : perSeed) {
-                a.add(result(reports.get(scope), d.backbone(), d.first()).squaredErrors());
+                owners.add(result(reports.get(scope), d.backbone(), d.first()));
+                a.add(owners.get(owners.size() - 1).squaredErrors());
                 b.add(result(reports.get(scope), d.backbone(), d.second()).squaredErrors());
             }
             double[] x = PerUser.concat(a);
             double[] y = PerUser.concat(b);
             double rmse = Math.sqrt(PerUser.mean(x)) - Math.sqrt(PerUser.mean(y));
             out.add(new PooledDifference(d.backbone(), d.first(), d.second(), rmse, PerUser.mean(x) - PerUser.mean(y),
-                    Bootstrap.difference95(x, y)));
+                    Bootstrap.clusteredDifference95(x, y, users(owners))));
         }
         return out;
     }
