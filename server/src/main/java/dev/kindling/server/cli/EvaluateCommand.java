@@ -373,8 +373,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 + ", T at quantile " + quantile + ")\n\n");
         String reference = results.isEmpty() ? "mml" : results.get(0).reference();
         b.append("Test halves: mean +- standard deviation over seeds; [95% bootstrap interval over the test users of "
-                + "all seeds]. The last column is the paired difference to " + reference
-                + " (NDCG@10) with its 95% interval.\n\n");
+                + "all seeds, resampling users: a user in several seeds' test halves is one draw]. The last column is "
+                + "the paired difference to " + reference + " (NDCG@10) with its 95% interval.\n\n");
         String[] cols = {"ndcg@10", "recall@10", "mrr@10", "ndcg@5", "ndcg@20"};
         b.append("| method | k | test users | ").append(String.join(" | ", cols))
                 .append(" | validation ndcg@10 | chosen setting | ndcg@10 - " + reference + " |\n");
