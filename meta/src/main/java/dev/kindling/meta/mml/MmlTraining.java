@@ -289,8 +289,7 @@ public final class MmlTraining {
             @Override
             public GeneratorTraining.Batch batch(int b, Random random, NDManager step) {
                 // uniform candidates, not stage 1's popularity proposal (Tasks.sampledBy): the generator's embeddings
-                // serve items no old user has, and trained through the logQ correction they broke mml-cf's ranking
-                // (test NDCG@10 0 on one seed of T at the 0.7 quantile; see meta/README.md)
+                // serve items no old user has, and stage 2 was measured this way (meta/README.md, popularity section)
                 SequenceBatch batch = tasks.training(epochBatches.get(b), random, step);
                 long[] items = LongStream.concat(LongStream.of(batch.items().toLongArray()),
                         LongStream.of(batch.positives().toLongArray())).toArray();

@@ -79,6 +79,7 @@ final class MetaCsrProtocolRun {
             Map<String, Double> mean = new LinkedHashMap<>();
             Map<String, Double> std = new LinkedHashMap<>();
             Map<String, Bootstrap.Interval> ci = new LinkedHashMap<>();
+            int[] users = users(runs, method);
             for (String metric : SampledRanking.metrics()) {
                 double[] perSeed = runs.stream().filter(r -> r.method().equals(method))
                         .mapToDouble(r -> PerUser.mean(r.perUser().get(metric))).toArray();
@@ -89,12 +90,12 @@ final class MetaCsrProtocolRun {
                 }
                 mean.put(metric, m);
                 std.put(metric, perSeed.length > 1 ? Math.sqrt(var / (perSeed.length - 1)) : 0);
-                ci.put(metric, Bootstrap.clusteredMean95(concat(runs, method, metric), users(runs, method)));
+                ci.put(metric, Bootstrap.clusteredMean95(concat(runs, method, metric), users));
             }
             double[] auc = concat(runs, method, "auc");
             double gap = reference == null ? Double.NaN : PerUser.mean(reference) - PerUser.mean(auc);
             Bootstrap.Interval gap95 = reference == null || method.equals(CsrComparison.METACSR) ? null
-                    : Bootstrap.clusteredDifference95(reference, auc, users(runs, method));
+                    : Bootstrap.clusteredDifference95(reference, auc, users);
             double seconds = PerUser.mean(runs.stream().filter(r -> r.method().equals(method))
                     .mapToDouble(CsrComparison.MethodRun::trainSeconds).toArray());
             out.add(new Pooled(method, mean, std, ci, gap, gap95, seconds, auc.length));
