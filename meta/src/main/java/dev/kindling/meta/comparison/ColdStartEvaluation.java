@@ -62,7 +62,9 @@ import dev.kindling.tensor.Scalars;
  * tuning) and a test half (the reported numbers). Every adaptive method gets the same adaptation budget (J steps). The
  * validation half is used for early stopping (every training loop keeps its best epoch by validation NDCG@10) and to
  * choose each method's setting from a small grid (the adaptation rate; EASE's lambda; item-kNN's neighbours); the
- * test half is only ever scored.
+ * test half is only ever scored. With cross-fitting ({@link #withCrossFitting}, what {@code evaluate} does unless told
+ * otherwise) each seed runs twice, the halves swapping roles, so the reported numbers are the union of both halves:
+ * every new user is scored once per seed, each by models whose training and choices never saw them.
  *
  * <p>Reported per method and k: mean and standard deviation over seeds of the test halves' means, a 95% bootstrap
  * interval over the test users of all seeds pooled, and, paired user by user, the difference to the reference MML
@@ -83,6 +85,16 @@ public final class ColdStartEvaluation {
             return Method.MML_CF.label();
         }
         return (methods.contains(Method.MML) || methods.isEmpty() ? Method.MML : methods.get(0)).label();
+    }
+
+    /**
+     * Each seed runs with either half tuning for the other (cross-fitting): every new user is reported once per seed,
+     * scored by models early-stopped and tuned on the other half, at twice the time. Off: the second half only, as in
+     * the MML paper.
+     */
+    public ColdStartEvaluation withCrossFitting(boolean on) {
+        this.crossFit = on;
+        return this;
     }
 
     /**
@@ -144,14 +156,16 @@ public final class ColdStartEvaluation {
     /**
      * One method's test metrics at one k.
      *
-     * @param testUsers      test users per seed (the last seed's; halves differ by at most one)
+     * @param testUsers      test users per seed (the last seed's; halves differ by at most one, and with
+     *                       cross-fitting both halves are test users)
      * @param mean           mean over seeds of the test halves' means
      * @param std            standard deviation over seeds of the test halves' means
      * @param ci95           95% bootstrap interval of the mean over every seed's test users pooled, resampled by
      *                       user (a user in several seeds' test halves is one draw)
      * @param validationMean the validation halves' mean (what the choices were made on)
      * @param chosenRates    the setting chosen on each seed's validation half (adaptation rate, EASE's lambda or
-     *                       item-kNN's neighbourhood size)
+     *                       item-kNN's neighbourhood size); with cross-fitting two a seed, the first half's choice
+     *                       (for the second) then the second's
      * @param versusReference the paired difference of this method minus the {@link #reference} per metric (empty for
      *                       the reference itself)
      */
@@ -165,8 +179,9 @@ public final class ColdStartEvaluation {
     private final MetaDataset data;
     private final ItemFeatures features;
     private final Settings settings;
-    private BiFunction<Long, Integer, UserRateMemory> userMemory;
+    private BiFunction<String, Integer, UserRateMemory> userMemory;
     private NeighbourTable neighbours;
+    private boolean crossFit;
 
     /** The generator's neighbours, found through the vector index; without this call they are computed exactly. */
     public ColdStartEvaluation withNeighbours(NeighbourTable table) {
@@ -175,10 +190,11 @@ public final class ColdStartEvaluation {
     }
 
     /**
-     * Where PAML keeps its users for the {@code mml-paml} method: a fresh memory per (seed, dimension), separate for
-     * each seed since seeds may run in parallel.
+     * Where PAML keeps its users for the {@code mml-paml} method: a fresh memory per (run, dimension), separate for
+     * each run since runs may be in parallel. The run's name is a file name: "seed-1", and with cross-fitting
+     * "seed-1-swapped" for the seed's second run.
      */
-    public ColdStartEvaluation withUserMemory(BiFunction<Long, Integer, UserRateMemory> memory) {
+    public ColdStartEvaluation withUserMemory(BiFunction<String, Integer, UserRateMemory> memory) {
         this.userMemory = memory;
         return this;
     }
@@ -198,27 +214,34 @@ public final class ColdStartEvaluation {
      * libtorch's gradient mode is per thread), and summarises over the seeds.
      */
     public List<MethodResult> run(NDManager manager, Consumer<String> progress, int parallel) {
-        List<SeedResult> perSeed = new ArrayList<>();
-        if (parallel <= 1 || settings.seeds().size() == 1) {
-            for (long seed : settings.seeds()) {
-                perSeed.add(runSeed(seed, manager, progress));
+        List<Run> runs = new ArrayList<>();
+        for (long seed : settings.seeds()) {
+            runs.add(new Run(seed, false));
+            if (crossFit) {
+                runs.add(new Run(seed, true));
+            }
+        }
+        List<SeedResult> perRun = new ArrayList<>();
+        if (parallel <= 1 || runs.size() == 1) {
+            for (Run run : runs) {
+                perRun.add(runSeed(run, manager, progress));
             }
         } else {
-            ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, settings.seeds().size()), r -> {
+            ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, runs.size()), r -> {
                 Thread t = new Thread(r, "kindling-evaluate");
                 t.setDaemon(true);
                 return t;
             });
             try {
                 List<Future<SeedResult>> futures = new ArrayList<>();
-                for (long seed : settings.seeds()) {
+                for (Run run : runs) {
                     futures.add(pool.submit(() -> {
                         Autograd.record(true);
-                        return runSeed(seed, manager, progress);
+                        return runSeed(run, manager, progress);
                     }));
                 }
                 for (Future<SeedResult> f : futures) {
-                    perSeed.add(f.get());
+                    perRun.add(f.get());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -232,7 +255,28 @@ public final class ColdStartEvaluation {
                 pool.shutdownNow();
             }
         }
+        List<SeedResult> perSeed = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            boolean sameSeed = i > 0 && runs.get(i).swapped() && runs.get(i - 1).seed() == runs.get(i).seed();
+            if (sameSeed) {
+                perSeed.set(perSeed.size() - 1, perSeed.get(perSeed.size() - 1).union(perRun.get(i)));
+            } else {
+                perSeed.add(perRun.get(i));
+            }
+        }
         return summarise(perSeed);
+    }
+
+    /** One training of every method: a seed, and which half tunes (the first, or with {@code swapped} the second). */
+    private record Run(long seed, boolean swapped) {
+        @Override
+        public String toString() {
+            return swapped ? "seed " + seed + " (second half tuning)" : "seed " + seed;
+        }
+
+        String fileName() {
+            return swapped ? "seed-" + seed + "-swapped" : "seed-" + seed;
+        }
     }
 
     private List<MethodResult> summarise(List<SeedResult> perSeed) {
@@ -243,7 +287,7 @@ public final class ColdStartEvaluation {
         for (SeedResult r : perSeed) {
             r.test().forEach((key, v) -> test.computeIfAbsent(key, x -> new ArrayList<>()).add(v));
             r.validation().forEach((key, v) -> validation.computeIfAbsent(key, x -> new ArrayList<>()).add(v));
-            r.rates().forEach((key, v) -> rates.computeIfAbsent(key, x -> new ArrayList<>()).add(v));
+            r.rates().forEach((key, v) -> rates.computeIfAbsent(key, x -> new ArrayList<>()).addAll(v));
         }
         List<MethodResult> out = new ArrayList<>();
         for (String key : test.keySet()) {
@@ -307,19 +351,40 @@ public final class ColdStartEvaluation {
         return mean(new ArrayList<>(users.values()));
     }
 
-    /** One seed's results by "method@k": per-user test values (by user id), validation means, chosen settings. */
+    /**
+     * One seed's results by "method@k": per-user test values (by user id), validation means, chosen settings (one per
+     * run of the seed).
+     */
     private record SeedResult(Map<String, Map<String, Map<String, Double>>> test,
-                              Map<String, Map<String, Double>> validation, Map<String, Double> rates) {
+                              Map<String, Map<String, Double>> validation, Map<String, List<Double>> rates) {
+        /**
+         * Both runs of a cross-fitted seed as one: each half's test users (disjoint), the mean of the two validation
+         * means (halves differ by at most one user), both choices.
+         */
+        SeedResult union(SeedResult other) {
+            SeedResult out = new SeedResult(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+            for (String key : test.keySet()) {
+                Map<String, Map<String, Double>> users = new LinkedHashMap<>(test.get(key));
+                users.putAll(other.test().get(key));
+                out.test().put(key, users);
+                out.validation().put(key, mean(List.of(validation.get(key), other.validation().get(key))));
+                List<Double> both = new ArrayList<>(rates.get(key));
+                both.addAll(other.rates().get(key));
+                out.rates().put(key, both);
+            }
+            return out;
+        }
     }
 
-    private SeedResult runSeed(long seed, NDManager manager, Consumer<String> progress) {
+    private SeedResult runSeed(Run run, NDManager manager, Consumer<String> progress) {
         SeedResult result = new SeedResult(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+        long seed = run.seed();
         DjlRuntime.seedRandom(seed);
         DataType type = DataType.FLOAT32;
         int tuneK = settings.supportSizes().contains(10) ? 10 : settings.supportSizes().get(0);
         Halves halves = halves(data.newUsers(), seed);
-        List<UserSequence> valHalf = halves.validation();
-        List<UserSequence> testHalf = halves.test();
+        List<UserSequence> valHalf = run.swapped() ? halves.test() : halves.validation();
+        List<UserSequence> testHalf = run.swapped() ? halves.validation() : halves.test();
         HeldOutUsers tuning = new HeldOutUsers(valHalf, tuneK, settings.protocol());
         CoOccurrence[] coOccurrence = new CoOccurrence[1];
         double[] chosenLambda = {Double.NaN};
@@ -338,7 +403,7 @@ public final class ColdStartEvaluation {
                             throw new IllegalStateException("mml-paml needs a vector index for PAML's users");
                         }
                         if (mmlPaml == null) {
-                            mmlPaml = mmlModel(seedScalars, seedManager, new MmlModel.Paml(userMemory.apply(seed,
+                            mmlPaml = mmlModel(seedScalars, seedManager, new MmlModel.Paml(userMemory.apply(run.fileName(),
                                     settings.learner().hidden()), 10, 1.0, 1e-3, settings.regPaml()));
                             new MmlTraining(mmlPaml, trainingOptions(tuning)).train(settings.maml(), settings.stages(),
                                     seed, progress);
@@ -395,7 +460,7 @@ public final class ColdStartEvaluation {
                         chosenLambda[0] = setting; // the collaborative learner of mml-cf uses it too
                     }
                     Recommender r = bySetting.apply(setting);
-                    progress.accept(String.format("seed %d %s trained in %.0f s (chosen setting %s)", seed, method,
+                    progress.accept(String.format("%s %s trained in %.0f s (chosen setting %s)", run, method,
                             (System.nanoTime() - start) / 1e9, setting));
                     for (int k : settings.supportSizes()) {
                         String key = method.label() + "@" + k;
@@ -408,8 +473,8 @@ public final class ColdStartEvaluation {
                         }
                         result.test().put(key, byUser);
                         result.validation().put(key, valUsers.evaluate(r).values());
-                        result.rates().put(key, setting);
-                        LOG.info("seed {} {} k={}: test ndcg@10 {} ({} users)", seed, method, k,
+                        result.rates().put(key, List.of(setting));
+                        LOG.info("{} {} k={}: test ndcg@10 {} ({} users)", run, method, k,
                                 String.format("%.4f", meanOver(byUser).get("ndcg@10")), byUser.size());
                     }
                 }
