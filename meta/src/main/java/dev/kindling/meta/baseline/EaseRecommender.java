@@ -104,8 +104,9 @@ public final class EaseRecommender implements Recommender {
     }
 
     /**
-     * The {@code k} largest weights of each covered item's row (B_ij for j != i), for a compact copy that serves
-     * without the dense matrix: {@code neighbours[i]} and {@code values[i]} (item indices, best first).
+     * The {@code k} weights largest in magnitude of each covered item's row (B_ij for j != i, negative ones too), for a
+     * compact copy that serves without the dense matrix: {@code neighbours[i]} and {@code values[i]} (item indices,
+     * largest first).
      */
     public NeighbourLists sparsify(int k) {
         return NeighbourLists.top(itemCount, items, weights, k);

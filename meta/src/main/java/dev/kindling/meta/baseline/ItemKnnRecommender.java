@@ -33,7 +33,7 @@ public final class ItemKnnRecommender {
                     row[j] = (float) (row[j] / (norm[i] * norm[j]));
                 }
             }
-            NeighbourLists.keep(i, row, keep, neighbours, weights, true);
+            NeighbourLists.keep(i, row, keep, neighbours, weights, false);
         }
         return new NeighbourLists(neighbours, weights);
     }
