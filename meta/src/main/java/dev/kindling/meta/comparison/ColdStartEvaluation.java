@@ -210,8 +210,8 @@ public final class ColdStartEvaluation {
     }
 
     /**
-     * Runs every seed, {@code parallel} seeds at a time (each seed trains on its own thread with its own tensors;
-     * libtorch's gradient mode is per thread), and summarises over the seeds.
+     * Runs every seed (with cross-fitting, each seed's two runs), {@code parallel} runs at a time (each trains on its
+     * own thread with its own tensors; libtorch's gradient mode is per thread), and summarises over the seeds.
      */
     public List<MethodResult> run(NDManager manager, Consumer<String> progress, int parallel) {
         List<Run> runs = new ArrayList<>();
