@@ -2,6 +2,7 @@ package dev.kindling.meta.baseline;
 
 import java.util.Arrays;
 import java.util.PriorityQueue;
+import java.util.function.IntToDoubleFunction;
 
 import dev.kindling.meta.Recommender;
 
@@ -75,19 +76,16 @@ public record NeighbourLists(int[][] neighbours, float[][] weights) implements R
      * {@code magnitude} false the largest positive ones (zeros never). Ties go to the lower item index.
      */
     static void keep(int item, float[] row, int k, int[][] neighbours, float[][] weights, boolean magnitude) {
-        float[] key = new float[row.length];
-        for (int j = 0; j < row.length; j++) {
-            key[j] = magnitude ? Math.abs(row[j]) : row[j];
-        }
-        PriorityQueue<Integer> best = new PriorityQueue<>((x, y) -> key[x] != key[y] ? Float.compare(key[x], key[y])
-                : Integer.compare(y, x));
+        IntToDoubleFunction key = magnitude ? j -> Math.abs(row[j]) : j -> row[j];
+        PriorityQueue<Integer> best = new PriorityQueue<>((x, y) -> key.applyAsDouble(x) != key.applyAsDouble(y)
+                ? Double.compare(key.applyAsDouble(x), key.applyAsDouble(y)) : Integer.compare(y, x));
         for (int j = 1; j < row.length; j++) {
-            if (j == item || key[j] <= 0) {
+            if (j == item || key.applyAsDouble(j) <= 0) {
                 continue;
             }
             if (best.size() < k) {
                 best.add(j);
-            } else if (key[j] > key[best.peek()]) {
+            } else if (key.applyAsDouble(j) > key.applyAsDouble(best.peek())) {
                 best.poll();
                 best.add(j);
             }

@@ -255,16 +255,11 @@ public final class ColdStartEvaluation {
                 pool.shutdownNow();
             }
         }
-        List<SeedResult> perSeed = new ArrayList<>();
+        Map<Long, SeedResult> perSeed = new LinkedHashMap<>(); // a seed's second run joins its first
         for (int i = 0; i < runs.size(); i++) {
-            boolean sameSeed = i > 0 && runs.get(i).swapped() && runs.get(i - 1).seed() == runs.get(i).seed();
-            if (sameSeed) {
-                perSeed.set(perSeed.size() - 1, perSeed.get(perSeed.size() - 1).union(perRun.get(i)));
-            } else {
-                perSeed.add(perRun.get(i));
-            }
+            perSeed.merge(runs.get(i).seed(), perRun.get(i), SeedResult::union);
         }
-        return summarise(perSeed);
+        return summarise(new ArrayList<>(perSeed.values()));
     }
 
     /** One training of every method: a seed, and which half tunes (the first, or with {@code swapped} the second). */
