@@ -31,6 +31,7 @@ import dev.kindling.meta.baseline.EaseRecommender;
 import dev.kindling.meta.baseline.ItemKnnRecommender;
 import dev.kindling.meta.baseline.NeighbourLists;
 import dev.kindling.meta.baseline.PopularityRecommender;
+import dev.kindling.meta.baseline.SequentialRules;
 import dev.kindling.meta.evaluation.Bootstrap;
 import dev.kindling.meta.evaluation.HeldOutUsers;
 import dev.kindling.meta.evaluation.Protocol;
@@ -146,8 +147,8 @@ public final class ColdStartEvaluation {
 
     /** What {@code evaluate} runs when not told: every method but the main learner alone. */
     public static final List<Method> METHODS = List.of(Method.POPULARITY, Method.ITEM_KNN, Method.EASE,
-            Method.CONTENT_KNN, Method.SASREC, Method.PT_FT, Method.MAML_ID, Method.MML_MAIN, Method.MML,
-            Method.MML_NO_GEN, Method.MML_NO_FUSION, Method.MML_PAML, Method.MML_CF, Method.MML_CF_NO_LEARNERS);
+            Method.CONTENT_KNN, Method.SEQUENTIAL_RULES, Method.SASREC, Method.PT_FT, Method.MAML_ID, Method.MML_MAIN,
+            Method.MML, Method.MML_NO_GEN, Method.MML_NO_FUSION, Method.MML_PAML, Method.MML_CF, Method.MML_CF_NO_LEARNERS);
 
     /** A difference to the reference method, paired over the same users: mean and 95% bootstrap interval. */
     public record Difference(double mean, double low, double high) {
@@ -533,7 +534,8 @@ public final class ColdStartEvaluation {
     private double choose(Method method, DoubleFunction<Recommender> bySetting, List<Double> grid,
                           HeldOutUsers tuning) {
         double base = settings.maml().innerRate();
-        if (method == Method.POPULARITY || method == Method.SASREC || method == Method.CONTENT_KNN || grid.isEmpty()) {
+        if (method == Method.POPULARITY || method == Method.SASREC || method == Method.CONTENT_KNN
+                || method == Method.SEQUENTIAL_RULES || grid.isEmpty()) {
             return base;
         }
         double best = grid.get(0);
@@ -561,6 +563,10 @@ public final class ColdStartEvaluation {
             }
             case CONTENT_KNN -> {
                 Recommender r = new ContentKnnRecommender(features.textRows());
+                return rate -> r;
+            }
+            case SEQUENTIAL_RULES -> {
+                Recommender r = SequentialRules.fit(data.oldUsers(), data.itemCount(), NeighbourLists.SERVED);
                 return rate -> r;
             }
             case SASREC, PT_FT -> {

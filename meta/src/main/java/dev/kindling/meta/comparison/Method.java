@@ -10,6 +10,8 @@ public enum Method {
     ITEM_KNN("item-knn", null),
     EASE("ease", null),
     CONTENT_KNN("content-knn", null),
+    /** Sequential rules over the old users' sequences (beyond the paper; {@code baseline.SequentialRules}). */
+    SEQUENTIAL_RULES("sequential-rules", null),
     /** SASRec trained on the old users, no adaptation. */
     SASREC("sasrec", null),
     /** SASRec pre-trained on the old users, fine-tuned on each new user's support. */
@@ -30,7 +32,8 @@ public enum Method {
     MML_CF("mml-cf", MmlModel.Variant.CF),
     /**
      * The ablation of {@link #MML_CF} without its learners: the same trained model's blend searched with the ID, text
-     * and image learners' weights at 0 (EASE and content similarity alone), to measure what the meta-learners add.
+     * and image learners' weights at 0 (EASE, content similarity and the sequential rules alone), to measure what the
+     * meta-learners add.
      */
     MML_CF_NO_LEARNERS("mml-cf-no-learners", MmlModel.Variant.CF);
 

@@ -24,6 +24,7 @@ import dev.kindling.meta.UserSequence;
 import dev.kindling.meta.baseline.CollaborativeLists;
 import dev.kindling.meta.baseline.ContentKnnRecommender;
 import dev.kindling.meta.baseline.NeighbourLists;
+import dev.kindling.meta.baseline.SequentialRules;
 import dev.kindling.meta.learners.FeatureLearner;
 import dev.kindling.meta.learners.FusionLayer;
 import dev.kindling.meta.learners.IdLearner;
@@ -45,9 +46,10 @@ import dev.kindling.tensor.Scalars;
  * cold-start item embedding generator (Eq. 14-17) and the fusion layer (Eq. 9-13), and ranking with them (adapt each
  * learner to the user's support, fuse). {@link MmlTraining} trains it; {@link #restore} puts saved parameters back.
  * Beyond the paper, and measured as its own variant ({@link Variant#CF}), a collaborative learner (EASE or item-kNN
- * scores over the old users' interactions) and content similarity ({@link ContentKnnRecommender} over the text vectors)
- * join the learners as fourth and fifth members, weighed by {@link BlendWeights} chosen on held-out new users (models
- * saved before 2026-12-02 fuse the first four with an attention layer of their own).
+ * scores over the old users' interactions), content similarity ({@link ContentKnnRecommender} over the text vectors)
+ * and sequential rules ({@link SequentialRules} over the old users' sequences) join the learners as fourth to sixth
+ * members, weighed by {@link BlendWeights} chosen on held-out new users (models saved before 2026-12-02 fuse the first
+ * four with an attention layer of their own; models saved before the rules have none, and their member is zero).
  *
  * <p>The parameter groups are package-private fields because {@link MmlTraining} sets them, stage by stage.
  */
@@ -134,9 +136,13 @@ public final class MmlModel {
     static final int PAML_HIDDEN = 32;
     /** Saved with the generator: 1 for the items whose ID embeddings were trained (the others are generated). */
     private static final String TRAINED_ITEMS = "gen.trained";
+    /** The parameter group of the sequential rules. */
+    private static final String SEQUENTIAL = "sequential";
 
     /** The collaborative learner for serving (fitted on every old user); null without. */
     NeighbourLists collaborative;
+    /** The sequential rules of the collaborative variant (fitted on every old user); null in models saved before. */
+    SequentialRules sequential;
     /** Content similarity over this model's text vectors, made when restored or on first use by {@link Variant#CF}. */
     private volatile ContentMember content;
     /** The attention fusion of the collaborative variant in models saved before its blend; null in newer ones. */
@@ -234,6 +240,9 @@ public final class MmlModel {
             if (cfFusionParams != null) {
                 out.put("fusion-cf", cfFusionParams);
             }
+            if (sequential != null) {
+                out.put(SEQUENTIAL, CollaborativeLists.toParams(sequential.rules(), manager));
+            }
         }
         return out;
     }
@@ -301,6 +310,10 @@ public final class MmlModel {
                     ? previous.collaborative.withItemCount(data.itemCount())
                     : CollaborativeLists.fromParams(groups.get("collaborative"), data.itemCount());
             cfFusionParams = groups.get("fusion-cf");
+            sequential = previous != null && previous.sequential != null
+                    ? previous.sequential.withItemCount(data.itemCount())
+                    : groups.containsKey(SEQUENTIAL) ? new SequentialRules(CollaborativeLists.fromParams(
+                            groups.get(SEQUENTIAL), data.itemCount())) : null;
             contentMember(); // now, not in the first ranking after a load or a catalogue change
         }
         // Serving generates embeddings only for items never seen in D_old: only their rows are needed.
@@ -412,22 +425,27 @@ public final class MmlModel {
 
         /**
          * With the collaborative learner's scores as a fourth member and, when {@code content} is given, content
-         * similarity's as a fifth. Neither has a sequence output, so their F is zero (in the attention fusion of
-         * models saved before {@link BlendWeights}, the collaborative learner's logit is the fusion MLP's bias).
+         * similarity's as a fifth and the sequential rules' as a sixth (zeros when {@code rules} is null: a model
+         * saved before them). None has a sequence output, so their F is zero (in the attention fusion of models saved
+         * before {@link BlendWeights}, the collaborative learner's logit is the fusion MLP's bias).
          */
-        LearnerOutputs withCollaborative(NeighbourLists cf, NDArray content, List<int[]> users, NDManager manager) {
+        LearnerOutputs withCollaborative(NeighbourLists cf, NDArray content, SequentialRules rules, List<int[]> users,
+                                         NDManager manager) {
             NDArray none = manager.zeros(new Shape(users.size(), 1, encoded[0].getShape().get(2)),
                     encoded[0].getDataType());
-            int members = content == null ? 4 : 5;
-            NDArray[] s5 = Arrays.copyOf(scores, members);
-            NDArray[] e5 = Arrays.copyOf(encoded, members);
-            s5[3] = matrix(cf.scores(users), manager);
-            e5[3] = none;
+            int members = content == null ? 4 : BlendWeights.MEMBERS;
+            NDArray[] out = Arrays.copyOf(scores, members);
+            NDArray[] e = Arrays.copyOf(encoded, members);
+            out[3] = matrix(cf.scores(users), manager);
+            e[3] = none;
             if (content != null) {
-                s5[4] = content.toType(scores[0].getDataType(), false);
-                e5[4] = none;
+                out[4] = content.toType(scores[0].getDataType(), false);
+                e[4] = none;
+                out[5] = rules == null ? manager.zeros(out[3].getShape(), out[3].getDataType())
+                        : matrix(rules.scores(users), manager);
+                e[5] = none;
             }
-            return new LearnerOutputs(e5, s5);
+            return new LearnerOutputs(e, out);
         }
 
         private NDArray matrix(List<float[]> rows, NDManager manager) {
@@ -554,7 +572,7 @@ public final class MmlModel {
     /**
      * The members of {@link Variant#CF} for a batch of users after each of the step counts (ascending), from one
      * adaptation: each member's standardised scores p' (Eq. 9) in the order ID, text, image, collaborative, content,
-     * [checkpoint][user][member][item]. A blend of them is {@link BlendWeights}' weighted sum (what
+     * sequential, [checkpoint][user][member][item]. A blend of them is {@link BlendWeights}' weighted sum (what
      * {@link AdaptationTuning} searches).
      */
     public List<List<float[][]>> standardisedMembersAtSteps(List<int[]> users, int[] stepCounts, double rate) {
@@ -575,10 +593,10 @@ public final class MmlModel {
         }
     }
 
-    /** Eq. 9 over the five members of {@link Variant#CF}: p' [users, 5, items + 1]. */
+    /** Eq. 9 over the six members of {@link Variant#CF}: p' [users, 6, items + 1]. */
     private NDArray standardisedMembers(LearnerOutputs outputs, List<int[]> users, NDManager sub) {
-        return fusion.standardisedScores(outputs.withCollaborative(collaborative, contentScores(users, sub), users, sub)
-                .scores(BlendWeights.MEMBERS), s);
+        return fusion.standardisedScores(outputs.withCollaborative(collaborative, contentScores(users, sub), sequential,
+                users, sub).scores(BlendWeights.MEMBERS), s);
     }
 
     /**
@@ -662,14 +680,14 @@ public final class MmlModel {
                     NDArray pPrime;
                     NDArray fusedScores;
                     if (variant == Variant.CF && (blend != null || cfFusionParams == null)) {
-                        // Eq. 13 with fixed weights: b_l p'_l summed over the five members
+                        // Eq. 13 with fixed weights: b_l p'_l summed over the six members
                         pPrime = standardisedMembers(outputs, users, sub);
                         double[] b = (blend == null ? BlendWeights.EQUAL : blend).normalised();
                         a = sub.create(b).toType(s.type(), false).expandDims(0).repeat(0, users.size());
                         fusedScores = a.expandDims(1).matMul(pPrime).squeeze(1);
                     } else {
                         LearnerOutputs in = variant == Variant.CF
-                                ? outputs.withCollaborative(collaborative, null, users, sub) : outputs;
+                                ? outputs.withCollaborative(collaborative, null, null, users, sub) : outputs;
                         int count = variant == Variant.CF ? 4 : 3;
                         NDList f = fusion.forward(variant == Variant.CF ? cfFusionParams : fusionParams,
                                 in.scores(count), in.encoded(count), s);

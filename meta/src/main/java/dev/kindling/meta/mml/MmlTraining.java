@@ -28,6 +28,7 @@ import dev.kindling.generator.ItemEmbeddingGenerator;
 import dev.kindling.meta.MetaDataset;
 import dev.kindling.meta.UserSequence;
 import dev.kindling.meta.baseline.NeighbourLists;
+import dev.kindling.meta.baseline.SequentialRules;
 import dev.kindling.meta.evaluation.EvaluationCase;
 import dev.kindling.meta.evaluation.HeldOutUsers;
 import dev.kindling.meta.learners.FeatureLearner;
@@ -264,6 +265,7 @@ public final class MmlTraining {
         progress.accept("stage 3: fusion trained");
         if (options.collaborative() != null) {
             model.collaborative = options.collaborative().get();
+            model.sequential = SequentialRules.fit(data.oldUsers(), data.itemCount(), NeighbourLists.SERVED);
         }
     }
 

@@ -609,7 +609,7 @@ public final class ServingModel implements AutoCloseable {
     }
 
     /** The fused learners' names, in the fusion layer's order. */
-    private static final String[] LEARNERS = {"id", "text", "image", "collaborative", "content"};
+    private static final String[] LEARNERS = {"id", "text", "image", "collaborative", "content", "sequential"};
 
     /** Thrown by a model that was replaced and freed: the caller asks for the model serving now and tries again. */
     public static final class Replaced extends IllegalStateException {

@@ -3,6 +3,7 @@ package dev.kindling.meta.mml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -19,42 +20,54 @@ class BlendWeightsTest {
     @Test
     void theGridStartsWithTheCollaborativeLearnerAloneAndHoldsNoBlendTwice() {
         List<BlendWeights> grid = BlendWeights.grid();
-        assertThat(grid).hasSize(108);
-        assertThat(grid.get(0)).isEqualTo(new BlendWeights(0, 0, 0, 1, 0));
+        assertThat(grid).hasSize(324);
+        assertThat(grid.get(0)).isEqualTo(new BlendWeights(0, 0, 0, 1, 0, 0));
         assertThat(new HashSet<>(grid.stream().map(b -> Arrays.stream(b.normalised()).boxed().toList()).toList()))
-                .hasSize(108);
+                .hasSize(324);
         assertThat(grid).allMatch(b -> b.collaborative() == 1);
     }
 
     @Test
-    void theGridWithoutLearnersWeighsOnlyEaseAndContentSimilarity() {
-        assertThat(BlendWeights.gridWithoutLearners()).containsExactly(new BlendWeights(0, 0, 0, 1, 0),
-                new BlendWeights(0, 0, 0, 1, 1), new BlendWeights(0, 0, 0, 1, 2), new BlendWeights(0, 0, 0, 1, 3));
+    void theGridWithoutLearnersWeighsOnlyEaseContentSimilarityAndTheRules() {
+        List<BlendWeights> expected = new ArrayList<>();
+        for (double sequential : new double[] {0, 0.5, 1}) {
+            for (double content : new double[] {0, 1, 2, 3}) {
+                expected.add(new BlendWeights(0, 0, 0, 1, content, sequential));
+            }
+        }
+        assertThat(BlendWeights.gridWithoutLearners()).containsExactlyElementsOf(expected);
     }
 
-    /** model.json of models saved before content similarity joined: its weight reads as 0, the blend as it was. */
+    /**
+     * model.json of models saved before content similarity or the sequential rules joined: their weights read as 0,
+     * the blend as it was.
+     */
     @Test
-    void aBlendSavedWithFourMembersReadsWithoutContentSimilarity() throws Exception {
-        BlendWeights old = new ObjectMapper().readValue("{\"id\":0.5,\"text\":1.0,\"image\":0.0,"
+    void aBlendSavedWithFewerMembersReadsWithoutTheNewOnes() throws Exception {
+        BlendWeights four = new ObjectMapper().readValue("{\"id\":0.5,\"text\":1.0,\"image\":0.0,"
                 + "\"collaborative\":1.0}", BlendWeights.class);
-        assertThat(old).isEqualTo(new BlendWeights(0.5, 1, 0, 1, 0));
-        assertThat(old.normalised()).containsExactly(0.2, 0.4, 0, 0.4, 0);
+        assertThat(four).isEqualTo(new BlendWeights(0.5, 1, 0, 1, 0, 0));
+        assertThat(four.normalised()).containsExactly(0.2, 0.4, 0, 0.4, 0, 0);
+        BlendWeights five = new ObjectMapper().readValue("{\"id\":0.5,\"text\":1.0,\"image\":0.0,"
+                + "\"collaborative\":1.0,\"content\":2.5}", BlendWeights.class);
+        assertThat(five).isEqualTo(new BlendWeights(0.5, 1, 0, 1, 2.5, 0));
     }
 
     @Test
     void normalisedWeightsSumToOne() {
-        assertThat(new BlendWeights(1, 0.5, 0, 1, 2.5).normalised()).containsExactly(0.2, 0.1, 0, 0.2, 0.5);
-        assertThat(BlendWeights.EQUAL.normalised()).containsExactly(0.2, 0.2, 0.2, 0.2, 0.2);
+        assertThat(new BlendWeights(1, 0.5, 0, 1, 1.5, 1).normalised()).containsExactly(0.2, 0.1, 0, 0.2, 0.3, 0.2);
+        assertThat(BlendWeights.EQUAL.normalised()).containsOnly(1.0 / 6).hasSize(6);
     }
 
     @Test
     void weightsMustBeNonNegativeAndNotAllZero() {
-        assertThatThrownBy(() -> new BlendWeights(-1, 0, 0, 1, 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new BlendWeights(Double.NaN, 0, 0, 1, 0))
+        assertThatThrownBy(() -> new BlendWeights(-1, 0, 0, 1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BlendWeights(Double.NaN, 0, 0, 1, 0, 0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new BlendWeights(0, 0, 0, 1, Double.POSITIVE_INFINITY))
+        assertThatThrownBy(() -> new BlendWeights(0, 0, 0, 1, Double.POSITIVE_INFINITY, 0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new BlendWeights(0, 0, 0, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BlendWeights(0, 0, 0, 1, 0, -0.5)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BlendWeights(0, 0, 0, 0, 0, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     /**
@@ -66,7 +79,7 @@ class BlendWeightsTest {
         List<BlendWeights> grid = BlendWeights.grid();
         AdaptationTuning.BlendSearch search = searchWithSignalIn(1, 2.5f, grid);
         BlendWeights best = search.best();
-        assertThat(best).isEqualTo(new BlendWeights(0, 1, 0, 1, 0));
+        assertThat(best).isEqualTo(new BlendWeights(0, 1, 0, 1, 0, 0));
         assertThat(mean(search.ndcg10(best))).as("the text blend against the collaborative learner alone")
                 .isGreaterThan(mean(search.ndcg10(grid.get(0))) + 0.2);
     }
@@ -80,6 +93,17 @@ class BlendWeightsTest {
         assertThat(best.content()).isGreaterThanOrEqualTo(2);
         assertThat(best.content()).isGreaterThan(best.id() + best.text() + best.image());
         assertThat(mean(search.ndcg10(best))).isGreaterThan(mean(search.ndcg10(grid.get(0))) + 0.1);
+    }
+
+    /** The same with the signal in the sequential rules: they get the most weight the grid has, the learners none. */
+    @Test
+    void theSearchGivesTheSequentialRulesWeightWhenTheyRankTheRelevantItems() {
+        List<BlendWeights> grid = BlendWeights.grid();
+        AdaptationTuning.BlendSearch search = searchWithSignalIn(5, 2.5f, grid);
+        BlendWeights best = search.best();
+        assertThat(best.sequential()).isEqualTo(1);
+        assertThat(best.id() + best.text() + best.image() + best.content()).isZero();
+        assertThat(mean(search.ndcg10(best))).isGreaterThan(mean(search.ndcg10(grid.get(0))) + 0.2);
     }
 
     /** 40 users, every member Gaussian noise except a lift of the relevant items' scores in one member. */

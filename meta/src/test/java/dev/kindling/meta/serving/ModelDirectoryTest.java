@@ -29,6 +29,7 @@ import dev.kindling.meta.baseline.CoOccurrence;
 import dev.kindling.meta.baseline.ContentKnnRecommender;
 import dev.kindling.meta.baseline.EaseRecommender;
 import dev.kindling.meta.baseline.NeighbourLists;
+import dev.kindling.meta.baseline.SequentialRules;
 import dev.kindling.meta.evaluation.HeldOutUsers;
 import dev.kindling.meta.evaluation.Protocol;
 import dev.kindling.meta.learners.LearnerConfig;
@@ -40,6 +41,7 @@ import dev.kindling.meta.mml.MmlTraining;
 import dev.kindling.meta.paml.PamlRates;
 import dev.kindling.meta.paml.UserRateMemory;
 import dev.kindling.tensor.DjlRuntime;
+import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
 
 /** A small MML trained in all three stages, saved, loaded into a fresh model: same recommendations. */
@@ -234,7 +236,7 @@ class ModelDirectoryTest {
             NeighbourLists ease = EaseRecommender.fit(new CoOccurrence(data.oldUsers(), data.itemCount()), 10, 1000, m)
                     .sparsify(NeighbourLists.SERVED);
             trainSmall(model, MmlTraining.Options.NONE.withCollaborative(() -> ease));
-            assertThat(model.parameters()).containsKey("collaborative").doesNotContainKey("fusion-cf");
+            assertThat(model.parameters()).containsKeys("collaborative", "sequential").doesNotContainKey("fusion-cf");
             List<UserSequence> heldOut = new ArrayList<>(data.oldUsers());
             heldOut.addAll(data.newUsers());
             AdaptationTuning.Choice choice = AdaptationTuning.choose(model, MmlModel.Variant.CF,
@@ -245,22 +247,18 @@ class ModelDirectoryTest {
             float[][] members = model.standardisedMembersAtSteps(List.of(user), new int[] {1}, 0.5).get(0).get(0);
             assertThat(members).hasNumberOfRows(BlendWeights.MEMBERS);
             // the fifth member is content similarity (one matrix product in the model), standardised (Eq. 9)
-            float[] content = new ContentKnnRecommender(f.textRows()).scores(user);
-            double mean = 0;
-            for (float x : content) {
-                mean += x / content.length;
+            assertStandardised(members[4], new ContentKnnRecommender(f.textRows()).scores(user), "content");
+            // the sixth, the sequential rules of every old user's sequence
+            float[] rules = SequentialRules.fit(data.oldUsers(), data.itemCount(), NeighbourLists.SERVED).scores(user);
+            double top = 0;
+            for (float x : rules) {
+                top = Math.max(top, x);
             }
-            double var = 0;
-            for (float x : content) {
-                var += (x - mean) * (x - mean) / content.length;
-            }
-            for (int i = 0; i < content.length; i++) {
-                assertThat((double) members[4][i]).as("content, item %d", i)
-                        .isCloseTo((content[i] - mean) / Math.sqrt(var + 1e-5), Offset.offset(1e-3));
-            }
+            assertThat(top).as("the rules score some item").isPositive();
+            assertStandardised(members[5], rules, "sequential rules");
             MmlModel.FusedScores served = null;
             // the chosen blend and one that gives every member a part: served scores are the searched sums
-            for (BlendWeights blend : List.of(choice.blend(), new BlendWeights(0.5, 1, 0.5, 1, 2))) {
+            for (BlendWeights blend : List.of(choice.blend(), new BlendWeights(0.5, 1, 0.5, 1, 2, 1))) {
                 double[] w = blend.normalised();
                 MmlModel.FusedScores scores = model.recommender(MmlModel.Variant.CF, 1, 0.5, blend).fusedScores(user);
                 for (int i = 1; i < members[0].length; i++) {
@@ -271,7 +269,7 @@ class ModelDirectoryTest {
                     assertThat((double) scores.scores()[i]).as("item %d", i).isCloseTo(blended, Offset.offset(1e-4));
                 }
                 assertThat(scores.weights()).containsExactly((float) w[0], (float) w[1], (float) w[2], (float) w[3],
-                        (float) w[4]);
+                        (float) w[4], (float) w[5]);
                 served = served == null ? scores : served;
             }
 
@@ -282,6 +280,33 @@ class ModelDirectoryTest {
             restored.restore(loaded.groups(), 3);
             assertThat(restored.recommender(MmlModel.Variant.CF, 1, 0.5, choice.blend()).scores(user))
                     .containsExactly(served.scores(), Offset.offset(1e-5f));
+
+            // a model saved before the sequential rules: their member is zero, the others rank as before
+            Map<String, Params> before = new HashMap<>(loaded.groups());
+            before.remove("sequential");
+            MmlModel older = new MmlModel(data, f, SMALL, s, m);
+            older.restore(before, 3);
+            float[][] olderMembers = older.standardisedMembersAtSteps(List.of(user), new int[] {1}, 0.5).get(0).get(0);
+            assertThat(olderMembers[5]).containsOnly(0f);
+            for (int l = 0; l < 5; l++) {
+                assertThat(olderMembers[l]).containsExactly(members[l], Offset.offset(1e-5f));
+            }
+        }
+    }
+
+    /** {@code member} is {@code raw} standardised over the items (Eq. 9). */
+    private static void assertStandardised(float[] member, float[] raw, String what) {
+        double mean = 0;
+        for (float x : raw) {
+            mean += x / raw.length;
+        }
+        double var = 0;
+        for (float x : raw) {
+            var += (x - mean) * (x - mean) / raw.length;
+        }
+        for (int i = 0; i < raw.length; i++) {
+            assertThat((double) member[i]).as("%s, item %d", what, i)
+                    .isCloseTo((raw[i] - mean) / Math.sqrt(var + 1e-5), Offset.offset(1e-3));
         }
     }
 }

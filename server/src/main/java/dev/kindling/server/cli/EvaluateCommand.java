@@ -70,11 +70,11 @@ final class EvaluateCommand implements Callable<Integer> {
     String profile;
 
     @Option(names = "--methods", split = ",", paramLabel = "M,...",
-            description = "Methods to run (default all but maml-id-melo): popularity, item-knn, ease, content-knn, sasrec, "
-                    + "pt-ft, maml-id, mml-main, mml, mml-no-gen, mml-no-fusion, mml-paml, mml-cf (beyond the paper: the "
-                    + "learners blended with EASE and content similarity), mml-cf-no-learners (its ablation: EASE and "
-                    + "content similarity alone); beyond the MML paper, maml-id-melo (MAML ID-only with MELO's weights "
-                    + "over the support's ratings).")
+            description = "Methods to run (default all but maml-id-melo): popularity, item-knn, ease, content-knn, "
+                    + "sequential-rules, sasrec, pt-ft, maml-id, mml-main, mml, mml-no-gen, mml-no-fusion, mml-paml, mml-cf "
+                    + "(beyond the paper: the learners blended with EASE, content similarity and sequential rules), "
+                    + "mml-cf-no-learners (its ablation: those three alone); beyond the MML paper, maml-id-melo (MAML "
+                    + "ID-only with MELO's weights over the support's ratings).")
     List<String> methods;
 
     @Option(names = "--protocol", defaultValue = "cold-start", paramLabel = "cold-start|melo|metacsr",
