@@ -45,6 +45,48 @@ class RankingMetricsTest {
     }
 
     /**
+     * {@code above} counted directly for each relevant item: competitors strictly above plus half the tied ones (rounded
+     * down), every competitor for a NaN score; many ties, NaN among the competitors and the relevant items.
+     */
+    @Test
+    void aboveCountsTheCompetitorsOverEachRelevantItem() {
+        Random random = new Random(5);
+        for (int round = 0; round < 500; round++) {
+            int items = 40;
+            float[] scores = new float[items + 1];
+            for (int i = 1; i <= items; i++) {
+                scores[i] = random.nextInt(10) < 1 ? Float.NaN : random.nextInt(6);
+            }
+            int[] relevant = random.ints(1 + random.nextInt(10), 1, items + 1).distinct().toArray();
+            int[] support = {random.nextInt(items) + 1};
+            EvaluationCase query = new EvaluationCase(support, relevant, false);
+            Set<Integer> skip = new HashSet<>();
+            for (int i : relevant) {
+                skip.add(i);
+            }
+            skip.add(support[0]);
+            List<Double> expected = new ArrayList<>();
+            for (int r : relevant) {
+                int better = 0;
+                int ties = 0;
+                int competitors = 0;
+                for (int i = 1; i <= items; i++) {
+                    if (!skip.contains(i)) {
+                        competitors++;
+                        better += scores[i] > scores[r] ? 1 : 0;
+                        ties += scores[i] == scores[r] ? 1 : 0;
+                    }
+                }
+                expected.add(Float.isNaN(scores[r]) ? competitors : (double) (better + ties / 2));
+            }
+            Collections.sort(expected);
+            double[] above = new RankingMetrics.PreparedQuery(query, scores.length).above(scores);
+            assertThat(above).as("round %d", round).containsExactly(
+                    expected.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+    }
+
+    /**
      * NDCG@K written out from the definition, independently of {@code RankingMetrics}: a relevant item's rank is the
      * competitors above it plus half of those tied (rounded down), plus the relevant items placed before it.
      */
