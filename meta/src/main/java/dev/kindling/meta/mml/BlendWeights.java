@@ -38,7 +38,10 @@ public record BlendWeights(double id, double text, double image, double collabor
      * (chosen: 2-3 on ml-latest-small, 1-3 on the dense variant).
      */
     private static final double[] CONTENT_WEIGHTS = {0, 1, 2, 3};
-    /** The values the sequential rules' weight is chosen from (chosen offline: 1/4 to 1, meta README). */
+    /**
+     * The values the sequential rules' weight is chosen from (chosen on ml-latest-small: mostly 1/2 with T at the 0.7 and
+     * 0.8 quantiles, 1/2 or 1 at 0.9; meta README, "Sequential rules join the blend").
+     */
     private static final double[] SEQUENTIAL_WEIGHTS = {0, 0.5, 1};
 
     public BlendWeights {
