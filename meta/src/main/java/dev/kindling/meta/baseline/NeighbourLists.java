@@ -76,10 +76,21 @@ public record NeighbourLists(int[][] neighbours, float[][] weights) implements R
      * {@code magnitude} false the largest positive ones (zeros never). Ties go to the lower item index.
      */
     static void keep(int item, float[] row, int k, int[][] neighbours, float[][] weights, boolean magnitude) {
+        keep(item, row, null, k, neighbours, weights, magnitude);
+    }
+
+    /**
+     * {@link #keep} looking only at {@code candidates} (ascending item indices; null: every item), for sparse rows: the
+     * other entries must be zero.
+     */
+    static void keep(int item, float[] row, int[] candidates, int k, int[][] neighbours, float[][] weights,
+                     boolean magnitude) {
         IntToDoubleFunction key = magnitude ? j -> Math.abs(row[j]) : j -> row[j];
         PriorityQueue<Integer> best = new PriorityQueue<>((x, y) -> key.applyAsDouble(x) != key.applyAsDouble(y)
                 ? Double.compare(key.applyAsDouble(x), key.applyAsDouble(y)) : Integer.compare(y, x));
-        for (int j = 1; j < row.length; j++) {
+        int count = candidates == null ? row.length - 1 : candidates.length;
+        for (int c = 0; c < count; c++) {
+            int j = candidates == null ? c + 1 : candidates[c];
             if (j == item || key.applyAsDouble(j) <= 0) {
                 continue;
             }

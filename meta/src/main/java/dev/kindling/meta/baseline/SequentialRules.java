@@ -36,27 +36,34 @@ public final class SequentialRules implements Recommender {
     public static SequentialRules fit(List<UserSequence> users, int itemCount, int keep) {
         int[][] neighbours = new int[itemCount + 1][];
         float[][] weights = new float[itemCount + 1][];
-        // rows filled one item at a time from an index of where each item occurs, so memory stays one dense row
+        // rows filled one item at a time from an index of where each item occurs, so memory stays one dense row;
+        // only the followers an item had are looked at and cleared again (rows are sparse: no pass over the catalogue
+        // per item)
         int[][] occurrences = occurrences(users, itemCount);
         float[] row = new float[itemCount + 1];
+        int[] followers = new int[itemCount];
         for (int i = 1; i <= itemCount; i++) {
             int[] at = occurrences[i];
-            if (at.length == 0) {
-                neighbours[i] = new int[0];
-                weights[i] = new float[0];
-                continue;
-            }
-            Arrays.fill(row, 0f);
+            int count = 0;
             for (int o = 0; o < at.length; o += 2) {
                 int[] items = users.get(at[o]).items();
                 int p = at[o + 1];
                 for (int q = p + 1; q < Math.min(items.length, p + 1 + WINDOW); q++) {
-                    if (items[q] != i && items[q] > 0 && items[q] <= itemCount) {
-                        row[items[q]] += 1f / (q - p);
+                    int j = items[q];
+                    if (j != i && j > 0 && j <= itemCount) {
+                        if (row[j] == 0f) {
+                            followers[count++] = j;
+                        }
+                        row[j] += 1f / (q - p);
                     }
                 }
             }
-            NeighbourLists.keep(i, row, keep, neighbours, weights, false);
+            int[] candidates = Arrays.copyOf(followers, count);
+            Arrays.sort(candidates);
+            NeighbourLists.keep(i, row, candidates, keep, neighbours, weights, false);
+            for (int j : candidates) {
+                row[j] = 0f;
+            }
         }
         return new SequentialRules(new NeighbourLists(neighbours, weights));
     }
