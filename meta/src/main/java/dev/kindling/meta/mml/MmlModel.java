@@ -466,12 +466,18 @@ public final class MmlModel {
      */
     private LearnerOutputs learnerOutputs(List<int[]> users, int steps, double rate, boolean all, boolean generated,
                                           double[] mainRates, NDManager sub) {
-        return learnerOutputs(users, new int[] {steps}, rate, all, generated, mainRates, sub).get(0);
+        return learnerOutputs(users, new int[] {steps}, rate, all, generated, mainRates, null, sub).get(0);
     }
 
-    /** {@link #learnerOutputs} after each of several step counts (ascending), from one adaptation per learner. */
+    /**
+     * {@link #learnerOutputs} after each of several step counts (ascending), from one adaptation per learner.
+     *
+     * @param skipped per learner (ID, text, image), true where its outputs will be weighed by 0 (a blend's weight):
+     *                it is neither adapted nor run, and its F and scores are zeros (null: run every learner)
+     */
     private List<LearnerOutputs> learnerOutputs(List<int[]> users, int[] stepCounts, double rate, boolean all,
-                                                boolean generated, double[] mainRates, NDManager sub) {
+                                                boolean generated, double[] mainRates, boolean[] skipped,
+                                                NDManager sub) {
         Params mainP = generated
                 ? mainParams.with(new Params().put(IdLearner.INPUT_TABLE, warmTable).put("item.emb", warmTable))
                 : mainParams;
@@ -486,6 +492,13 @@ public final class MmlModel {
         NDArray[][] encoded = new NDArray[stepCounts.length][count];
         NDArray[][] scores = new NDArray[stepCounts.length][count];
         for (int i = 0; i < count; i++) {
+            if (skipped != null && skipped[i]) {
+                for (int c = 0; c < stepCounts.length; c++) {
+                    encoded[c][i] = sub.zeros(new Shape(users.size(), n, config.hidden()), s.type());
+                    scores[c][i] = sub.zeros(new Shape(users.size(), data.itemCount() + 1), s.type());
+                }
+                continue;
+            }
             Params p = base[i].detached();
             List<Params> thetas = null;
             if (adapt) {
@@ -581,7 +594,7 @@ public final class MmlModel {
         }
         try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
             List<List<float[][]>> out = new ArrayList<>();
-            for (LearnerOutputs outputs : learnerOutputs(users, stepCounts, rate, true, true, null, sub)) {
+            for (LearnerOutputs outputs : learnerOutputs(users, stepCounts, rate, true, true, null, null, sub)) {
                 NDArray pPrime = standardisedMembers(outputs, users, sub);
                 List<float[][]> row = new ArrayList<>();
                 for (int u = 0; u < users.size(); u++) {
@@ -666,8 +679,16 @@ public final class MmlModel {
                 rateFrom.add(from);
             }
             List<List<FusedScores>> out = new ArrayList<>();
+            boolean blended = variant == Variant.CF && (blend != null || cfFusionParams == null);
+            // a learner the blend weighs by 0 changes no score: it is not run (a third less work per request when,
+            // as on ml-latest-small, the image learner's weight is 0)
+            boolean[] skipped = null;
+            if (blended) {
+                double[] b = (blend == null ? BlendWeights.EQUAL : blend).normalised();
+                skipped = new boolean[] {b[0] == 0, b[1] == 0, b[2] == 0};
+            }
             List<LearnerOutputs> byStep = learnerOutputs(users, stepCounts, rate, fused, generated,
-                    pamlRates != null ? mainRates : null, sub);
+                    pamlRates != null ? mainRates : null, skipped, sub);
             for (int c = 0; c < stepCounts.length; c++) {
                 LearnerOutputs outputs = byStep.get(c);
                 float[][] scores;
@@ -679,7 +700,7 @@ public final class MmlModel {
                     NDArray a;
                     NDArray pPrime;
                     NDArray fusedScores;
-                    if (variant == Variant.CF && (blend != null || cfFusionParams == null)) {
+                    if (blended) {
                         // Eq. 13 with fixed weights: b_l p'_l summed over the six members
                         pPrime = standardisedMembers(outputs, users, sub);
                         double[] b = (blend == null ? BlendWeights.EQUAL : blend).normalised();

@@ -257,8 +257,10 @@ class ModelDirectoryTest {
             assertThat(top).as("the rules score some item").isPositive();
             assertStandardised(members[5], rules, "sequential rules");
             MmlModel.FusedScores served = null;
-            // the chosen blend and one that gives every member a part: served scores are the searched sums
-            for (BlendWeights blend : List.of(choice.blend(), new BlendWeights(0.5, 1, 0.5, 1, 2, 1))) {
+            // the chosen blend, one that gives every member a part, and ones that weigh learners by 0 (serving does
+            // not run those learners): served scores are the searched sums
+            for (BlendWeights blend : List.of(choice.blend(), new BlendWeights(0.5, 1, 0.5, 1, 2, 1),
+                    new BlendWeights(1, 0.5, 0, 1, 2, 1), new BlendWeights(0, 0, 0, 1, 1, 0.5))) {
                 double[] w = blend.normalised();
                 MmlModel.FusedScores scores = model.recommender(MmlModel.Variant.CF, 1, 0.5, blend).fusedScores(user);
                 for (int i = 1; i < members[0].length; i++) {
