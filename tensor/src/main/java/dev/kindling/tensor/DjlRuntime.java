@@ -42,12 +42,12 @@ public final class DjlRuntime {
     }
 
     /**
-     * Seeds libtorch's global random generator (dropout masks, sampled negatives and candidates). Training that runs
-     * on one thread is then the same from run to run; threads that draw from the generator at once (MML's learners in
-     * stage 1, seeds evaluated in parallel) still interleave their draws.
+     * Seeds this thread's random draws (dropout masks; {@link RandomDraws}) and libtorch's global generator. A thread
+     * seeded so draws the same masks from run to run whatever other threads draw at the same time (MML's learners in
+     * stage 1, seeds evaluated in parallel), so training is the same from run to run.
      */
     public static void seedRandom(long seed) {
-        Engine.getEngine("PyTorch").setRandomSeed((int) (seed ^ (seed >>> 32)));
+        RandomDraws.seed(seed);
     }
 
     /**

@@ -71,7 +71,7 @@ public final class Layers {
         if (!training || p <= 0) {
             return x;
         }
-        NDArray keep = x.getManager().randomUniform(0f, 1f, x.getShape()).gte(s.of(p).toType(DataType.FLOAT32, false))
+        NDArray keep = RandomDraws.uniform(x.getManager(), x.getShape()).gte(s.of(p).toType(DataType.FLOAT32, false))
                 .toType(x.getDataType(), false);
         return x.mul(keep).mul(s.of(1.0 / (1.0 - p)));
     }

@@ -49,6 +49,7 @@ import dev.kindling.meta.paml.PamlLearningRate;
 import dev.kindling.meta.paml.PamlRates;
 import dev.kindling.tensor.Adam;
 import dev.kindling.tensor.Autograd;
+import dev.kindling.tensor.DjlRuntime;
 import dev.kindling.tensor.Layers;
 import dev.kindling.tensor.Params;
 import dev.kindling.tensor.Scalars;
@@ -215,6 +216,7 @@ public final class MmlTraining {
                 String name = isText ? "text learner" : "image learner";
                 Params p = isText ? model.textParams : model.imageParams;
                 long learnerSeed = seed + (isText ? 1 : 2);
+                DjlRuntime.seedRandom(learnerSeed); // its own dropout masks, whatever the other learners draw
                 pretrain(name, learner, p, maml, learnerSeed);
                 Training.metaTrain(learner, p, data.learnerUsers(), tasks, maml, InnerRates.fixed(maml.innerRate(), s),
                         learnerSeed, s, manager, e -> bar.advance("meta-training the " + name),
