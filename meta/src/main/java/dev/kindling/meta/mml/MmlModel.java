@@ -682,11 +682,8 @@ public final class MmlModel {
             boolean blended = variant == Variant.CF && (blend != null || cfFusionParams == null);
             // a learner the blend weighs by 0 changes no score: it is not run (a third less work per request when,
             // as on ml-latest-small, the image learner's weight is 0)
-            boolean[] skipped = null;
-            if (blended) {
-                double[] b = (blend == null ? BlendWeights.EQUAL : blend).normalised();
-                skipped = new boolean[] {b[0] == 0, b[1] == 0, b[2] == 0};
-            }
+            double[] b = blended ? (blend == null ? BlendWeights.EQUAL : blend).normalised() : null;
+            boolean[] skipped = blended ? new boolean[] {b[0] == 0, b[1] == 0, b[2] == 0} : null;
             List<LearnerOutputs> byStep = learnerOutputs(users, stepCounts, rate, fused, generated,
                     pamlRates != null ? mainRates : null, skipped, sub);
             for (int c = 0; c < stepCounts.length; c++) {
@@ -703,7 +700,6 @@ public final class MmlModel {
                     if (blended) {
                         // Eq. 13 with fixed weights: b_l p'_l summed over the six members
                         pPrime = standardisedMembers(outputs, users, sub);
-                        double[] b = (blend == null ? BlendWeights.EQUAL : blend).normalised();
                         a = sub.create(b).toType(s.type(), false).expandDims(0).repeat(0, users.size());
                         fusedScores = a.expandDims(1).matMul(pPrime).squeeze(1);
                     } else {
